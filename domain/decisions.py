@@ -1,0 +1,237 @@
+"""Decisions: the only way an experiment changes.
+
+A request's fields are checked here once and turned into a normalised payload of plain JSON
+values. That payload is what the event stores and what the state is folded from, so replaying
+years-old events never depends on today's input checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.values import (
+    MAX_SHORT_TEXT,
+    Actor,
+    BudgetLine,
+    FindingSource,
+    Indicator,
+    Neighbourhood,
+    Outcome,
+    Role,
+    Stage,
+    enum_value,
+    text,
+    themes,
+)
+
+
+class DecisionType(StrEnum):
+    START = "start"
+    REVISE_PLAN = "revise_plan"
+    ENDORSE_PLAN = "endorse_plan"
+    ADVANCE = "advance"
+    RECORD_FINDING = "record_finding"
+    RECORD_LESSON = "record_lesson"
+    CLOSE = "close"
+    STAGE_DUE = "stage_due"
+    STAGE_OVERDUE = "stage_overdue"
+
+
+TIMER_DECISIONS = frozenset({DecisionType.STAGE_DUE, DecisionType.STAGE_OVERDUE})
+
+Payload = dict[str, Any]
+
+DEFAULT_ACT_DAYS = 90
+MAX_ACT_DAYS = 3650
+MAX_LIST = 100
+MAX_DECISION_ID = 200
+
+_DECISION_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+_SOURCE = re.compile(r"^(api|timer|webhook:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
+
+
+def check_decision_id(value: Any) -> str:
+    """Decision ids come from clients (Idempotency-Key, webhook-id): printable ASCII, bounded."""
+    if not isinstance(value, str) or not _DECISION_ID.match(value):
+        raise InvalidInput(
+            f"decision id must be 1 to {MAX_DECISION_ID} printable ASCII characters without spaces",
+            field="decision_id",
+        )
+    return value
+
+
+def check_source(value: Any) -> str:
+    if not isinstance(value, str) or not _SOURCE.match(value):
+        raise InvalidInput("source must be api, timer or webhook:<integration>", field="source")
+    return value
+
+
+def _bounded_list(value: Any, field_name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidInput(f"{field_name} must be a list", field=field_name)
+    if len(value) > MAX_LIST:
+        raise InvalidInput(f"{field_name} may hold at most {MAX_LIST} items", field=field_name)
+    return value
+
+
+def _act_days(value: Any) -> int:
+    if value is None:
+        return DEFAULT_ACT_DAYS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ACT_DAYS:
+        raise InvalidInput(
+            f"act_days must be a whole number from 1 to {MAX_ACT_DAYS}", field="act_days"
+        )
+    return value
+
+
+def _start(raw: Payload) -> Payload:
+    return {
+        "municipality": text(raw.get("municipality"), "municipality", max_length=MAX_SHORT_TEXT),
+        "neighbourhood": Neighbourhood.parse(raw.get("neighbourhood")).to_dict(),
+        "title": text(raw.get("title"), "title", max_length=MAX_SHORT_TEXT),
+        "question": text(raw.get("question"), "question"),
+        "residents_agenda": text(raw.get("residents_agenda"), "residents_agenda"),
+        "themes": [t.value for t in themes(raw.get("themes"))],
+        "act_days": _act_days(raw.get("act_days")),
+    }
+
+
+def _revise_plan(raw: Payload) -> Payload:
+    indicators = [
+        Indicator.parse(item, f"indicators[{i}]").to_dict()
+        for i, item in enumerate(_bounded_list(raw.get("indicators"), "indicators"))
+    ]
+    names = [i["name"] for i in indicators]
+    if len(set(names)) != len(names):
+        raise InvalidInput("indicator names must be unique within a plan", field="indicators")
+    return {
+        "description": text(raw.get("description"), "description"),
+        "indicators": indicators,
+        "budget": [
+            BudgetLine.parse(item, f"budget[{i}]").to_dict()
+            for i, item in enumerate(_bounded_list(raw.get("budget"), "budget"))
+        ],
+    }
+
+
+def _advance(raw: Payload) -> Payload:
+    return {"to": enum_value(Stage, raw.get("to"), "to").value}
+
+
+def _record_finding(raw: Payload) -> Payload:
+    indicator = raw.get("indicator")
+    value = raw.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+        raise InvalidInput("value must be a string or a number", field="value")
+    return {
+        "text": text(raw.get("text"), "text"),
+        "source": enum_value(FindingSource, raw.get("source"), "source").value,
+        "indicator": None
+        if indicator is None
+        else text(indicator, "indicator", max_length=MAX_SHORT_TEXT),
+        "value": None if value is None else text(str(value), "value", max_length=MAX_SHORT_TEXT),
+    }
+
+
+def _record_lesson(raw: Payload) -> Payload:
+    return {
+        "text": text(raw.get("text"), "text"),
+        "themes": [t.value for t in themes(raw.get("themes"), required=False)],
+    }
+
+
+def _close(raw: Payload) -> Payload:
+    return {"outcome": enum_value(Outcome, raw.get("outcome"), "outcome").value}
+
+
+def _empty(raw: Payload) -> Payload:
+    return {}
+
+
+_PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
+    DecisionType.START: _start,
+    DecisionType.REVISE_PLAN: _revise_plan,
+    DecisionType.ENDORSE_PLAN: _empty,
+    DecisionType.ADVANCE: _advance,
+    DecisionType.RECORD_FINDING: _record_finding,
+    DecisionType.RECORD_LESSON: _record_lesson,
+    DecisionType.CLOSE: _close,
+    DecisionType.STAGE_DUE: _empty,
+    DecisionType.STAGE_OVERDUE: _empty,
+}
+
+# A finding or a lesson is its own justification; every other decision must say why.
+_RATIONALE_OPTIONAL = frozenset({DecisionType.RECORD_FINDING, DecisionType.RECORD_LESSON})
+
+
+def parse_payload(kind: DecisionType, raw: Any) -> Payload:
+    if not isinstance(raw, dict):
+        raise InvalidInput("decision fields must be an object", field="payload")
+    return _PARSERS[kind](raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision as taken: who, what, why, through which channel, with its normalised payload."""
+
+    decision_id: str
+    type: DecisionType
+    actor: Actor
+    rationale: str
+    source: str
+    payload: Payload = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        decision_id: Any,
+        type: Any,
+        actor: Actor,
+        rationale: Any,
+        source: Any,
+        payload: Any,
+    ) -> Decision:
+        kind = enum_value(DecisionType, type, "type")
+        body = parse_payload(kind, payload)
+        if kind is DecisionType.START and not rationale:
+            # An experiment starts from the residents' question: that is its reason.
+            rationale = body["residents_agenda"]
+        return cls(
+            decision_id=check_decision_id(decision_id),
+            type=kind,
+            actor=actor,
+            rationale=text(rationale, "rationale", required=kind not in _RATIONALE_OPTIONAL),
+            source=check_source(source),
+            payload=body,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "type": self.type.value,
+            "actor": self.actor.to_dict(),
+            "rationale": self.rationale,
+            "source": self.source,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        """Trusting constructor for decisions already checked once (stored or in flight)."""
+        actor = data["actor"]
+        return cls(
+            decision_id=data["decision_id"],
+            type=DecisionType(data["type"]),
+            actor=Actor(id=actor["id"], role=Role(actor["role"]), name=actor.get("name", "")),
+            rationale=data["rationale"],
+            source=data["source"],
+            payload=data.get("payload", {}),
+        )

@@ -1,0 +1,148 @@
+"""The `Experiment` aggregate: one stream of decision events per experiment.
+
+Commands check the rules and compute ids; events only assign, by folding the stored decision
+into the state with `domain.state.evolve`, because their bodies run again on every replay.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from eventsourcing.domain import Aggregate
+
+from domain import rules
+from domain.decisions import Decision, DecisionType
+from domain.state import ExperimentState, begin, evolve
+
+# Experiment ids derived from a start key (an Idempotency-Key) live in this namespace, so the
+# same key in the same municipality always names the same experiment.
+START_KEY_NAMESPACE = uuid.UUID("6f1c8e52-4a8e-4b8e-9a53-2f5d0c9e7a10")
+
+
+def experiment_id_for(municipality: str, start_key: str | None) -> uuid.UUID:
+    if start_key is None:
+        return uuid.uuid4()
+    return uuid.uuid5(START_KEY_NAMESPACE, f"{municipality}\x1f{start_key}")
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """The fields every decision event carries, beside id, version and timestamp."""
+
+    decision_id: str
+    actor: dict[str, Any]
+    rationale: str
+    source: str
+    payload: dict[str, Any]
+    # Cycle and stage in which the decision was taken.
+    cycle: int
+    stage: str
+
+    decision_type: ClassVar[DecisionType]
+
+    def decision(self) -> Decision:
+        return Decision.from_dict(
+            {
+                "decision_id": self.decision_id,
+                "type": self.decision_type,
+                "actor": self.actor,
+                "rationale": self.rationale,
+                "source": self.source,
+                "payload": self.payload,
+            }
+        )
+
+
+class Experiment(Aggregate):
+    class Decided(DecisionRecord, Aggregate.Event):
+        def apply(self, aggregate: Experiment) -> None:
+            aggregate.state = evolve(aggregate.state, self.decision(), at=self.timestamp)
+            aggregate.decision_versions[self.decision_id] = self.originator_version
+
+    class Started(DecisionRecord, Aggregate.Created):
+        decision_type = DecisionType.START
+
+        def apply(self, aggregate: Experiment) -> None:
+            aggregate.state = begin(str(self.originator_id), self.decision(), at=self.timestamp)
+            aggregate.decision_versions = {self.decision_id: self.originator_version}
+
+    class PlanRevised(Decided):
+        decision_type = DecisionType.REVISE_PLAN
+
+    class PlanEndorsed(Decided):
+        decision_type = DecisionType.ENDORSE_PLAN
+
+    class Advanced(Decided):
+        decision_type = DecisionType.ADVANCE
+
+    class FindingRecorded(Decided):
+        decision_type = DecisionType.RECORD_FINDING
+
+    class LessonRecorded(Decided):
+        decision_type = DecisionType.RECORD_LESSON
+
+    class Closed(Decided):
+        decision_type = DecisionType.CLOSE
+
+    class StageDue(Decided):
+        decision_type = DecisionType.STAGE_DUE
+
+    class StageOverdue(Decided):
+        decision_type = DecisionType.STAGE_OVERDUE
+
+    def __init__(self) -> None:
+        # Both are filled in by `Started.apply`, which runs right after this.
+        self.state: ExperimentState
+        # Decision id -> the version it was recorded at: which ids were already used.
+        self.decision_versions: dict[str, int] = {}
+
+    @classmethod
+    def start(
+        cls, decision: Decision, *, experiment_id: uuid.UUID, at: datetime | None = None
+    ) -> Experiment:
+        rules.check(None, decision)
+        return cls._create(
+            cls.Started,
+            id=experiment_id,
+            timestamp=at,
+            decision_id=decision.decision_id,
+            actor=decision.actor.to_dict(),
+            rationale=decision.rationale,
+            source=decision.source,
+            payload=decision.payload,
+            cycle=1,
+            stage="plan",
+        )
+
+    def decide(self, decision: Decision, *, at: datetime | None = None) -> None:
+        """Record `decision` if the rules allow it now; raise `RuleViolation` otherwise."""
+        rules.check(self.state, decision)
+        self.trigger_event(
+            EVENT_CLASSES[decision.type],
+            timestamp=at,
+            decision_id=decision.decision_id,
+            actor=decision.actor.to_dict(),
+            rationale=decision.rationale,
+            source=decision.source,
+            payload=decision.payload,
+            cycle=self.state.cycle,
+            stage=self.state.stage.value,
+        )
+
+
+EVENT_CLASSES: dict[DecisionType, type[Experiment.Decided]] = {
+    cls.decision_type: cls
+    for cls in (
+        Experiment.PlanRevised,
+        Experiment.PlanEndorsed,
+        Experiment.Advanced,
+        Experiment.FindingRecorded,
+        Experiment.LessonRecorded,
+        Experiment.Closed,
+        Experiment.StageDue,
+        Experiment.StageOverdue,
+    )
+}

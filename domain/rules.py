@@ -1,0 +1,181 @@
+"""The rules of the learning cycle: may this actor take this decision now, and if not, why.
+
+One pure function set, called by the aggregate before it records, by the workflow's update
+validator before anything is written, and by the pages to show what is possible. Each refusal
+has a stable code; `allowed` lists the decisions the same actor could take instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.decisions import Decision, DecisionType
+from domain.errors import RuleViolation
+from domain.state import NEXT_STAGE, ExperimentState
+from domain.values import Actor, FindingSource, Role, Stage
+
+PM = Role.PROGRAMME_MANAGER
+RESIDENT = Role.RESIDENT
+
+# Who may take which decision. Integrations act through signed webhooks (survey tools record
+# findings, schedulers move stages); the workflow's own timers act as the system.
+ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
+    DecisionType.START: frozenset({PM, RESIDENT}),
+    DecisionType.REVISE_PLAN: frozenset({PM}),
+    DecisionType.ENDORSE_PLAN: frozenset({RESIDENT, PM}),
+    DecisionType.ADVANCE: frozenset({PM, Role.INTEGRATION}),
+    DecisionType.RECORD_FINDING: frozenset({PM, RESIDENT, Role.INTEGRATION}),
+    DecisionType.RECORD_LESSON: frozenset({PM, RESIDENT}),
+    DecisionType.CLOSE: frozenset({PM}),
+    DecisionType.STAGE_DUE: frozenset({Role.SYSTEM}),
+    DecisionType.STAGE_OVERDUE: frozenset({Role.SYSTEM}),
+}
+
+# In which stages a decision can be taken at all (advance: from every stage, to the next).
+STAGES: dict[DecisionType, frozenset[Stage]] = {
+    DecisionType.REVISE_PLAN: frozenset({Stage.PLAN}),
+    DecisionType.ENDORSE_PLAN: frozenset({Stage.PLAN}),
+    DecisionType.ADVANCE: frozenset(Stage),
+    DecisionType.RECORD_FINDING: frozenset({Stage.ACT, Stage.EVALUATE}),
+    DecisionType.RECORD_LESSON: frozenset({Stage.LEARN}),
+    DecisionType.CLOSE: frozenset({Stage.LEARN}),
+    DecisionType.STAGE_DUE: frozenset({Stage.ACT}),
+    DecisionType.STAGE_OVERDUE: frozenset({Stage.ACT, Stage.EVALUATE}),
+}
+
+ORDER: tuple[DecisionType, ...] = tuple(DecisionType)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether one kind of decision is open to a role now; `refusal` says why not."""
+
+    type: DecisionType
+    refusal: Refusal | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
+def _precondition(state: ExperimentState, decision: Decision) -> Refusal | None:
+    """The conditions that make a decision meaningful, beyond stage and role."""
+    kind, p = decision.type, decision.payload
+    if kind is DecisionType.ENDORSE_PLAN:
+        if state.plan.revision == 0:
+            return Refusal("no_plan", "there is no plan to endorse yet; revise the plan first")
+        if state.plan.endorsed:
+            return Refusal(
+                "plan_already_endorsed",
+                f"residents already endorsed plan revision {state.plan.revision}",
+            )
+    if kind is DecisionType.ADVANCE:
+        return _advance_precondition(state, Stage(p.get("to", NEXT_STAGE[state.stage])))
+    if kind is DecisionType.RECORD_FINDING:
+        indicator = p.get("indicator")
+        if indicator is not None and indicator not in state.indicator_names():
+            return Refusal(
+                "unknown_indicator",
+                f"the plan has no indicator named {indicator!r}",
+            )
+    if kind is DecisionType.CLOSE and state.lessons_this_cycle == 0:
+        return Refusal("no_lesson", "record at least one lesson of this cycle before closing")
+    if kind is DecisionType.STAGE_DUE and state.stage_due:
+        return Refusal("already_recorded", "the act period was already recorded as over")
+    if kind is DecisionType.STAGE_OVERDUE and state.stage_overdue:
+        return Refusal("already_recorded", "this stage was already recorded as overdue")
+    return None
+
+
+def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
+    expected = NEXT_STAGE[state.stage]
+    if to is not expected:
+        return Refusal(
+            "invalid_transition",
+            f"from {state.stage.value} the cycle moves to {expected.value}, not {to.value}",
+        )
+    if state.stage is Stage.PLAN:
+        if state.plan.revision == 0:
+            return Refusal("no_plan", "write a plan before acting on it")
+        if not state.plan.endorsed:
+            return Refusal(
+                "plan_not_endorsed",
+                "residents have not endorsed the current plan revision yet",
+            )
+        if not state.plan.indicators:
+            return Refusal(
+                "plan_without_indicator",
+                "the plan needs at least one indicator before acting on it",
+            )
+    if state.stage is Stage.EVALUATE and state.resident_findings_this_cycle == 0:
+        return Refusal(
+            "no_resident_finding",
+            f"record at least one finding from {FindingSource.RESIDENTS.value} in this cycle "
+            "before moving to learn",
+        )
+    if state.stage is Stage.LEARN and state.lessons_this_cycle == 0:
+        return Refusal(
+            "no_lesson", "record at least one lesson of this cycle before starting the next"
+        )
+    return None
+
+
+def refusal(state: ExperimentState | None, decision: Decision) -> Refusal | None:
+    """Why `decision` cannot be taken now, or None when it can."""
+    kind, role = decision.type, decision.actor.role
+    if state is None:
+        if kind is not DecisionType.START:
+            return Refusal("not_started", "the experiment has not started")
+    elif kind is DecisionType.START:
+        return Refusal("already_started", "the experiment has already started")
+    elif state.is_closed:
+        return Refusal("experiment_closed", f"the experiment was closed ({state.outcome})")
+    if role not in ROLE_MATRIX[kind]:
+        return Refusal("role_not_allowed", f"a {role.value} may not take a {kind.value} decision")
+    if state is None:
+        return None
+    if state.stage not in STAGES[kind]:
+        return Refusal(
+            "invalid_transition",
+            f"{kind.value} is not possible in the {state.stage.value} stage",
+        )
+    return _precondition(state, decision)
+
+
+def _probe(kind: DecisionType, role: Role, state: ExperimentState | None) -> Decision:
+    """A stand-in decision of `kind` to assess; advance is probed towards the next stage."""
+    payload = (
+        {"to": NEXT_STAGE[state.stage].value} if state and kind is DecisionType.ADVANCE else {}
+    )
+    return Decision("probe", kind, Actor("probe", role), "", "api", payload)
+
+
+def assess(state: ExperimentState | None, role: Role) -> list[Verdict]:
+    """Every decision a role could ever take, each with whether it is open now and why not."""
+    return [
+        Verdict(kind, refusal(state, _probe(kind, role, state)))
+        for kind in ORDER
+        if role in ROLE_MATRIX[kind]
+    ]
+
+
+def allowed(state: ExperimentState | None, role: Role) -> list[str]:
+    return [v.type.value for v in assess(state, role) if v.allowed]
+
+
+def check(state: ExperimentState | None, decision: Decision) -> None:
+    """Raise `RuleViolation` when the rules refuse `decision`."""
+    found = refusal(state, decision)
+    if found is not None:
+        raise RuleViolation(
+            found.code,
+            found.message,
+            stage=state.stage.value if state else None,
+            allowed=allowed(state, decision.actor.role),
+        )

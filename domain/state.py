@@ -1,0 +1,237 @@
+"""The state of an experiment, and how each decision changes it.
+
+`evolve` is the single fold used everywhere: by the aggregate when events are replayed, by the
+workflow when it keeps its own copy, and by tests. It assumes the decision was allowed (see
+`domain.rules`) and only assigns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.decisions import Decision, DecisionType
+from domain.values import (
+    BudgetLine,
+    FindingSource,
+    Indicator,
+    Neighbourhood,
+    NeighbourhoodKind,
+    Outcome,
+    Stage,
+    Status,
+    Theme,
+)
+
+NEXT_STAGE: dict[Stage, Stage] = {
+    Stage.PLAN: Stage.ACT,
+    Stage.ACT: Stage.EVALUATE,
+    Stage.EVALUATE: Stage.LEARN,
+    Stage.LEARN: Stage.PLAN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The current plan revision; `revision` 0 means no plan has been written yet."""
+
+    revision: int = 0
+    description: str = ""
+    indicators: tuple[Indicator, ...] = ()
+    budget: tuple[BudgetLine, ...] = ()
+    endorsed: bool = False
+
+    @property
+    def budget_total_eur(self) -> Decimal:
+        return sum((line.amount_eur for line in self.budget), Decimal("0.00"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "description": self.description,
+            "indicators": [i.to_dict() for i in self.indicators],
+            "budget": [b.to_dict() for b in self.budget],
+            "budget_total_eur": str(self.budget_total_eur),
+            "endorsed": self.endorsed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            revision=data["revision"],
+            description=data["description"],
+            indicators=tuple(Indicator(i["name"], i["target"]) for i in data["indicators"]),
+            budget=tuple(BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in data["budget"]),
+            endorsed=data["endorsed"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentState:
+    id: str
+    municipality: str
+    neighbourhood: Neighbourhood
+    title: str
+    question: str
+    residents_agenda: str
+    themes: tuple[Theme, ...]
+    act_days: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    cycle: int = 1
+    stage: Stage = Stage.PLAN
+    status: Status = Status.ACTIVE
+    outcome: Outcome | None = None
+    plan: Plan = field(default_factory=Plan)
+    stage_entered_at: datetime | None = None
+    # What the rules need to know about the current cycle.
+    findings_this_cycle: int = 0
+    resident_findings_this_cycle: int = 0
+    lessons_this_cycle: int = 0
+    stage_due: bool = False
+    stage_overdue: bool = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is Status.CLOSED
+
+    def indicator_names(self) -> frozenset[str]:
+        return frozenset(i.name for i in self.plan.indicators)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The experiment shape of the HTTP contract (plus a few fields the pages use)."""
+        return {
+            "id": self.id,
+            "municipality": self.municipality,
+            "neighbourhood": self.neighbourhood.to_dict(),
+            "title": self.title,
+            "question": self.question,
+            "residents_agenda": self.residents_agenda,
+            "themes": [t.value for t in self.themes],
+            "cycle": self.cycle,
+            "stage": self.stage.value,
+            "status": self.status.value,
+            "outcome": self.outcome.value if self.outcome else None,
+            "plan": self.plan.to_dict(),
+            "act_days": self.act_days,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "version": self.version,
+            "stage_entered_at": self.stage_entered_at.isoformat()
+            if self.stage_entered_at
+            else None,
+            "findings_this_cycle": self.findings_this_cycle,
+            "resident_findings_this_cycle": self.resident_findings_this_cycle,
+            "lessons_this_cycle": self.lessons_this_cycle,
+            "stage_due": self.stage_due,
+            "stage_overdue": self.stage_overdue,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentState:
+        n = data["neighbourhood"]
+        entered = data.get("stage_entered_at")
+        return cls(
+            id=data["id"],
+            municipality=data["municipality"],
+            neighbourhood=Neighbourhood(n["code"], n["name"], NeighbourhoodKind(n["kind"])),
+            title=data["title"],
+            question=data["question"],
+            residents_agenda=data["residents_agenda"],
+            themes=tuple(Theme(t) for t in data["themes"]),
+            act_days=data["act_days"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            updated_at=datetime.fromisoformat(data["updated_at"]),
+            version=data["version"],
+            cycle=data["cycle"],
+            stage=Stage(data["stage"]),
+            status=Status(data["status"]),
+            outcome=Outcome(data["outcome"]) if data.get("outcome") else None,
+            plan=Plan.from_dict(data["plan"]),
+            stage_entered_at=datetime.fromisoformat(entered) if entered else None,
+            findings_this_cycle=data["findings_this_cycle"],
+            resident_findings_this_cycle=data["resident_findings_this_cycle"],
+            lessons_this_cycle=data["lessons_this_cycle"],
+            stage_due=data["stage_due"],
+            stage_overdue=data["stage_overdue"],
+        )
+
+
+def begin(experiment_id: str, decision: Decision, *, at: datetime) -> ExperimentState:
+    """The state right after the `start` decision."""
+    p = decision.payload
+    n = p["neighbourhood"]
+    return ExperimentState(
+        id=experiment_id,
+        municipality=p["municipality"],
+        neighbourhood=Neighbourhood(n["code"], n["name"], NeighbourhoodKind(n["kind"])),
+        title=p["title"],
+        question=p["question"],
+        residents_agenda=p["residents_agenda"],
+        themes=tuple(Theme(t) for t in p["themes"]),
+        act_days=p["act_days"],
+        created_at=at,
+        updated_at=at,
+        version=1,
+        stage_entered_at=at,
+    )
+
+
+def _enter(state: ExperimentState, stage: Stage, at: datetime) -> ExperimentState:
+    """Entering a stage clears the timers of the stage left behind."""
+    return replace(state, stage=stage, stage_entered_at=at, stage_due=False, stage_overdue=False)
+
+
+def evolve(state: ExperimentState, decision: Decision, *, at: datetime) -> ExperimentState:
+    """The state after `decision`, taken at `at`, which the rules already allowed."""
+    p = decision.payload
+    state = replace(state, updated_at=at, version=state.version + 1)
+    match decision.type:
+        case DecisionType.REVISE_PLAN:
+            plan = Plan(
+                revision=state.plan.revision + 1,
+                description=p["description"],
+                indicators=tuple(Indicator(i["name"], i["target"]) for i in p["indicators"]),
+                budget=tuple(
+                    BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in p["budget"]
+                ),
+                endorsed=False,
+            )
+            return replace(state, plan=plan)
+        case DecisionType.ENDORSE_PLAN:
+            return replace(state, plan=replace(state.plan, endorsed=True))
+        case DecisionType.ADVANCE:
+            to = Stage(p["to"])
+            if to is Stage.PLAN:
+                # A new cycle: the plan carries over as a draft that residents endorse anew.
+                state = replace(
+                    state,
+                    cycle=state.cycle + 1,
+                    plan=replace(state.plan, endorsed=False),
+                    findings_this_cycle=0,
+                    resident_findings_this_cycle=0,
+                    lessons_this_cycle=0,
+                )
+            return _enter(state, to, at)
+        case DecisionType.RECORD_FINDING:
+            from_residents = p["source"] == FindingSource.RESIDENTS.value
+            return replace(
+                state,
+                findings_this_cycle=state.findings_this_cycle + 1,
+                resident_findings_this_cycle=state.resident_findings_this_cycle
+                + int(from_residents),
+            )
+        case DecisionType.RECORD_LESSON:
+            return replace(state, lessons_this_cycle=state.lessons_this_cycle + 1)
+        case DecisionType.CLOSE:
+            return replace(state, status=Status.CLOSED, outcome=Outcome(p["outcome"]))
+        case DecisionType.STAGE_DUE:
+            return replace(state, stage_due=True)
+        case DecisionType.STAGE_OVERDUE:
+            return replace(state, stage_overdue=True)
+        case DecisionType.START:
+            raise ValueError("start begins an experiment; use begin()")
+    raise ValueError(f"unknown decision type {decision.type}")  # pragma: no cover

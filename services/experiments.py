@@ -1,0 +1,245 @@
+"""The decision record: the `Experiments` application over the PostgreSQL event store.
+
+Commands return plain results (ids, the experiment as a dict, the event's position in the
+notification log); queries return plain values. Taking a decision is idempotent by decision
+id: the id is checked against the experiment's own stream, which the aggregate's optimistic
+concurrency keeps consistent, so the same id can never be stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import sql
+
+from domain.decisions import Decision
+from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound
+from domain.experiment import Experiment, experiment_id_for
+from domain.state import ExperimentState
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    """The answer to a decision: the same whether it was just taken or is a repeat."""
+
+    decision_id: str
+    experiment: dict[str, Any]
+    position: int
+    repeated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "experiment": self.experiment,
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    decision_id: str
+    type: str
+    cycle: int
+    stage: str
+    actor: dict[str, Any]
+    rationale: str
+    payload: dict[str, Any]
+    source: str
+    at: datetime
+    position: int
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision_id": self.decision_id,
+            "type": self.type,
+            "cycle": self.cycle,
+            "stage": self.stage,
+            "actor": self.actor,
+            "rationale": self.rationale,
+            "payload": self.payload,
+            "source": self.source,
+            "at": self.at.isoformat(),
+            "position": self.position,
+        }
+
+
+class Experiments(Application[UUID]):
+    name = "Experiments"
+
+    # --- commands -----------------------------------------------------------------------
+
+    def start(
+        self, decision: Decision, *, start_key: str | None = None, at: datetime | None = None
+    ) -> DecisionResult:
+        """Start an experiment. With a start key, starting again returns the first answer."""
+        municipality = decision.payload.get("municipality", "")
+        experiment_id = experiment_id_for(municipality, start_key)
+        if start_key is not None:
+            existing = self._find(experiment_id)
+            if existing is not None:
+                return self._repeat(existing, decision, version=1)
+        experiment = Experiment.start(decision, experiment_id=experiment_id, at=at)
+        try:
+            recordings = self.save(experiment)
+        except IntegrityError:
+            existing = self._find(experiment_id)
+            if existing is None:  # pragma: no cover - the conflicting row must exist
+                raise
+            return self._repeat(existing, decision, version=1)
+        log.info(
+            "experiment_started",
+            experiment_id=str(experiment_id),
+            decision_id=decision.decision_id,
+        )
+        return DecisionResult(
+            decision_id=decision.decision_id,
+            experiment=experiment.state.to_dict(),
+            position=recordings[-1].notification.id,
+        )
+
+    def decide(
+        self, experiment_id: UUID, decision: Decision, *, at: datetime | None = None
+    ) -> DecisionResult:
+        """Take `decision`, or return the first answer if its id was already used here.
+
+        Raises `RuleViolation` when the rules refuse it, `ConcurrentDecision` when another
+        decision was stored at the same version first.
+        """
+        experiment = self._load(experiment_id)
+        if decision.decision_id in experiment.decision_versions:
+            return self._repeat(
+                experiment, decision, experiment.decision_versions[decision.decision_id]
+            )
+        experiment.decide(decision, at=at)
+        try:
+            recordings = self.save(experiment)
+        except IntegrityError:
+            latest = self._load(experiment_id)
+            if decision.decision_id in latest.decision_versions:
+                return self._repeat(
+                    latest, decision, latest.decision_versions[decision.decision_id]
+                )
+            raise ConcurrentDecision(
+                f"another decision was recorded on experiment {experiment_id} at version "
+                f"{experiment.version}; reload it and decide again"
+            ) from None
+        log.info(
+            "decision_recorded",
+            experiment_id=str(experiment_id),
+            decision_id=decision.decision_id,
+            type=decision.type.value,
+            version=experiment.version,
+        )
+        return DecisionResult(
+            decision_id=decision.decision_id,
+            experiment=experiment.state.to_dict(),
+            position=recordings[-1].notification.id,
+        )
+
+    # --- queries ------------------------------------------------------------------------
+
+    def experiment(self, experiment_id: UUID) -> ExperimentState:
+        return self._load(experiment_id).state
+
+    def experiment_at(self, experiment_id: UUID, at: datetime) -> ExperimentState:
+        """The experiment as it stood at `at`, folded from the events recorded until then."""
+        aggregate: Experiment | None = None
+        for event in cast(Iterable[Experiment.Decided], self.events.get(experiment_id)):
+            if event.timestamp > at:
+                break
+            aggregate = event.mutate(aggregate)
+        if aggregate is None:
+            raise ExperimentNotFound(
+                f"experiment {experiment_id} did not exist at {at.isoformat()}"
+            )
+        return aggregate.state
+
+    def history(self, experiment_id: UUID) -> list[HistoryEntry]:
+        """Every decision of the experiment, oldest first, with its position in the log."""
+        events = list(self.events.get(experiment_id))
+        if not events:
+            raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
+        positions = self._positions(experiment_id)
+        return [
+            HistoryEntry(
+                decision_id=e.decision_id,
+                type=e.decision_type.value,
+                cycle=e.cycle,
+                stage=e.stage,
+                actor=e.actor,
+                rationale=e.rationale,
+                payload=e.payload,
+                source=e.source,
+                at=e.timestamp,
+                position=positions[e.originator_version],
+                version=e.originator_version,
+            )
+            for e in cast(list[Experiment.Decided], events)
+        ]
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _find(self, experiment_id: UUID) -> Experiment | None:
+        try:
+            return cast(Experiment, self.repository.get(experiment_id))
+        except AggregateNotFoundError:
+            return None
+
+    def _load(self, experiment_id: UUID) -> Experiment:
+        found = self._find(experiment_id)
+        if found is None:
+            raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
+        return found
+
+    def _repeat(self, experiment: Experiment, decision: Decision, version: int) -> DecisionResult:
+        """The first answer to a decision, after checking the repeat asks for the same thing."""
+        first = cast(
+            Experiment.Decided,
+            next(iter(self.events.get(experiment.id, gt=version - 1, lte=version))),
+        )
+        if (first.decision_type, first.payload) != (decision.type, decision.payload):
+            raise DecisionIdReused(
+                f"decision id {decision.decision_id!r} was already used for a different decision"
+            )
+        at_version = cast(Experiment, self.repository.get(experiment.id, version=version))
+        log.info(
+            "decision_repeated",
+            experiment_id=str(experiment.id),
+            decision_id=first.decision_id,
+        )
+        return DecisionResult(
+            decision_id=first.decision_id,
+            experiment=at_version.state.to_dict(),
+            position=self._positions(experiment.id, version=version)[version],
+            repeated=True,
+        )
+
+    def _positions(self, experiment_id: UUID, version: int | None = None) -> dict[int, int]:
+        """Notification ids (positions) of the experiment's events, by version."""
+        recorder = cast(PostgresApplicationRecorder, self.recorder)
+        query = sql.SQL(
+            "SELECT originator_version, notification_id FROM {}.{} WHERE originator_id = %s"
+        ).format(
+            sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+        )
+        params: list[Any] = [experiment_id]
+        if version is not None:
+            query += sql.SQL(" AND originator_version = %s")
+            params.append(version)
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(query, params)
+            return {row["originator_version"]: row["notification_id"] for row in cursor.fetchall()}

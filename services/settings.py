@@ -1,0 +1,58 @@
+"""Typed settings from the environment: one place that says what can be configured."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    # Where the event store and read models live. Unset: an embedded PostgreSQL started from
+    # the installed wheel, with its data under `data_dir`.
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    database_schema: str = Field(default="wijklab", alias="WIJKLAB_DATABASE_SCHEMA")
+    data_dir: Path = Field(default=Path(".wijklab"), alias="WIJKLAB_DATA_DIR")
+
+    temporal_address: str | None = Field(default=None, alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
+    temporal_task_queue: str = Field(default="wijklab", alias="TEMPORAL_TASK_QUEUE")
+
+    http_host: str = Field(default="127.0.0.1", alias="WIJKLAB_HTTP_HOST")
+    http_port: int = Field(default=8000, ge=1, le=65535, alias="WIJKLAB_HTTP_PORT")
+
+    # Days after an act period's end before a stage left open is recorded as overdue.
+    overdue_grace_days: int = Field(default=14, ge=1, le=365, alias="WIJKLAB_OVERDUE_GRACE_DAYS")
+
+    environment: Literal["development", "production"] = Field(
+        default="development", alias="WIJKLAB_ENV"
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", alias="WIJKLAB_LOG_FORMAT"
+    )
+    log_level: str = Field(default="INFO", alias="WIJKLAB_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _production_needs_real_servers(self) -> Settings:
+        if self.environment == "production" and not (self.database_url and self.temporal_address):
+            raise ValueError(
+                "WIJKLAB_ENV=production needs DATABASE_URL and TEMPORAL_ADDRESS: the embedded "
+                "servers are for a single machine"
+            )
+        if not self.database_schema.isidentifier():
+            raise ValueError("WIJKLAB_DATABASE_SCHEMA must be a plain SQL identifier")
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
