@@ -19,6 +19,11 @@ app = typer.Typer(
 log = structlog.get_logger("wijklab")
 
 
+@app.callback()
+def main() -> None:
+    """wijklab: neighbourhood experiments as learning cycles."""
+
+
 def _wait_for_stop_signal() -> None:
     """Block until Ctrl-C or SIGTERM, so that cleanup runs either way."""
     stop = threading.Event()

