@@ -22,7 +22,7 @@ from psycopg import sql
 
 from domain.decisions import Decision
 from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound
-from domain.experiment import Experiment, experiment_id_for
+from domain.experiment import Experiment
 from domain.state import ExperimentState
 
 log = structlog.get_logger(__name__)
@@ -80,15 +80,16 @@ class Experiments(Application[UUID]):
     # --- commands -----------------------------------------------------------------------
 
     def start(
-        self, decision: Decision, *, start_key: str | None = None, at: datetime | None = None
+        self, decision: Decision, *, experiment_id: UUID, at: datetime | None = None
     ) -> DecisionResult:
-        """Start an experiment. With a start key, starting again returns the first answer."""
-        municipality = decision.payload.get("municipality", "")
-        experiment_id = experiment_id_for(municipality, start_key)
-        if start_key is not None:
-            existing = self._find(experiment_id)
-            if existing is not None:
-                return self._repeat(existing, decision, version=1)
+        """Start an experiment. Starting the same id again returns the first answer.
+
+        Callers name the experiment with `experiment_id_for`, so a retried request with the
+        same start key can never start a second experiment.
+        """
+        existing = self._find(experiment_id)
+        if existing is not None:
+            return self._repeat(existing, decision, version=1)
         experiment = Experiment.start(decision, experiment_id=experiment_id, at=at)
         try:
             recordings = self.save(experiment)

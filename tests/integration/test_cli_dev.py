@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -55,7 +56,7 @@ def test_dev_runs_until_stopped_and_shares_its_data(
         # Another process on the same data dir finds the same server and data.
         settings = Settings(WIJKLAB_DATA_DIR=data_dir, WIJKLAB_LOG_FORMAT="json")
         with runtime(settings) as rt:
-            started = rt.experiments.start(start())
+            started = rt.experiments.start(start(), experiment_id=uuid.uuid4())
         with runtime(settings) as rt:
             assert rt.experiments.max_position() == started.position
         assert _postgres_running_for(data_dir.resolve() / "postgres"), "dev still holds the server"

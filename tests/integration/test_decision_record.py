@@ -6,18 +6,29 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound, RuleViolation
+from domain.experiment import experiment_id_for
 from services.database import Database
-from services.experiments import Experiments
+from services.experiments import DecisionResult, Experiments
 from tests.builders import RESIDENT, decision, one_cycle, start
 
 
-def _started(experiments: Experiments, **kw: object) -> UUID:
-    return UUID(experiments.start(start(**kw)).experiment["id"])  # type: ignore[arg-type]
+def _started(experiments: Experiments) -> UUID:
+    experiment_id = uuid4()
+    experiments.start(start(), experiment_id=experiment_id)
+    return experiment_id
+
+
+def _start_with_key(experiments: Experiments, key: str, **overrides: object) -> DecisionResult:
+    municipality = str(overrides.get("municipality", "utrecht"))
+    return experiments.start(
+        start(decision_id=key, **overrides),  # type: ignore[arg-type]
+        experiment_id=experiment_id_for(municipality, key),
+    )
 
 
 def test_whole_cycle_then_second_cycle_then_close(experiments: Experiments) -> None:
@@ -87,16 +98,14 @@ def test_a_refused_decision_stores_nothing(experiments: Experiments) -> None:
 
 
 def test_starting_with_a_start_key_is_idempotent(experiments: Experiments) -> None:
-    first = experiments.start(start(decision_id="key-1"), start_key="key-1")
-    again = experiments.start(start(decision_id="key-1"), start_key="key-1")
+    first = _start_with_key(experiments, "key-1")
+    again = _start_with_key(experiments, "key-1")
     assert again.repeated
     assert again.experiment["id"] == first.experiment["id"]
     assert again.position == first.position
     with pytest.raises(DecisionIdReused):
-        experiments.start(start(decision_id="key-1", title="another"), start_key="key-1")
-    other_town = experiments.start(
-        start(decision_id="key-1", municipality="zwolle"), start_key="key-1"
-    )
+        _start_with_key(experiments, "key-1", title="another")
+    other_town = _start_with_key(experiments, "key-1", municipality="zwolle")
     assert other_town.experiment["id"] != first.experiment["id"]
 
 
@@ -106,7 +115,7 @@ def test_concurrent_starts_with_one_key_make_one_experiment(experiments: Experim
 
     def attempt() -> None:
         barrier.wait()
-        results.append(experiments.start(start(decision_id="same"), start_key="same"))
+        results.append(_start_with_key(experiments, "same"))
 
     threads = [threading.Thread(target=attempt) for _ in range(6)]
     for t in threads:
