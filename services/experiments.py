@@ -87,14 +87,14 @@ class Experiments(Application[UUID]):
         Callers name the experiment with `experiment_id_for`, so a retried request with the
         same start key can never start a second experiment.
         """
-        existing = self._find(experiment_id)
+        existing = self.find(experiment_id)
         if existing is not None:
             return self._repeat(existing, decision, version=1)
         experiment = Experiment.start(decision, experiment_id=experiment_id, at=at)
         try:
             recordings = self.save(experiment)
         except IntegrityError:
-            existing = self._find(experiment_id)
+            existing = self.find(experiment_id)
             if existing is None:  # pragma: no cover - the conflicting row must exist
                 raise
             return self._repeat(existing, decision, version=1)
@@ -194,14 +194,14 @@ class Experiments(Application[UUID]):
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _find(self, experiment_id: UUID) -> Experiment | None:
+    def find(self, experiment_id: UUID) -> Experiment | None:
         try:
             return cast(Experiment, self.repository.get(experiment_id))
         except AggregateNotFoundError:
             return None
 
     def _load(self, experiment_id: UUID) -> Experiment:
-        found = self._find(experiment_id)
+        found = self.find(experiment_id)
         if found is None:
             raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
         return found

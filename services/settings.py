@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     temporal_address: str | None = Field(default=None, alias="TEMPORAL_ADDRESS")
     temporal_namespace: str = Field(default="default", alias="TEMPORAL_NAMESPACE")
     temporal_task_queue: str = Field(default="wijklab", alias="TEMPORAL_TASK_QUEUE")
+    # Ports of the Temporal dev server that `wijklab dev` starts when TEMPORAL_ADDRESS is unset.
+    temporal_dev_port: int = Field(default=7233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_PORT")
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_UI_PORT")
+    worker_activity_threads: int = Field(default=16, ge=1, le=256, alias="WIJKLAB_WORKER_THREADS")
 
     http_host: str = Field(default="127.0.0.1", alias="WIJKLAB_HTTP_HOST")
     http_port: int = Field(default=8000, ge=1, le=65535, alias="WIJKLAB_HTTP_PORT")

