@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import replace
@@ -203,8 +204,6 @@ async def _run_id_changed(handle, first_run: str) -> bool:  # type: ignore[no-un
 
 
 async def _eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -212,8 +211,6 @@ async def _eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-
 
 
 async def _eventually_async(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
     deadline = time.monotonic() + timeout
     while not await check():
         assert time.monotonic() < deadline, "condition not met in time"
