@@ -8,7 +8,7 @@ concurrency keeps consistent, so the same id can never be stored twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -18,6 +18,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from domain.decisions import Decision
@@ -188,6 +189,20 @@ class Experiments(Application[UUID]):
             )
             for e in cast(list[Experiment.Decided], events)
         ]
+
+    def experiment_ids(self, page_size: int = 1000) -> Iterator[UUID]:
+        """Every experiment ever started, oldest first, read from the notification log."""
+        topic = get_topic(Experiment.Started)
+        start: int | None = None
+        while True:
+            page = self.recorder.select_notifications(
+                start, page_size, topics=[topic], inclusive_of_start=False
+            )
+            for notification in page:
+                yield UUID(str(notification.originator_id))
+            if len(page) < page_size:
+                return
+            start = page[-1].id
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -1,10 +1,13 @@
-"""`wijklab dev` starts the embedded default for real and stops it cleanly."""
+"""`wijklab dev` starts the embedded default for real, shares it, and stops it cleanly."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,56 +19,112 @@ import pytest
 
 from services.bootstrap import runtime
 from services.settings import Settings
-from tests.builders import start
+from services.temporal import connect
+from tests.builders import one_cycle, start
+from workflows.client import ExperimentWorkflows
 
 
-def _wijklab() -> str:
-    found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
-    assert found, "the wijklab console script is installed with the project"
+def _binary(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found, f"{name} is installed with the project"
     return found
 
 
-def _postgres_running_for(pgdata: Path) -> bool:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _running(name: str, marker: Path) -> bool:
     for proc in psutil.process_iter(attrs=("name", "cmdline")):
-        if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["name"] == name and str(marker) in cmdline:
             return True
     return False
 
 
 @pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM])
-def test_dev_runs_until_stopped_and_shares_its_data(
-    tmp_path: Path, stop_with: signal.Signals
-) -> None:
-    data_dir = tmp_path / "data"
-    env = {**os.environ, "WIJKLAB_DATA_DIR": str(data_dir), "WIJKLAB_LOG_FORMAT": "json"}
-    env.pop("DATABASE_URL", None)
+def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Signals) -> None:
+    data_dir = (tmp_path / "data").resolve()
+    env = {
+        **os.environ,
+        "WIJKLAB_DATA_DIR": str(data_dir),
+        "WIJKLAB_LOG_FORMAT": "json",
+        "WIJKLAB_TEMPORAL_PORT": str(_free_port()),
+        "WIJKLAB_TEMPORAL_UI_PORT": str(_free_port()),
+    }
+    for variable in ("DATABASE_URL", "TEMPORAL_ADDRESS"):
+        env.pop(variable, None)
     dev = subprocess.Popen(
-        [_wijklab(), "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [_binary("wijklab"), "dev"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert dev.stdout is not None
         lines = []
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             line = dev.stdout.readline()
             lines.append(line)
             if "Ctrl-C" in line or not line:
                 break
-        assert any("event store ready" in line for line in lines), lines
+        assert any("Temporal UI" in line for line in lines), lines
 
-        # Another process on the same data dir finds the same server and data.
         settings = Settings(WIJKLAB_DATA_DIR=data_dir, WIJKLAB_LOG_FORMAT="json")
+        experiment_id = uuid.uuid4()
+
+        async def drive() -> None:
+            client = await connect(settings, wait=30)
+            workflows = ExperimentWorkflows(client, task_queue="wijklab", overdue_grace_days=14)
+            await workflows.start(experiment_id, start())
+            for d in one_cycle()[:3]:
+                await workflows.decide(experiment_id, d)
+
+        asyncio.run(drive())
+
+        # Other processes on the same data dir find the same servers and data.
         with runtime(settings) as rt:
-            started = rt.experiments.start(start(), experiment_id=uuid.uuid4())
-        with runtime(settings) as rt:
-            assert rt.experiments.max_position() == started.position
-        assert _postgres_running_for(data_dir.resolve() / "postgres"), "dev still holds the server"
+            assert rt.experiments.experiment(experiment_id).stage.value == "act"
+        reconcile = subprocess.run(
+            [_binary("wijklab"), "workflows", "reconcile"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert reconcile.returncode == 0, reconcile.stderr
+        assert "running 1, restarted 0" in reconcile.stdout
+        listed = subprocess.run(
+            [
+                _binary("temporal"),
+                "workflow",
+                "list",
+                "--address",
+                (data_dir / "temporal-address").read_text(),
+                "--query",
+                "WijklabStage = 'act' AND WijklabMunicipality = 'utrecht'",
+                "--output",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert f"experiment-{experiment_id}" in listed.stdout
+        assert json.loads(listed.stdout or "[]")
 
         dev.send_signal(stop_with)
-        out, _ = dev.communicate(timeout=60)
-        assert dev.returncode == 0
+        out, err = dev.communicate(timeout=60)
+        assert dev.returncode == 0, err
         assert "stopped" in out
-        assert not _postgres_running_for(data_dir.resolve() / "postgres")
+        assert not _running("postgres", data_dir / "postgres")
+        assert not _running("temporal", data_dir)
+        assert not (data_dir / "temporal-address").exists()
     finally:
         if dev.poll() is None:
             dev.kill()

@@ -19,6 +19,7 @@ from tests.workflows.conftest import Harness
 from workflows.activities import ExperimentActivities
 from workflows.experiment import ExperimentWorkflow
 from workflows.payloads import DecisionOutput, RecordInput, workflow_id
+from workflows.reconcile import reconcile
 
 
 async def _start(h: Harness) -> UUID:
@@ -216,3 +217,38 @@ async def _eventually_async(check, timeout: float = 10.0) -> None:  # type: igno
     while not await check():
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harness) -> None:
+    async with harness.worker():
+        kept = await _start(harness)
+        lost = await _start(harness)
+        await _to_act(harness, lost)
+        closed = await _start(harness)
+        for d in one_cycle()[:-1]:
+            await harness.workflows.decide(closed, d)
+        await harness.workflows.decide(closed, decision("close", outcome="stopped"))
+
+        await harness.env.client.get_workflow_handle(workflow_id(str(lost))).terminate("lost")
+        report = await reconcile(
+            harness.env.client,
+            harness.experiments,
+            task_queue=harness.task_queue,
+            overdue_grace_days=14,
+        )
+        assert (report.active, report.running, report.restarted, report.closed) == (2, 1, 1, 1)
+
+        # The restarted workflow knows its state, its past decision ids and its timers.
+        answer = await harness.workflows.decide(lost, decision("advance", to="evaluate"))
+        assert answer.experiment["stage"] == "evaluate"
+        await harness.env.sleep(timedelta(days=15))
+        await _eventually(lambda: "stage_overdue" in _types(harness, lost))
+
+        again = await reconcile(
+            harness.env.client,
+            harness.experiments,
+            task_queue=harness.task_queue,
+            overdue_grace_days=14,
+        )
+        assert (again.running, again.restarted) == (2, 0)
+    assert kept != lost

@@ -1,0 +1,78 @@
+"""Start the workflow again, from the stored state, for every active experiment without one.
+
+Temporal's histories are not the record (a namespace can be reset, retention deletes closed
+runs); the event store is. After such a loss this puts every active experiment back under
+its workflow, timers included. A no-op when all are there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from services.experiments import Experiments
+from workflows.activities import RECENT_DECISION_IDS
+from workflows.experiment import ExperimentWorkflow
+from workflows.payloads import ExperimentInput, workflow_id
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ReconcileReport:
+    active: int = 0
+    running: int = 0
+    restarted: int = 0
+    closed: int = 0
+
+
+async def _is_running(client: Client, experiment_id: str) -> bool:
+    try:
+        described = await client.get_workflow_handle(workflow_id(experiment_id)).describe()
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return described.status is WorkflowExecutionStatus.RUNNING
+
+
+async def reconcile(
+    client: Client,
+    experiments: Experiments,
+    *,
+    task_queue: str,
+    overdue_grace_days: int,
+) -> ReconcileReport:
+    report = ReconcileReport()
+    for experiment_id in experiments.experiment_ids():
+        experiment = experiments.find(experiment_id)
+        if experiment is None:  # pragma: no cover - listed ids exist
+            continue
+        if experiment.state.is_closed:
+            report.closed += 1
+            continue
+        report.active += 1
+        if await _is_running(client, str(experiment_id)):
+            report.running += 1
+            continue
+        ids = sorted(experiment.decision_versions, key=experiment.decision_versions.__getitem__)
+        await client.start_workflow(
+            ExperimentWorkflow.run,
+            ExperimentInput(
+                experiment_id=str(experiment_id),
+                state=experiment.state.to_dict(),
+                recent_decision_ids=ids[-RECENT_DECISION_IDS:],
+                overdue_grace_days=overdue_grace_days,
+            ),
+            id=workflow_id(str(experiment_id)),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        report.restarted += 1
+        log.info("workflow_restarted", experiment_id=str(experiment_id))
+    return report
