@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration lock clean-data clean
+.PHONY: run test lint unit integration workflows histories lock clean-data clean
 
 # Install into .venv from the lock file whenever the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -31,6 +31,13 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration
+
+workflows: $(STAMP)
+	$(BIN)/pytest tests/workflows
+
+# Record fresh workflow histories for the replay tests (after a versioned workflow change).
+histories: $(STAMP)
+	$(BIN)/python -m tests.workflows.record_histories
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)

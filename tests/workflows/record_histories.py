@@ -1,0 +1,102 @@
+"""Record real workflow histories for the replay tests: `make histories`.
+
+Run it after a deliberate, versioned change to the workflow (see docs/workflow-versioning.md)
+and commit the new files beside the old ones: old histories must keep replaying for as long
+as workflows that started under them may still be running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from services.database import Database, EmbeddedPostgres
+from services.experiments import Experiments
+from tests.builders import RESIDENT, decision, one_cycle, start
+from workflows.client import ExperimentWorkflows
+from workflows.payloads import workflow_id
+from workflows.worker import build_worker, ensure_search_attributes
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def _save(
+    client: Client, experiment_id: uuid.UUID, name: str, run_id: str | None = None
+) -> None:
+    handle = client.get_workflow_handle(workflow_id(str(experiment_id)), run_id=run_id)
+    history = await handle.fetch_history()
+    path = HISTORIES / f"{name}.json"
+    path.write_text(history.to_json())
+    print(f"  {path.name}: {len(history.events)} events")
+
+
+async def record(experiments: Experiments) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server")
+    )
+    async with env:
+        await ensure_search_attributes(env.client)
+        workflows = ExperimentWorkflows(env.client, task_queue="record", overdue_grace_days=14)
+        with ThreadPoolExecutor(4) as executor:
+            worker = build_worker(
+                env.client, experiments, task_queue="record", executor=executor, threads=4
+            )
+            async with worker:
+                # A first cycle: refusals, a repeat, the timers, and continue-as-new at the end.
+                first = uuid.uuid4()
+                await workflows.start(first, start())
+                handle = env.client.get_workflow_handle(workflow_id(str(first)))
+                first_run = (await handle.describe()).run_id
+                cycle = one_cycle()
+                for d in cycle[:3]:
+                    await workflows.decide(first, d)
+                await workflows.decide(first, cycle[0])  # a repeat
+                try:
+                    await workflows.decide(first, decision("advance", to="learn"))
+                except Exception:
+                    pass
+                await env.sleep(timedelta(days=91))
+                await env.sleep(timedelta(days=15))
+                for d in cycle[3:]:
+                    await workflows.decide(first, d)
+                await _save(env.client, first, "cycle-with-timers-and-continue-as-new", first_run)
+
+                # The run after continue-as-new, through evaluation overdue, to closing.
+                for d in one_cycle()[1:3]:
+                    await workflows.decide(first, d)
+                await workflows.decide(
+                    first, decision("record_finding", RESIDENT, text="ja", source="residents")
+                )
+                await workflows.decide(first, decision("advance", to="evaluate"))
+                await env.sleep(timedelta(days=15))
+                await workflows.decide(first, decision("advance", to="learn"))
+                await workflows.decide(first, decision("record_lesson", RESIDENT, text="les"))
+                await workflows.decide(first, decision("close", outcome="adopted"))
+                await handle.result()
+                await _save(env.client, first, "second-cycle-overdue-and-close")
+
+
+def main() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        embedded = EmbeddedPostgres(Path(tmp))
+        database = Database(params=embedded.start(), schema="record")
+        database.ensure_schema()
+        experiments = Experiments(env=database.eventsourcing_env())
+        try:
+            asyncio.run(record(experiments))
+        finally:
+            experiments.close()
+            embedded.stop()
+
+
+if __name__ == "__main__":
+    main()
