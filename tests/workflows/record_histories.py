@@ -8,6 +8,7 @@ as workflows that started under them may still be running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 import uuid
@@ -18,6 +19,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from domain.errors import RuleViolation
 from services.database import Database, EmbeddedPostgres
 from services.experiments import Experiments
 from tests.builders import RESIDENT, decision, one_cycle, start
@@ -59,10 +61,8 @@ async def record(experiments: Experiments) -> None:
                 for d in cycle[:3]:
                     await workflows.decide(first, d)
                 await workflows.decide(first, cycle[0])  # a repeat
-                try:
+                with contextlib.suppress(RuleViolation):  # refused on purpose
                     await workflows.decide(first, decision("advance", to="learn"))
-                except Exception:
-                    pass
                 await env.sleep(timedelta(days=91))
                 await env.sleep(timedelta(days=15))
                 for d in cycle[3:]:
