@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
+from projections.rebuild import rebuild
+from projections.runner import Progress as RebuildProgress
+from projections.runner import run_projector
 from services.bootstrap import Runtime, runtime
 from services.settings import get_settings
 from services.temporal import TemporalDevServer, TemporalUnavailable, connect
@@ -24,6 +37,8 @@ workflows_app = typer.Typer(
     help="Operate the experiments' Temporal workflows.", no_args_is_help=True
 )
 app.add_typer(workflows_app, name="workflows")
+projections_app = typer.Typer(help="Operate the read models.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
 log = structlog.get_logger("wijklab")
 
 
@@ -69,7 +84,13 @@ def dev() -> None:
             if server:
                 typer.echo(f"  Temporal UI   {server.ui_url}")
             typer.echo("  press Ctrl-C to stop")
-            asyncio.run(_serve_worker(rt, address))
+            stop = threading.Event()
+            projector_thread = _start_projector(rt, stop)
+            try:
+                asyncio.run(_serve_worker(rt, address))
+            finally:
+                stop.set()
+                projector_thread.join(timeout=15)
         except TemporalUnavailable as error:
             typer.echo(f"wijklab dev: {error}", err=True)
             raise typer.Exit(1) from error
@@ -88,6 +109,61 @@ def worker() -> None:
         except TemporalUnavailable as error:
             typer.echo(f"wijklab worker: {error}", err=True)
             raise typer.Exit(1) from error
+
+
+def _start_projector(rt: Runtime, stop: threading.Event) -> threading.Thread:
+    def run() -> None:
+        try:
+            run_projector(rt.database, stop, batch_size=rt.settings.projector_batch_size)
+        except Exception:
+            log.exception("projector_failed")
+            stop.set()
+
+    thread = threading.Thread(target=run, name="projector", daemon=True)
+    thread.start()
+    return thread
+
+
+@app.command()
+def projector() -> None:
+    """Keep the read models up to date (one active projector per database; others stand by)."""
+    stop = threading.Event()
+    with runtime() as rt:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        thread = _start_projector(rt, stop)
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+
+
+@projections_app.command("rebuild")
+def rebuild_command() -> None:
+    """Rebuild every read model into a new schema while the old one serves, then switch."""
+    with (
+        runtime() as rt,
+        Progress(
+            TextColumn("rebuilding read models"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} events/s"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        ) as bar,
+    ):
+        task = bar.add_task("rebuild", total=rt.experiments.max_position() or 1, rate="-")
+
+        def show(step: RebuildProgress) -> None:
+            bar.update(
+                task, completed=step.done, total=max(step.total, 1), rate=f"{step.rate:,.0f}"
+            )
+
+        report = rebuild(rt.database, progress=show, batch_size=rt.settings.projector_batch_size)
+        bar.update(task, completed=bar.tasks[0].total)
+    typer.echo(
+        f"rebuilt {report.events} events into {report.schema} in {report.seconds:.1f} s "
+        f"({report.rate:,.0f} events/s)"
+        + (f"; replaced {report.replaced}" if report.replaced else "")
+    )
 
 
 @workflows_app.command("reconcile")

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # Ports of the Temporal dev server that `wijklab dev` starts when TEMPORAL_ADDRESS is unset.
     temporal_dev_port: int = Field(default=7233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_PORT")
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_UI_PORT")
+    # Events per transaction when the projector catches up or a rebuild runs.
+    projector_batch_size: int = Field(
+        default=5000, ge=1, le=100_000, alias="WIJKLAB_PROJECTOR_BATCH_SIZE"
+    )
     worker_activity_threads: int = Field(default=16, ge=1, le=256, alias="WIJKLAB_WORKER_THREADS")
 
     http_host: str = Field(default="127.0.0.1", alias="WIJKLAB_HTTP_HOST")

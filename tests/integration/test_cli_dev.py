@@ -17,6 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from projections.queries import ReadModels
 from services.bootstrap import runtime
 from services.settings import Settings
 from services.temporal import connect
@@ -77,18 +78,27 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
         settings = Settings(WIJKLAB_DATA_DIR=data_dir, WIJKLAB_LOG_FORMAT="json")
         experiment_id = uuid.uuid4()
 
-        async def drive() -> None:
+        async def drive() -> int:
             client = await connect(settings, wait=30)
             workflows = ExperimentWorkflows(client, task_queue="wijklab", overdue_grace_days=14)
             await workflows.start(experiment_id, start())
-            for d in one_cycle()[:3]:
-                await workflows.decide(experiment_id, d)
+            answers = [await workflows.decide(experiment_id, d) for d in one_cycle()[:3]]
+            return answers[-1].position
 
-        asyncio.run(drive())
+        position = asyncio.run(drive())
 
-        # Other processes on the same data dir find the same servers and data.
+        # Other processes on the same data dir find the same servers and data, and the
+        # projector that dev runs has brought the read models up to date.
         with runtime(settings) as rt:
             assert rt.experiments.experiment(experiment_id).stage.value == "act"
+            read_models = ReadModels(rt.database.conninfo, rt.database.schema)
+            try:
+                read_models.wait_for(position, timeout=30)
+                shown = read_models.experiment(experiment_id, "utrecht")
+                assert shown is not None
+                assert shown["stage"] == "act"
+            finally:
+                read_models.close()
         reconcile = subprocess.run(
             [_binary("wijklab"), "workflows", "reconcile"],
             env=env,

@@ -1,0 +1,54 @@
+"""Read model: every lesson of every cycle, searchable in Dutch and in English.
+
+The text is indexed twice, with the Dutch and the English stemmer, so that "bewoners" finds
+"bewoner" and "residents" finds "resident", whichever language a lesson was written in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TABLE = "lessons"
+
+DDL = [
+    """
+    CREATE TABLE {schema}.lessons (
+        position bigint PRIMARY KEY,
+        experiment_id uuid NOT NULL,
+        municipality text NOT NULL,
+        neighbourhood_code text NOT NULL,
+        experiment_title text NOT NULL,
+        cycle integer NOT NULL,
+        decision_id text NOT NULL,
+        text text NOT NULL,
+        themes text[] NOT NULL,
+        at timestamptz NOT NULL,
+        search tsvector GENERATED ALWAYS AS (
+            to_tsvector('dutch', text) || to_tsvector('english', text)
+        ) STORED
+    )
+    """,
+    "CREATE INDEX ON {schema}.lessons USING gin (search)",
+    "CREATE INDEX ON {schema}.lessons USING gin (themes)",
+    "CREATE INDEX ON {schema}.lessons (municipality, position DESC)",
+]
+
+COPY = (
+    "COPY {schema}.lessons (position, experiment_id, municipality, neighbourhood_code, "
+    "experiment_title, cycle, decision_id, text, themes, at) FROM STDIN"
+)
+
+
+def entry(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "experiment_id": str(record["experiment_id"]),
+        "experiment_title": record["experiment_title"],
+        "municipality": record["municipality"],
+        "neighbourhood_code": record["neighbourhood_code"],
+        "cycle": record["cycle"],
+        "decision_id": record["decision_id"],
+        "text": record["text"],
+        "themes": list(record["themes"]),
+        "at": record["at"].isoformat(),
+        "position": record["position"],
+    }

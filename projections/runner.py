@@ -1,0 +1,192 @@
+"""The projector: catch up in batches, then follow new events as they are committed.
+
+New events arrive through eventsourcing's PostgreSQL subscription (LISTEN/NOTIFY), never by
+polling. After a pause, the backlog is applied in batches of many events per transaction;
+then `ProjectionRunner` takes over with one event per transaction for low latency. One
+projector is active at a time (a PostgreSQL advisory lock); others wait as standbys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import structlog
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import ProjectionRunner
+from psycopg.rows import dict_row
+
+from projections import schema
+from projections.metrics import PROJECTOR_APPLIED, PROJECTOR_POSITION
+from projections.view import (
+    APPLICATION,
+    PROJECTION,
+    ReadModelProjection,
+    ReadModelView,
+    Role,
+    SchemaSwitched,
+)
+from services.database import Database
+from services.experiments import Experiments
+
+log = structlog.get_logger(__name__)
+
+BATCH_SIZE = 5000
+# Any 64-bit number, the same for every projector of one database.
+ADVISORY_LOCK_KEY = 0x7769_6A6B_6C61_6201
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    rate: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def view_env(database: Database, physical: str) -> dict[str, str]:
+    env = database.eventsourcing_env()
+    env[f"{PROJECTION.upper()}_POSTGRES_SCHEMA"] = physical
+    return env
+
+
+def open_view(database: Database, physical: str) -> ReadModelView:
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    factory = InfrastructureFactory[ReadModelView].construct(
+        env=Environment(PROJECTION, view_env(database, physical))
+    )
+    view = factory.tracking_recorder(ReadModelView)
+    with view.datastore.transaction(commit=True) as cursor:
+        view.create_position_view(cursor)
+    return view
+
+
+def catch_up(
+    view: ReadModelView,
+    experiments: Experiments,
+    *,
+    role: Role,
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Apply the backlog in batches until the view has reached the head of the log."""
+    applied, began = 0, time.monotonic()
+    start = view.position()
+    while not (stop and stop.is_set()):
+        notifications = experiments.recorder.select_notifications(
+            start, batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            break
+        pairs = [
+            (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
+            for n in notifications
+        ]
+        applied += view.apply(pairs, role=role)
+        start = notifications[-1].id
+        PROJECTOR_POSITION.set(start)
+        PROJECTOR_APPLIED.inc(len(pairs))
+        if progress:
+            elapsed = max(time.monotonic() - began, 1e-9)
+            progress(Progress(done=start, total=experiments.max_position(), rate=applied / elapsed))
+        if len(notifications) < batch_size:
+            break
+    return applied
+
+
+def serving_physical(database: Database) -> str | None:
+    with (
+        database.connect(autocommit=True) as conn,
+        conn.cursor(row_factory=dict_row) as cursor,
+    ):
+        schema.ensure_pointer(cursor, database.schema)
+        physical = schema.pointer(cursor, database.schema)["physical"]
+        return str(physical) if physical else None
+
+
+@contextlib.contextmanager
+def active_projector_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
+    """Hold the advisory lock that makes this the one active projector; wait as a standby."""
+    with database.connect(autocommit=True) as conn:
+        announced = False
+        while not stop.is_set():
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+            if got and got[0]:
+                log.info("projector_active")
+                try:
+                    yield True
+                finally:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+                return
+            if not announced:
+                log.info("projector_standby")
+                announced = True
+            stop.wait(1.0)
+        yield False
+
+
+def run_projector(
+    database: Database,
+    stop: threading.Event,
+    *,
+    progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> None:
+    """Keep the read models up to date until `stop` is set."""
+    from projections.rebuild import rebuild
+
+    with active_projector_lock(database, stop) as active:
+        if not active:
+            return
+        while not stop.is_set():
+            physical = serving_physical(database)
+            if physical is None:
+                rebuild(database, progress=progress, batch_size=batch_size)
+                continue
+            try:
+                _follow(database, physical, stop, progress=progress, batch_size=batch_size)
+            except SchemaSwitched as switched:
+                log.info("projector_switching_schema", reason=str(switched))
+
+
+def _follow(
+    database: Database,
+    physical: str,
+    stop: threading.Event,
+    *,
+    progress: ProgressCallback | None,
+    batch_size: int,
+) -> None:
+    env: dict[str, Any] = view_env(database, physical)
+    view = open_view(database, physical)
+    experiments = Experiments(env=database.eventsourcing_env())
+    try:
+        catch_up(
+            view, experiments, role="serving", batch_size=batch_size, progress=progress, stop=stop
+        )
+    finally:
+        experiments.close()
+    log.info("projector_following", schema=physical, position=view.position())
+    with ProjectionRunner(
+        application_class=Experiments,
+        projection_class=ReadModelProjection,
+        view_class=ReadModelView,
+        env=env,
+    ) as runner:
+        while not stop.is_set() and not runner.is_interrupted.is_set():
+            runner.run_forever(timeout=0.5)
+            if serving_physical(database) != physical:
+                # A rebuild switched while no event came by to tell us; follow the new copy.
+                raise SchemaSwitched(f"{physical} is no longer served")
+            PROJECTOR_POSITION.set(runner.view.position())

@@ -1,0 +1,89 @@
+"""The read models' tracking recorder and projection, on eventsourcing's machinery.
+
+`ReadModelView` is a `PostgresTrackingRecorder` whose every write puts the view rows and the
+tracking position in one transaction: an event is applied exactly once, and a projector that
+restarts resumes where the last committed transaction left it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import singledispatchmethod
+from typing import Any, Literal
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection
+from psycopg import Cursor, sql
+
+from projections import schema
+from projections.fold import Fold, load_states
+
+APPLICATION = "Experiments"
+PROJECTION = "ReadModels"
+
+Role = Literal["serving", "building"]
+
+
+class SchemaSwitched(RuntimeError):
+    """The read models are served from another schema now: restart on that one."""
+
+
+def base_of(physical: str) -> str:
+    return physical.rsplit("_read_", 1)[0]
+
+
+class ReadModelView(PostgresTrackingRecorder):
+    """Writes read-model rows and tracking together; refuses to write to a retired schema."""
+
+    @property
+    def schema(self) -> str:
+        return self.datastore.schema
+
+    def position(self) -> int:
+        return self.max_tracking_id(APPLICATION) or 0
+
+    def apply(self, pairs: Sequence[tuple[Any, Tracking]], *, role: Role = "serving") -> int:
+        """Apply events in one transaction; return how many were new to this view."""
+        with self.datastore.transaction(commit=True) as cursor:
+            current = schema.pointer(cursor, base_of(self.schema), lock="share")
+            expected = current["physical"] if role == "serving" else current["building"]
+            if expected != self.schema:
+                raise SchemaSwitched(f"{self.schema} is no longer the {role} schema ({expected})")
+            return self.apply_in(cursor, pairs)
+
+    def apply_in(self, cursor: Cursor[Any], pairs: Sequence[tuple[Any, Tracking]]) -> int:
+        done = self._max_tracking_id(APPLICATION, cursor) or 0
+        todo = [(event, tracking) for event, tracking in pairs if tracking.notification_id > done]
+        if not todo:
+            return 0
+        fold = Fold()
+        fold.load(load_states(cursor, self.schema, sorted(fold.needs(e for e, _ in todo))))
+        for event, tracking in todo:
+            fold.add(event, tracking.notification_id)
+        fold.write(cursor, self.schema)
+        self._insert_tracking(cursor, todo[-1][1])
+        return len(todo)
+
+    def create_position_view(self, cursor: Cursor[Any]) -> None:
+        cursor.execute(
+            sql.SQL(
+                "CREATE OR REPLACE VIEW {}.position AS SELECT notification_id FROM {}.{} "
+                "WHERE application_name = {}"
+            ).format(
+                sql.Identifier(self.schema),
+                sql.Identifier(self.schema),
+                sql.Identifier(self.tracking_table_name),
+                sql.Literal(APPLICATION),
+            )
+        )
+
+
+class ReadModelProjection(Projection[ReadModelView]):
+    """The live path: one event per transaction, for the lowest lag."""
+
+    name = PROJECTION
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.apply([(domain_event, tracking)])

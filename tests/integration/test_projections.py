@@ -1,0 +1,361 @@
+"""Read models on a real PostgreSQL: exactly once, rebuildable, searchable, read-your-writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from eventsourcing.persistence import Tracking
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from domain.experiment import Experiment
+from projections import schema
+from projections.queries import ProjectionLagging, ReadModels
+from projections.rebuild import rebuild
+from projections.runner import open_view, run_projector, serving_physical
+from projections.view import APPLICATION
+from services.database import Database
+from services.experiments import Experiments
+from tests.builders import PLAN, RESIDENT, decision, one_cycle, start
+
+
+def seed(
+    experiments: Experiments, count: int, *, cycles: int = 1, **start_overrides: Any
+) -> list[UUID]:
+    """`count` experiments, each taken through `cycles` whole cycles, saved in bulk."""
+    ids = []
+    pending = []
+    for n in range(count):
+        experiment = Experiment.start(start(**start_overrides), experiment_id=uuid.uuid4())
+        for _ in range(cycles):
+            for d in one_cycle():
+                experiment.decide(d)
+        ids.append(experiment.id)
+        pending.append(experiment)
+        if len(pending) == 50 or n == count - 1:
+            experiments.save(*pending)
+            pending = []
+    return ids
+
+
+@pytest.fixture
+def read_models(database: Database) -> Iterator[ReadModels]:
+    models = ReadModels(database.conninfo, database.schema)
+    yield models
+    models.close()
+
+
+def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every read model, in a stable order."""
+    serving = sql.Identifier(schema.serving_schema(database.schema))
+    tables = {}
+    with database.connect() as conn:
+        for table, order in (
+            ("experiments", "id"),
+            ("decisions", "position"),
+            ("lessons", "position"),
+        ):
+            tables[table] = conn.execute(
+                sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
+                    serving, sql.Identifier(table), sql.Identifier(order)
+                )
+            ).fetchall()
+    return tables
+
+
+@pytest.fixture
+def projector(database: Database) -> Iterator[threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run_projector, args=(database, stop), daemon=True)
+    thread.start()
+    yield stop
+    stop.set()
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+
+
+def test_rebuild_projects_every_read_model(
+    experiments: Experiments, database: Database, read_models: ReadModels
+) -> None:
+    seed(experiments, 3)
+    seed(
+        experiments,
+        2,
+        neighbourhood={"code": "dorp-ootmarsum", "name": "Ootmarsum", "kind": "dorp"},
+        municipality="dinkelland",
+    )
+    report = rebuild(database)
+    assert report.events == experiments.max_position() == 5 * (1 + len(one_cycle()))
+    assert read_models.position() == experiments.max_position()
+
+    utrecht = read_models.experiments("utrecht")
+    assert len(utrecht.items) == 3
+    assert {e["stage"] for e in utrecht.items} == {"plan"}
+    assert {e["cycle"] for e in utrecht.items} == {2}
+    assert read_models.experiments(None).items.__len__() == 5
+    assert read_models.experiments("dinkelland", neighbourhood="dorp-ootmarsum").items
+    assert not read_models.experiments("dinkelland", neighbourhood="WK034401").items
+    assert len(read_models.experiments(None, theme="energy_transition").items) == 5
+    assert not read_models.experiments(None, theme="safety").items
+    assert read_models.stage_counts("utrecht") == {"plan": 3}
+
+    first = utrecht.items[0]
+    assert read_models.experiment(UUID(first["id"]), "utrecht") == first
+    assert read_models.experiment(UUID(first["id"]), "dinkelland") is None  # another tenant
+
+    history = read_models.decisions(UUID(first["id"]), "utrecht")
+    assert [d["type"] for d in history.items] == ["start"] + [d.type.value for d in one_cycle()]
+    assert history.items[2]["actor"]["role"] == "resident"
+
+    hoods = read_models.neighbourhoods(None)
+    assert [(h["code"], h["stages"]) for h in hoods] == [
+        ("dorp-ootmarsum", {"plan": 2}),
+        ("WK034401", {"plan": 3}),
+    ]
+    assert hoods[1]["budget"] == {"energietransitie": "120000.00", "sociaal domein": "37501.50"}
+    themes = {t["theme"]: t for t in read_models.themes("utrecht")}
+    assert themes["energy_transition"]["lessons"] == 3
+    assert themes["work_income"]["stages"] == {"plan": 3}
+
+
+def test_pagination_by_cursor(
+    experiments: Experiments, database: Database, read_models: ReadModels
+) -> None:
+    seed(experiments, 7)
+    rebuild(database)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = read_models.experiments("utrecht", cursor=cursor, limit=3)
+        seen += [e["id"] for e in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len(set(seen)) == 7
+    first_id = UUID(seen[0])
+    decisions_seen = []
+    cursor = None
+    while True:
+        page = read_models.decisions(first_id, "utrecht", cursor=cursor, limit=4)
+        decisions_seen += [d["position"] for d in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert decisions_seen == sorted(decisions_seen)
+    assert len(decisions_seen) == 1 + len(one_cycle())
+
+
+def test_lessons_search_in_dutch_and_english(
+    experiments: Experiments, database: Database, read_models: ReadModels
+) -> None:
+    experiment = Experiment.start(start(), experiment_id=uuid.uuid4())
+    for d in one_cycle()[:-2]:
+        experiment.decide(d)
+    experiment.decide(
+        decision("record_lesson", RESIDENT, text="De bewoner wil zelf meebeslissen over het groen.")
+    )
+    experiment.decide(
+        decision(
+            "record_lesson",
+            text="Residents trusted the neighbourhood coach more than letters.",
+            themes=["health"],
+        )
+    )
+    experiments.save(experiment)
+    rebuild(database)
+
+    def found(q: str, **kw: Any) -> list[str]:
+        return [lesson["text"] for lesson in read_models.lessons("utrecht", q=q, **kw).items]
+
+    assert found("bewoners") == ["De bewoner wil zelf meebeslissen over het groen."]
+    assert found("resident") == ["Residents trusted the neighbourhood coach more than letters."]
+    assert found("coaches letter") == [
+        "Residents trusted the neighbourhood coach more than letters."
+    ]
+    assert found("verkeer") == []
+    assert (
+        len(found("", theme="energy_transition")) == 1
+    )  # a lesson without themes takes the experiment's
+    assert found("resident", theme="health")
+    assert read_models.lessons("zwolle", q="bewoners").items == []
+    lesson = read_models.lessons("utrecht", q="groen").items[0]
+    assert lesson["experiment_id"] == str(experiment.id)
+    assert lesson["cycle"] == 1
+
+
+def test_the_same_events_twice_change_nothing(experiments: Experiments, database: Database) -> None:
+    seed(experiments, 4)
+    rebuild(database)
+    before = dump(database)
+    physical = serving_physical(database)
+    assert physical is not None
+    view = open_view(database, physical)
+    pairs = [
+        (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
+        for n in experiments.recorder.select_notifications(None, 1000)
+    ]
+    assert view.apply(pairs) == 0
+    assert view.apply(pairs[:5]) == 0
+    assert dump(database) == before
+    view.datastore.close()
+
+
+def test_live_projection_and_read_your_writes(
+    experiments: Experiments,
+    database: Database,
+    read_models: ReadModels,
+    projector: threading.Event,
+) -> None:
+    experiment_id = uuid.uuid4()
+    started = experiments.start(start(), experiment_id=experiment_id)
+    read_models.wait_for(started.position)
+    assert read_models.experiment(experiment_id, "utrecht") is not None
+    lags = []
+    for d in one_cycle():
+        answer = experiments.decide(experiment_id, d)
+        began = time.monotonic()
+        read_models.wait_for(answer.position)
+        lags.append(time.monotonic() - began)
+        shown = read_models.experiment(experiment_id, "utrecht")
+        assert shown is not None
+        assert shown["version"] == answer.experiment["version"]
+    print(
+        f"projection lag: median {sorted(lags)[len(lags) // 2] * 1000:.1f} ms, max {max(lags) * 1000:.1f} ms"
+    )
+    with pytest.raises(ProjectionLagging) as lagging:
+        read_models.wait_for(experiments.max_position() + 100, timeout=0.2)
+    assert lagging.value.position == experiments.max_position()
+
+
+def test_rebuild_while_serving_equals_the_incremental_build(
+    experiments: Experiments,
+    database: Database,
+    read_models: ReadModels,
+    projector: threading.Event,
+) -> None:
+    seed(experiments, 5)
+    read_models.wait_for(experiments.max_position(), timeout=20)
+    incremental = dump(database)
+    first = serving_physical(database)
+
+    stop_writing = threading.Event()
+    written: list[int] = []
+
+    def keep_deciding() -> None:
+        experiment_id = uuid.uuid4()
+        experiments.start(start(), experiment_id=experiment_id)
+        for n in range(200):
+            if stop_writing.is_set():
+                break
+            answer = experiments.decide(
+                experiment_id,
+                decision(
+                    "revise_plan",
+                    description=f"versie {n}",
+                    **{k: v for k, v in PLAN.items() if k != "description"},
+                ),
+            )
+            written.append(answer.position)
+
+    writer = threading.Thread(target=keep_deciding)
+    writer.start()
+    report = rebuild(database)
+    stop_writing.set()
+    writer.join()
+    assert report.replaced == first
+    assert serving_physical(database) == report.schema != first
+
+    # The projector moved over to the new copy and keeps it current.
+    read_models.wait_for(experiments.max_position(), timeout=20)
+    after = dump(database)
+    seeded = {row[0] for row in incremental["experiments"]}
+    assert [r for r in after["experiments"] if r[0] in seeded] == incremental["experiments"]
+    for table in ("decisions", "lessons"):
+        assert after[table][: len(incremental[table])] == incremental[table]
+    rebuilt_again = rebuild(database)
+    assert rebuilt_again.replaced == report.schema
+    assert dump(database) == after
+    assert written
+
+
+def _wijklab() -> str:
+    found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
+    assert found
+    return found
+
+
+def test_projector_killed_mid_batch_resumes_without_gap_or_double(
+    experiments: Experiments, database: Database, read_models: ReadModels
+) -> None:
+    seed(experiments, 300)
+    total = experiments.max_position()
+    # The first start builds the read models in batches; kill it part way.
+    url = "postgresql://?" + make_conninfo(**database.params).replace(" ", "&")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "WIJKLAB_DATABASE_SCHEMA": database.schema,
+        "WIJKLAB_PROJECTOR_BATCH_SIZE": "50",
+        "WIJKLAB_LOG_FORMAT": "json",
+    }
+    killed_at = None
+    for _attempt in range(3):
+        projector = subprocess.Popen([_wijklab(), "projector"], env=env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        progress = 0
+        while time.monotonic() < deadline:
+            progress = _building_position(database)
+            if progress > 0:
+                break
+            time.sleep(0.005)
+        projector.send_signal(signal.SIGKILL)
+        projector.wait()
+        if 0 < progress < total:
+            killed_at = progress
+            break
+    assert killed_at is not None, "the projector was killed part way through"
+
+    projector = subprocess.Popen([_wijklab(), "projector"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        read_models.wait_for(total, timeout=60)
+    finally:
+        projector.send_signal(signal.SIGTERM)
+        assert projector.wait(timeout=30) == 0
+    resumed = dump(database)
+    assert [r[0] for r in resumed["decisions"]] == [
+        n.id for n in experiments.recorder.select_notifications(None, total + 1)
+    ]
+    rebuild(database)
+    assert dump(database) == resumed
+
+
+def _building_position(database: Database) -> int:
+    """How far the first build has got, or 0 before it has begun."""
+    try:
+        with database.connect(autocommit=True) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT building FROM {}.{}").format(
+                    sql.Identifier(database.schema), sql.Identifier(schema.POINTER_TABLE)
+                )
+            ).fetchone()
+            if not row or not row[0]:
+                return 0
+            tracked = conn.execute(
+                sql.SQL("SELECT notification_id FROM {}.position").format(sql.Identifier(row[0]))
+            ).fetchone()
+            return int(tracked[0]) if tracked else 0
+    except psycopg.Error:
+        return 0
