@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import threading
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Annotated, NoReturn
 
 import structlog
 import typer
@@ -19,9 +24,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from domain.errors import DomainError
 from projections.rebuild import rebuild
 from projections.runner import Progress as RebuildProgress
 from projections.runner import run_projector
+from services.api.serve import app_for, prepare_stores, server_for
+from services.auth import when
 from services.bootstrap import Runtime, runtime
 from services.settings import get_settings
 from services.temporal import TemporalDevServer, TemporalUnavailable, connect
@@ -39,6 +47,10 @@ workflows_app = typer.Typer(
 app.add_typer(workflows_app, name="workflows")
 projections_app = typer.Typer(help="Operate the read models.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+integrations_app = typer.Typer(help="Webhook integrations.", no_args_is_help=True)
+app.add_typer(integrations_app, name="integrations")
 log = structlog.get_logger("wijklab")
 
 
@@ -47,20 +59,82 @@ def main() -> None:
     """wijklab: neighbourhood experiments as learning cycles."""
 
 
-async def _serve_worker(rt: Runtime, address: str | None = None, wait: float = 30) -> None:
+async def _serve(
+    rt: Runtime,
+    *,
+    address: str | None = None,
+    worker: bool = True,
+    api: bool = True,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run the worker and/or the API in this event loop until SIGINT or SIGTERM."""
     settings = rt.settings
-    client = await connect(settings, address=address, wait=wait)
-    await ensure_search_attributes(client)
-    threads = settings.worker_activity_threads
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity") as executor:
-        worker = build_worker(
-            client,
-            rt.experiments,
-            task_queue=settings.temporal_task_queue,
-            executor=executor,
-            threads=threads,
-        )
-        await run_until_stopped(worker)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    tasks: list[asyncio.Task[None]] = []
+    server = None
+    with ThreadPoolExecutor(
+        max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
+    ) as executor:
+        if worker:
+            client = await connect(settings, address=address, wait=30)
+            await ensure_search_attributes(client)
+            built = build_worker(
+                client,
+                rt.experiments,
+                task_queue=settings.temporal_task_queue,
+                executor=executor,
+                threads=settings.worker_activity_threads,
+            )
+            tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
+        if api:
+            server = server_for(app_for(rt, address), settings.http_host, settings.http_port)
+            tasks.append(asyncio.create_task(server.serve()))
+        if on_ready:
+            while server is not None and not server.started and not any(t.done() for t in tasks):
+                await asyncio.sleep(0.05)
+            on_ready()
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if task is not stopped and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+
+DEV_TOKENS = "dev-tokens.json"
+DEV_ROLES = ("programme_manager", "resident", "evaluator", "integration", "admin")
+
+
+def _dev_tokens(rt: Runtime) -> dict[str, str]:
+    """Ready-made tokens for `wijklab dev`, one per role, kept in the data directory so
+    they survive restarts (development only: production tokens are shown once)."""
+    keys, _ = prepare_stores(rt)
+    path = rt.settings.data_dir / DEV_TOKENS
+    tokens: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for role in DEV_ROLES:
+        if role not in tokens or keys.authenticate(tokens[role]) is None:
+            tokens[role], _ = keys.create(role, rt.settings.dev_municipality, f"dev {role}")
+    path.write_text(json.dumps(tokens, indent=2))
+    path.chmod(0o600)
+    return tokens
+
+
+def _announce(rt: Runtime, temporal: TemporalDevServer | None) -> None:
+    settings = rt.settings
+    url = f"http://{settings.http_host}:{settings.http_port}"
+    typer.echo(f"  wijklab       {url}  (API docs {url}/docs)")
+    if temporal:
+        typer.echo(f"  Temporal UI   {temporal.ui_url}")
+    typer.echo(f"  tokens for municipality {settings.dev_municipality!r}:")
+    for role, token in _dev_tokens(rt).items():
+        typer.echo(f"    {role:<18} {token}")
+    typer.echo("  press Ctrl-C to stop")
 
 
 @app.command()
@@ -81,13 +155,10 @@ def dev() -> None:
                 f"  event store   schema {rt.database.schema}, position {rt.experiments.max_position()}"
             )
             typer.echo(f"  Temporal      {address}, task queue {settings.temporal_task_queue}")
-            if server:
-                typer.echo(f"  Temporal UI   {server.ui_url}")
-            typer.echo("  press Ctrl-C to stop")
             stop = threading.Event()
             projector_thread = _start_projector(rt, stop)
             try:
-                asyncio.run(_serve_worker(rt, address))
+                asyncio.run(_serve(rt, address=address, on_ready=lambda: _announce(rt, server)))
             finally:
                 stop.set()
                 projector_thread.join(timeout=15)
@@ -105,9 +176,20 @@ def worker() -> None:
     """Run workflows and activities (production: set DATABASE_URL and TEMPORAL_ADDRESS)."""
     with runtime() as rt:
         try:
-            asyncio.run(_serve_worker(rt))
+            asyncio.run(_serve(rt, api=False))
         except TemporalUnavailable as error:
             typer.echo(f"wijklab worker: {error}", err=True)
+            raise typer.Exit(1) from error
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API and pages on WIJKLAB_HTTP_HOST:WIJKLAB_HTTP_PORT."""
+    with runtime() as rt:
+        try:
+            asyncio.run(_serve(rt, worker=False))
+        except TemporalUnavailable as error:
+            typer.echo(f"wijklab api: {error}", err=True)
             raise typer.Exit(1) from error
 
 
@@ -189,6 +271,107 @@ def reconcile_command() -> None:
         except TemporalUnavailable as error:
             typer.echo(f"wijklab workflows reconcile: {error}", err=True)
             raise typer.Exit(1) from error
+
+
+def _fail(command: str, error: DomainError) -> NoReturn:
+    typer.echo(f"wijklab {command}: {error.message}", err=True)
+    raise typer.Exit(2)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[
+        str, typer.Option(help="programme_manager, resident, evaluator, integration or admin")
+    ],
+    municipality: Annotated[
+        str, typer.Option(help="the municipality, or * for a read-only evaluator")
+    ],
+    name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
+) -> None:
+    """Create an API key; prints the token alone (it is shown only this once)."""
+    with runtime() as rt:
+        keys, _ = prepare_stores(rt)
+        try:
+            token, _ = keys.create(role, municipality, name)
+        except DomainError as error:
+            _fail("keys create", error)
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (never their tokens)."""
+    with runtime() as rt:
+        keys, _ = prepare_stores(rt)
+        for key in keys.list():
+            typer.echo(
+                f"{key['id']}  {key['role']:<18} {key['municipality']:<16} "
+                f"created {when(key['created_at'])}  revoked {when(key['revoked_at'])}  {key['name']}"
+            )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: uuid.UUID) -> None:
+    """Revoke an API key by its id."""
+    with runtime() as rt:
+        keys, _ = prepare_stores(rt)
+        if not keys.revoke(key_id):
+            typer.echo(f"wijklab keys revoke: no active key {key_id}", err=True)
+            raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+@integrations_app.command("create")
+def integrations_create(
+    name: str,
+    municipality: Annotated[str, typer.Option(help="the municipality it may act for")],
+) -> None:
+    """Create a webhook integration; prints its whsec_ secret alone."""
+    with runtime() as rt:
+        _, integrations = prepare_stores(rt)
+        try:
+            secret = integrations.create(name, municipality)
+        except DomainError as error:
+            _fail("integrations create", error)
+    typer.echo(secret)
+
+
+@integrations_app.command("rotate")
+def integrations_rotate(
+    name: str,
+    grace_hours: Annotated[int, typer.Option(help="hours the old secret stays valid")] = 24,
+) -> None:
+    """Give an integration a new secret; the old one stays valid for the grace period."""
+    with runtime() as rt:
+        _, integrations = prepare_stores(rt)
+        try:
+            secret = integrations.rotate(name, timedelta(hours=grace_hours))
+        except DomainError as error:
+            _fail("integrations rotate", error)
+    typer.echo(secret)
+
+
+@integrations_app.command("list")
+def integrations_list() -> None:
+    """List integrations (never their secrets)."""
+    with runtime() as rt:
+        _, integrations = prepare_stores(rt)
+        for item in integrations.list():
+            typer.echo(
+                f"{item['name']:<24} {item['municipality']:<16} created {when(item['created_at'])}"
+                f"  rotated {when(item['rotated_at'])}  revoked {when(item['revoked_at'])}"
+            )
+
+
+@integrations_app.command("revoke")
+def integrations_revoke(name: str) -> None:
+    """Revoke an integration: its deliveries are refused from now on."""
+    with runtime() as rt:
+        _, integrations = prepare_stores(rt)
+        if not integrations.revoke(name):
+            typer.echo(f"wijklab integrations revoke: no active integration {name!r}", err=True)
+            raise typer.Exit(1)
+    typer.echo(f"revoked {name}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
+from domain import rules
 from domain.decisions import Decision
 from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound
 from domain.experiment import Experiment
@@ -148,6 +149,19 @@ class Experiments(Application[UUID]):
             experiment=experiment.state.to_dict(),
             position=recordings[-1].notification.id,
         )
+
+    def answer_without_deciding(
+        self, experiment_id: UUID, decision: Decision
+    ) -> DecisionResult | None:
+        """For an experiment whose workflow is gone: the first answer to a repeated decision,
+        the rules' refusal (closed experiments refuse everything), or None when the decision
+        would be allowed and must go through a workflow after all."""
+        experiment = self._load(experiment_id)
+        version = experiment.decision_versions.get(decision.decision_id)
+        if version is not None:
+            return self._repeat(experiment, decision, version)
+        rules.check(experiment.state, decision)
+        return None
 
     # --- queries ------------------------------------------------------------------------
 

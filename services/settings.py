@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # Days after an act period's end before a stage left open is recorded as overdue.
     overdue_grace_days: int = Field(default=14, ge=1, le=365, alias="WIJKLAB_OVERDUE_GRACE_DAYS")
 
+    # 32 bytes in base64 that encrypt webhook secrets at rest; development keeps one in
+    # the data directory when unset.
+    secret_key: str | None = Field(default=None, alias="WIJKLAB_SECRET_KEY")
+    # The municipality of the ready-made tokens `wijklab dev` prints.
+    dev_municipality: str = Field(default="demo", alias="WIJKLAB_DEV_MUNICIPALITY")
+
     environment: Literal["development", "production"] = Field(
         default="development", alias="WIJKLAB_ENV"
     )
@@ -47,10 +53,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_real_servers(self) -> Settings:
-        if self.environment == "production" and not (self.database_url and self.temporal_address):
+        if self.environment == "production" and not (
+            self.database_url and self.temporal_address and self.secret_key
+        ):
             raise ValueError(
-                "WIJKLAB_ENV=production needs DATABASE_URL and TEMPORAL_ADDRESS: the embedded "
-                "servers are for a single machine"
+                "WIJKLAB_ENV=production needs DATABASE_URL, TEMPORAL_ADDRESS and "
+                "WIJKLAB_SECRET_KEY: the embedded servers and the generated key are for "
+                "a single machine"
             )
         if not self.database_schema.isidentifier():
             raise ValueError("WIJKLAB_DATABASE_SCHEMA must be a plain SQL identifier")

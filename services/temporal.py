@@ -127,7 +127,11 @@ class TemporalDevServer:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         log.info("temporal_dev_server_starting", address=self.address)
         # The command is our own: a binary from this environment and settings we validated.
-        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL)  # noqa: S603
+        self.log_path = self.settings.data_dir / "temporal.log"
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(  # noqa: S603
+                self.command(), stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file
+            )
         deadline = time.monotonic() + timeout
         while _port_free(self.host, self.settings.temporal_dev_port):
             if self.process.poll() is not None:

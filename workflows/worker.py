@@ -7,7 +7,6 @@ synchronous (eventsourcing is) and run in a thread pool.
 from __future__ import annotations
 
 import asyncio
-import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -75,15 +74,9 @@ def build_worker(
     )
 
 
-async def run_until_stopped(worker: Worker, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or `stop`), then let running activities finish."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+async def run_until_stopped(worker: Worker, stop: asyncio.Event) -> None:
+    """Run until `stop` is set, then let running activities finish (graceful shutdown)."""
     async with worker:
         log.info("worker_started", task_queue=worker.task_queue)
         await stop.wait()
         log.info("worker_stopping")
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(signum)

@@ -1,0 +1,65 @@
+"""Dependencies of the routes, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+
+from domain.values import Actor
+from services.api.container import Services
+from services.api.errors import ApiError
+from services.auth import Permission, Principal
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_principal(
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthenticated", "send an API key as 'Authorization: Bearer <token>'")
+    principal = await run_in_threadpool(services.keys.authenticate, token.strip())
+    if principal is None:
+        raise ApiError(401, "unauthenticated", "the API key is unknown or revoked")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: Permission):  # type: ignore[no-untyped-def]
+    """A dependency that lets through only the roles the role matrix allows."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not principal.may(permission):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"a {principal.role.value} key may not {permission.value.replace('_', ' ')}",
+            )
+        return principal
+
+    return Depends(check)
+
+
+Reader = Annotated[Principal, require(Permission.READ)]
+Starter = Annotated[Principal, require(Permission.START_EXPERIMENT)]
+Decider = Annotated[Principal, require(Permission.DECIDE)]
+PastReader = Annotated[Principal, require(Permission.READ_PAST_STATE)]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(id=str(principal.key_id), role=principal.role, name=principal.name)
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

@@ -1,0 +1,41 @@
+"""The FastAPI application: wiring, middleware, error handlers and routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api import errors
+from services.api.container import Services
+from services.api.middleware import LimitBody, RequestContext
+from services.api.routers import experiments, lessons, ops, webhooks
+
+DESCRIPTION = """
+Neighbourhood experiments as learning cycles (plan → act → evaluate → learn). Every change
+is a decision, kept as an event. Authenticate with `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) -> FastAPI:
+    """An app whose dependencies come from `services`, entered for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with services() as built:
+            app.state.services = built
+            yield
+
+    app = FastAPI(
+        title="wijklab",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in (experiments.router, lessons.router, webhooks.router, ops.router):
+        app.include_router(router)
+    app.add_middleware(LimitBody)
+    app.add_middleware(RequestContext)
+    return app

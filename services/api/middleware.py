@@ -1,0 +1,136 @@
+"""ASGI middleware: a bounded request body, and a request id, log line and metrics per request."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bound_contextvars
+
+from services.metrics import LATENCY, REQUESTS
+
+log = structlog.get_logger("wijklab.http")
+
+MAX_BODY = 1024 * 1024
+
+
+async def _send_json(
+    send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class LimitBody:
+    """Refuse request bodies over 1 MB with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = {
+            "error": {
+                "code": "payload_too_large",
+                "message": f"request bodies are limited to {self.limit} bytes",
+            }
+        }
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    announced = int(value)
+                except ValueError:
+                    announced = 0
+                if announced > self.limit:
+                    await _send_json(send, 413, too_large)
+                    return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _send_json(send, 413, too_large)
+
+
+class RequestContext:
+    """Bind a request id for every log line of the request; log and count it when done."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = (
+            incoming if 0 < len(incoming) <= 100 and incoming.isprintable() else uuid.uuid4().hex
+        )
+        status = 500
+        began = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        with bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - began
+                route = scope.get("route")
+                template = getattr(route, "path", None) or "unmatched"
+                method = scope.get("method", "")
+                REQUESTS.labels(method, template, str(status)).inc()
+                LATENCY.labels(method, template).observe(elapsed)
+                log.info(
+                    "request",
+                    method=method,
+                    path=scope.get("path"),
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 1),
+                )

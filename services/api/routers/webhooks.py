@@ -1,0 +1,80 @@
+"""Signed webhooks from integrations (survey tools, case systems, schedulers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from domain.errors import InvalidInput
+from domain.values import Actor, Role
+from services.api.deps import ServicesDep
+from services.api.schemas import DecisionAnswer, WebhookIn
+from services.metrics import WEBHOOKS
+from services.webhooks import IntegrationStore, SignatureRejected, verify
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+@router.post("/{integration}", response_model=DecisionAnswer)
+async def receive(
+    integration: str,
+    request: Request,
+    services: ServicesDep,
+    webhook_id: Annotated[str | None, Header(alias="webhook-id")] = None,
+    webhook_timestamp: Annotated[str | None, Header(alias="webhook-timestamp")] = None,
+    webhook_signature: Annotated[str | None, Header(alias="webhook-signature")] = None,
+) -> JSONResponse:
+    """A decision from an integration, signed by the Standard Webhooks specification. The
+    `webhook-id` becomes the decision id, so a repeated delivery returns the first answer."""
+    body = await request.body()
+    try:
+        IntegrationStore.check_name(integration)
+        found = await run_in_threadpool(services.integrations.get, integration)
+        if found is None:
+            raise SignatureRejected("unknown or revoked integration")
+        verify(
+            found.secrets,
+            msg_id=webhook_id,
+            timestamp=webhook_timestamp,
+            signature=webhook_signature,
+            body=body,
+        )
+    except (SignatureRejected, InvalidInput):
+        WEBHOOKS.labels(outcome="rejected").inc()
+        raise SignatureRejected(
+            "the webhook signature, timestamp or integration is not valid"
+        ) from None
+    try:
+        delivery = WebhookIn.model_validate(json.loads(body))
+        experiment_id = UUID(delivery.experiment_id)
+    except (ValueError, ValidationError) as error:
+        WEBHOOKS.labels(outcome="invalid").inc()
+        raise InvalidInput(
+            f"the delivery is not {{experiment_id, decision}}: {error}", field="body"
+        ) from None
+    actor = Actor(id=f"integration:{found.name}", role=Role.INTEGRATION, name=found.name)
+    try:
+        answer = await services.decisions.decide(
+            actor,
+            found.municipality,
+            experiment_id,
+            delivery.decision.model_dump(),
+            decision_id=services.decisions.decision_id(webhook_id),
+            source=f"webhook:{found.name}",
+        )
+    except Exception:
+        WEBHOOKS.labels(outcome="refused").inc()
+        raise
+    WEBHOOKS.labels(outcome="accepted").inc()
+    body_out: dict[str, Any] = {
+        "decision_id": answer.decision_id,
+        "experiment": answer.experiment,
+        "position": answer.position,
+    }
+    return JSONResponse(body_out)

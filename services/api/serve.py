@@ -1,0 +1,88 @@
+"""Building the API's services and serving the app with uvicorn, alone or beside a worker."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Generator
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from projections.queries import ReadModels
+from services.api.container import Services
+from services.api.main import create_app
+from services.auth import KeyStore
+from services.bootstrap import Runtime
+from services.decisions import DecisionService
+from services.secret_box import SecretBox
+from services.temporal import connect
+from services.webhooks import IntegrationStore
+from workflows.client import ExperimentWorkflows
+
+
+def prepare_stores(rt: Runtime) -> tuple[KeyStore, IntegrationStore]:
+    """The API's own tables, created idempotently so processes may start in any order."""
+    keys = KeyStore(rt.database)
+    integrations = IntegrationStore(
+        rt.database, SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
+    )
+    keys.prepare()
+    integrations.prepare()
+    return keys, integrations
+
+
+def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-untyped-def]
+    @contextlib.asynccontextmanager
+    async def build() -> AsyncIterator[Services]:
+        settings = rt.settings
+        keys, integrations = await run_in_threadpool(prepare_stores, rt)
+        client = await connect(settings, address=address, wait=30)
+        read_models = ReadModels(rt.database.conninfo, rt.database.schema)
+        try:
+            yield Services(
+                settings=settings,
+                database=rt.database,
+                experiments=rt.experiments,
+                read_models=read_models,
+                keys=keys,
+                integrations=integrations,
+                temporal=client,
+                decisions=DecisionService(
+                    rt.experiments,
+                    ExperimentWorkflows(
+                        client,
+                        task_queue=settings.temporal_task_queue,
+                        overdue_grace_days=settings.overdue_grace_days,
+                    ),
+                ),
+            )
+        finally:
+            read_models.close()
+
+    return build
+
+
+def app_for(rt: Runtime, address: str | None = None) -> FastAPI:
+    return create_app(services_for(rt, address))
+
+
+class EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the process that runs it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def server_for(app: FastAPI, host: str, port: int) -> EmbeddedServer:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return EmbeddedServer(config)

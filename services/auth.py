@@ -1,0 +1,175 @@
+"""API keys and the role matrix: who may do what, for which municipality.
+
+A key is 32 random bytes, shown once; only its SHA-256 is stored. (A fast hash is enough for
+a secret with 256 bits of entropy: nothing to guess, so nothing to slow down.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid4
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from domain.errors import InvalidInput
+from domain.values import Role
+from services.database import Database
+
+TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
+ALL_MUNICIPALITIES = "*"
+
+
+class Permission(StrEnum):
+    START_EXPERIMENT = "start_experiment"
+    READ = "read"
+    DECIDE = "decide"
+    READ_PAST_STATE = "read_past_state"
+    MANAGE_KEYS = "manage_keys"
+
+
+# The role matrix, in one place. Which decision types each role may take is the domain's
+# business (`domain.rules.ROLE_MATRIX`); integrations decide only through signed webhooks.
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
+    Permission.READ: frozenset(
+        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.INTEGRATION}
+    ),
+    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
+    Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
+    Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
+}
+
+KEY_ROLES = (
+    Role.PROGRAMME_MANAGER,
+    Role.RESIDENT,
+    Role.EVALUATOR,
+    Role.INTEGRATION,
+    Role.ADMIN,
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, role, municipality (None: every one) and name."""
+
+    key_id: UUID
+    role: Role
+    municipality: str | None
+    name: str
+
+    def may(self, permission: Permission) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+    def sees(self, municipality: str) -> bool:
+        return self.municipality is None or self.municipality == municipality
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_municipality(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 100:
+        raise InvalidInput("municipality must be 1 to 100 characters", field="municipality")
+    return value
+
+
+class KeyStore:
+    TABLE = "api_keys"
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.table = sql.Identifier(database.schema, self.TABLE)
+
+    def prepare(self) -> None:
+        with self.database.connect(autocommit=True) as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " id uuid PRIMARY KEY,"
+                    " token_sha256 text NOT NULL UNIQUE,"
+                    " role text NOT NULL,"
+                    " municipality text NOT NULL,"
+                    " name text NOT NULL,"
+                    " created_at timestamptz NOT NULL DEFAULT now(),"
+                    " revoked_at timestamptz)"
+                ).format(self.table)
+            )
+
+    def create(self, role_name: str, municipality: str, name: str = "") -> tuple[str, UUID]:
+        """A new key; the token is returned once and never stored."""
+        role = next((r for r in KEY_ROLES if r.value == role_name), None)
+        if role is None:
+            allowed = ", ".join(r.value for r in KEY_ROLES)
+            raise InvalidInput(f"role must be one of: {allowed}", field="role")
+        municipality = check_municipality(municipality)
+        if municipality == ALL_MUNICIPALITIES and role is not Role.EVALUATOR:
+            raise InvalidInput(
+                "only an evaluator key may read across all municipalities (*)", field="municipality"
+            )
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        key_id = uuid4()
+        with self.database.connect(autocommit=True) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (id, token_sha256, role, municipality, name) "
+                    "VALUES (%s, %s, %s, %s, %s)"
+                ).format(self.table),
+                (key_id, hash_token(token), role.value, municipality, name.strip()[:200]),
+            )
+        return token, key_id
+
+    def authenticate(self, token: str) -> Principal | None:
+        if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+            return None
+        with self.database.connect(autocommit=True) as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "SELECT id, role, municipality, name FROM {} "
+                    "WHERE token_sha256 = %s AND revoked_at IS NULL"
+                ).format(self.table),
+                (hash_token(token),),
+            ).fetchone()
+        if row is None:
+            return None
+        key_id, role, municipality, name = row
+        return Principal(
+            key_id=key_id,
+            role=Role(role),
+            municipality=None if municipality == ALL_MUNICIPALITIES else municipality,
+            name=name,
+        )
+
+    def list(self) -> list[dict[str, Any]]:
+        with (
+            self.database.connect(autocommit=True) as conn,
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            cur.execute(
+                sql.SQL(
+                    "SELECT id, role, municipality, name, created_at, revoked_at FROM {} "
+                    "ORDER BY created_at"
+                ).format(self.table)
+            )
+            return cur.fetchall()
+
+    def revoke(self, key_id: UUID) -> bool:
+        with self.database.connect(autocommit=True) as conn:
+            done = conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL"
+                ).format(self.table),
+                (key_id,),
+            )
+            return done.rowcount == 1
+
+
+def when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
