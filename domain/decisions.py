@@ -7,6 +7,8 @@ years-old events never depends on today's input checks.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -212,6 +214,11 @@ class Decision:
             source=check_source(source),
             payload=body,
         )
+
+    def fingerprint(self) -> str:
+        """What the decision asks for, so a reused decision id can be told from a repeat."""
+        content = json.dumps([self.type.value, self.payload], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(content.encode()).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -18,7 +18,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain import rules
 from domain.decisions import Decision, DecisionType, check_decision_id
-from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
+from domain.errors import (
+    DecisionIdReused,
+    DomainError,
+    ExperimentNotFound,
+    InvalidInput,
+    RuleViolation,
+)
 from domain.experiment import experiment_id_for
 from domain.values import Actor
 from services.experiments import Experiments
@@ -138,7 +144,13 @@ class DecisionService:
             self.experiments.answer_without_deciding, experiment_id, decision
         )
         if stored is not None:
-            return DecisionOutput(stored.decision_id, stored.experiment, stored.position, True)
+            if stored.fingerprint != decision.fingerprint():
+                raise DecisionIdReused(
+                    f"decision id {decision.decision_id!r} was already used for a different decision"
+                )
+            return DecisionOutput(
+                stored.decision_id, stored.experiment, stored.position, True, stored.fingerprint
+            )
         found = await asyncio.to_thread(self.experiments.find, experiment_id)
         assert found is not None
         ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)

@@ -38,6 +38,9 @@ class DecisionResult:
     experiment: dict[str, Any]
     position: int
     repeated: bool = False
+    # Of the decision as stored: lets callers behind other de-duplication layers (Temporal's
+    # update ids) tell a true repeat from a decision id reused for something else.
+    fingerprint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,6 +112,7 @@ class Experiments(Application[UUID]):
             decision_id=decision.decision_id,
             experiment=experiment.state.to_dict(),
             position=recordings[-1].notification.id,
+            fingerprint=decision.fingerprint(),
         )
 
     def decide(
@@ -148,6 +152,7 @@ class Experiments(Application[UUID]):
             decision_id=decision.decision_id,
             experiment=experiment.state.to_dict(),
             position=recordings[-1].notification.id,
+            fingerprint=decision.fingerprint(),
         )
 
     def answer_without_deciding(
@@ -256,6 +261,7 @@ class Experiments(Application[UUID]):
             experiment=at_version.state.to_dict(),
             position=self._positions(experiment.id, version=version)[version],
             repeated=True,
+            fingerprint=first.decision().fingerprint(),
         )
 
     def _positions(self, experiment_id: UUID, version: int | None = None) -> dict[int, int]:

@@ -51,7 +51,11 @@ class ExperimentActivities:
                 log.info("decision_refused_by_store", code=error.code)
                 raise to_application_error(error) from error
         return DecisionOutput(
-            result.decision_id, result.experiment, result.position, repeated=result.repeated
+            result.decision_id,
+            result.experiment,
+            result.position,
+            repeated=result.repeated,
+            fingerprint=result.fingerprint,
         )
 
     @activity.defn(name="load_experiment")

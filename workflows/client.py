@@ -18,7 +18,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.decisions import Decision
-from domain.errors import DomainError
+from domain.errors import DecisionIdReused, DomainError
 from workflows.errors import from_failure
 from workflows.experiment import ExperimentWorkflow
 from workflows.payloads import DecisionInput, DecisionOutput, ExperimentInput, workflow_id
@@ -54,7 +54,7 @@ class ExperimentWorkflows:
             )
         except WorkflowUpdateFailedError as failed:
             raise from_failure(failed) or failed from None
-        return result
+        return _same_decision(result, decision)
 
     async def decide(self, experiment_id: UUID, decision: Decision) -> DecisionOutput:
         handle = self.client.get_workflow_handle_for(
@@ -74,4 +74,14 @@ class ExperimentWorkflows:
                     f"the workflow of experiment {experiment_id} is not running"
                 ) from None
             raise
-        return result
+        return _same_decision(result, decision)
+
+
+def _same_decision(answer: DecisionOutput, decision: Decision) -> DecisionOutput:
+    """Temporal answers a repeated update id with the first result, whatever was sent: make
+    sure the first decision was this one."""
+    if answer.fingerprint and answer.fingerprint != decision.fingerprint():
+        raise DecisionIdReused(
+            f"decision id {decision.decision_id!r} was already used for a different decision"
+        )
+    return answer

