@@ -13,8 +13,6 @@ import pytest
 
 from tests.api.conftest import Stack, experiment_body
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 PLAN = {
     "type": "revise_plan",
     "rationale": "besproken in het wijkoverleg",
