@@ -29,6 +29,8 @@ from domain.errors import DomainError, InvalidInput
 from projections import decisions, lessons
 from projections.schema import serving_schema
 
+# The event store's table (eventsourcing names it after the `Experiments` application).
+EVENTS_TABLE = "experiments_events"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 DEFAULT_WAIT = 5.0
@@ -88,6 +90,7 @@ def _limit(limit: int | None) -> int:
 class ReadModels:
     def __init__(self, conninfo: str, base_schema: str, *, pool_size: int = 8) -> None:
         self.schema = sql.Identifier(serving_schema(base_schema))
+        self.events = sql.Identifier(base_schema, EVENTS_TABLE)
         self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
             conninfo,
             min_size=1,
@@ -123,6 +126,16 @@ class ReadModels:
         """Return once the read models include `min_position`; raise if that takes too long."""
         if not min_position:
             return
+        if self._position_or_zero() >= min_position:
+            return
+        head = self._rows(
+            sql.SQL("SELECT max(notification_id) AS head FROM {}").format(self.events)
+        )
+        if min_position > (head[0]["head"] or 0):
+            raise InvalidInput(
+                f"min_position {min_position} is beyond the last recorded position",
+                field="min_position",
+            )
         deadline = time.monotonic() + timeout
         pause = 0.005
         while (position := self._position_or_zero()) < min_position:

@@ -9,7 +9,6 @@ import signal
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Annotated, NoReturn
 
@@ -28,13 +27,12 @@ from domain.errors import DomainError
 from projections.rebuild import rebuild
 from projections.runner import Progress as RebuildProgress
 from projections.runner import run_projector
-from services.api.serve import app_for, prepare_stores, server_for
+from services.api.serve import prepare_stores, serve
 from services.auth import when
 from services.bootstrap import Runtime, runtime
 from services.settings import get_settings
 from services.temporal import TemporalDevServer, TemporalUnavailable, connect
 from workflows.reconcile import reconcile
-from workflows.worker import build_worker, ensure_search_attributes, run_until_stopped
 
 app = typer.Typer(
     help="wijklab: neighbourhood experiments as learning cycles.",
@@ -67,44 +65,12 @@ async def _serve(
     api: bool = True,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the worker and/or the API in this event loop until SIGINT or SIGTERM."""
-    settings = rt.settings
+    """Serve until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    tasks: list[asyncio.Task[None]] = []
-    server = None
-    with ThreadPoolExecutor(
-        max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
-    ) as executor:
-        if worker:
-            client = await connect(settings, address=address, wait=30)
-            await ensure_search_attributes(client)
-            built = build_worker(
-                client,
-                rt.experiments,
-                task_queue=settings.temporal_task_queue,
-                executor=executor,
-                threads=settings.worker_activity_threads,
-            )
-            tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
-        if api:
-            server = server_for(app_for(rt, address), settings.http_host, settings.http_port)
-            tasks.append(asyncio.create_task(server.serve()))
-        if on_ready:
-            while server is not None and not server.started and not any(t.done() for t in tasks):
-                await asyncio.sleep(0.05)
-            on_ready()
-        stopped = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
-        stop.set()
-        if server is not None:
-            server.should_exit = True
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            if task is not stopped and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+    await serve(rt, stop, address=address, worker=worker, api=api, on_ready=on_ready)
 
 
 DEV_TOKENS = "dev-tokens.json"

@@ -121,6 +121,13 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": RETRY_AFTER},
         )
 
+    @app.exception_handler(psycopg.DataError)
+    async def bad_value(_: Request, error: psycopg.DataError) -> JSONResponse:
+        log.info("value_refused_by_database", error=str(error))
+        return error_response(
+            422, "invalid_input", "a value in the request cannot be stored or searched"
+        )
+
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(psycopg_pool.PoolTimeout)
     async def database_down(_: Request, error: Exception) -> JSONResponse:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,6 +21,7 @@ from services.secret_box import SecretBox
 from services.temporal import connect
 from services.webhooks import IntegrationStore
 from workflows.client import ExperimentWorkflows
+from workflows.worker import build_worker, ensure_search_attributes, run_until_stopped
 
 
 def prepare_stores(rt: Runtime) -> tuple[KeyStore, IntegrationStore]:
@@ -86,3 +89,48 @@ def server_for(app: FastAPI, host: str, port: int) -> EmbeddedServer:
         timeout_graceful_shutdown=10,
     )
     return EmbeddedServer(config)
+
+
+async def serve(
+    rt: Runtime,
+    stop: asyncio.Event,
+    *,
+    address: str | None = None,
+    worker: bool = True,
+    api: bool = True,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Run the worker and/or the API in this event loop until `stop` is set."""
+    settings = rt.settings
+    tasks: list[asyncio.Task[None]] = []
+    server = None
+    with ThreadPoolExecutor(
+        max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
+    ) as executor:
+        if worker:
+            client = await connect(settings, address=address, wait=30)
+            await ensure_search_attributes(client)
+            built = build_worker(
+                client,
+                rt.experiments,
+                task_queue=settings.temporal_task_queue,
+                executor=executor,
+                threads=settings.worker_activity_threads,
+            )
+            tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
+        if api:
+            server = server_for(app_for(rt, address), settings.http_host, settings.http_port)
+            tasks.append(asyncio.create_task(server.serve()))
+        while server is not None and not server.started and not any(t.done() for t in tasks):
+            await asyncio.sleep(0.05)
+        if on_ready and not any(t.done() for t in tasks):
+            on_ready()
+        stopped = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        if server is not None:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if task is not stopped and (error := task.exception()) is not None:
+                raise error

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from projections.queries import ProjectionLagging
+from services.api import errors as errors_module
 from tests.api.conftest import Stack, experiment_body
 
 PLAN = {
@@ -650,12 +653,30 @@ async def test_list_filters_and_lessons(stack: Stack) -> None:
     ).json()["items"] == []
 
 
-async def test_min_position_waits_then_gives_up(stack: Stack) -> None:
-    response = await stack.client.get(
+async def test_min_position(stack: Stack) -> None:
+    written = await start(stack)
+    shown = await stack.client.get(
+        f"/v1/experiments/{written['id']}",
+        params={"min_position": written["position"]},
+        headers=stack.auth("pm"),
+    )
+    assert shown.status_code == 200
+    beyond = await stack.client.get(
         "/v1/experiments", params={"min_position": 10**9}, headers=stack.auth("pm")
     )
-    assert_error(response, 503, "projection_lagging")
-    assert response.headers["retry-after"]
+    assert_error(beyond, 422, "invalid_input")
+
+
+def test_a_lagging_projection_answers_503_with_retry_after() -> None:
+    response = errors_module._domain(ProjectionLagging("behind", position=3, wanted=9))
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert json.loads(response.body)["error"] == {
+        "code": "projection_lagging",
+        "message": "behind",
+        "position": 3,
+        "min_position": 9,
+    }
 
 
 # --- operations and odd requests -----------------------------------------------------------
@@ -677,6 +698,15 @@ async def test_operations_endpoints(stack: Stack) -> None:
     spec = (await stack.client.get("/openapi.json")).json()
     assert "/v1/experiments/{experiment_id}/decisions" in spec["paths"]
     assert (await stack.client.get("/docs")).status_code == 200
+
+
+async def test_nul_characters_are_refused(stack: Stack) -> None:
+    assert_error(await stack.client.get("/v1/lessons?q=a%00b", headers=stack.auth("pm")), 422)
+    assert_error(await stack.client.get("/v1/experiments?theme=%00", headers=stack.auth("pm")), 422)
+    body = experiment_body(title="a\u0000b")
+    assert_error(
+        await stack.client.post("/v1/experiments", json=body, headers=stack.auth("pm")), 422
+    )
 
 
 async def test_unknown_routes_and_methods(stack: Stack) -> None:
