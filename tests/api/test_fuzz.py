@@ -4,6 +4,7 @@ a server error."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import uuid
@@ -87,7 +88,10 @@ def test_no_server_errors(live_api: tuple[str, str]) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=int(os.environ.get("WIJKLAB_FUZZ_EXAMPLES", "25")),
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
         )
         def call(case: schemathesis.Case) -> None:
             for headers in ({"Authorization": f"Bearer {token}"}, None):
