@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 
 import structlog
 import typer
+from prometheus_client import start_http_server
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -177,6 +178,8 @@ def projector() -> None:
     """Keep the read models up to date (one active projector per database; others stand by)."""
     stop = threading.Event()
     with runtime() as rt:
+        if rt.settings.projector_metrics_port:
+            start_http_server(rt.settings.projector_metrics_port, addr=rt.settings.http_host)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         thread = _start_projector(rt, stop)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -222,6 +222,14 @@ class Experiments(Application[UUID]):
             if len(page) < page_size:
                 return
             start = page[-1].id
+
+    def age_of_event_after(self, position: int) -> float:
+        """Seconds since the first event after `position` was recorded (0 if there is none)."""
+        found = self.recorder.select_notifications(position, 1, inclusive_of_start=False)
+        if not found:
+            return 0.0
+        event = cast(Experiment.Decided, self.mapper.to_domain_event(found[0]))
+        return max(0.0, (datetime.now(UTC) - event.timestamp).total_seconds())
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

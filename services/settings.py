@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     projector_batch_size: int = Field(
         default=5000, ge=1, le=100_000, alias="WIJKLAB_PROJECTOR_BATCH_SIZE"
     )
+    # Where `wijklab projector` serves its Prometheus metrics (position, events applied);
+    # unset: not served (the API's /metrics has the lag either way).
+    projector_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, alias="WIJKLAB_PROJECTOR_METRICS_PORT"
+    )
     worker_activity_threads: int = Field(default=16, ge=1, le=256, alias="WIJKLAB_WORKER_THREADS")
 
     http_host: str = Field(default="127.0.0.1", alias="WIJKLAB_HTTP_HOST")

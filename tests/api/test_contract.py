@@ -693,6 +693,7 @@ async def test_operations_endpoints(stack: Stack) -> None:
         "wijklab_http_request_seconds_bucket",
         "wijklab_decisions_total",
         "wijklab_projection_lag_events",
+        "wijklab_projection_lag_seconds",
     ):
         assert name in metrics
     spec = (await stack.client.get("/openapi.json")).json()

@@ -21,6 +21,9 @@ MAX_READY_LAG = 10_000
 LAG_EVENTS = Gauge(
     "wijklab_projection_lag_events", "Events recorded but not yet in the read models"
 )
+LAG_SECONDS = Gauge(
+    "wijklab_projection_lag_seconds", "Age of the oldest event not yet in the read models"
+)
 POSITION = Gauge("wijklab_event_store_position", "Last notification id in the event store")
 
 
@@ -37,7 +40,14 @@ def _database_checks(services: Any) -> dict[str, Any]:
         projected = 0
     POSITION.set(head)
     LAG_EVENTS.set(head - projected)
-    return {"position": head, "projected": projected, "lag": head - projected}
+    lag_seconds = services.experiments.age_of_event_after(projected) if head > projected else 0.0
+    LAG_SECONDS.set(lag_seconds)
+    return {
+        "position": head,
+        "projected": projected,
+        "lag": head - projected,
+        "lag_seconds": round(lag_seconds, 3),
+    }
 
 
 @router.get("/readyz")
