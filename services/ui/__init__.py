@@ -1,0 +1,1 @@
+"""Server-rendered pages for municipal staff, residents and evaluators (Dutch by default)."""
