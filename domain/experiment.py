@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import rules
 from domain.decisions import Decision, DecisionType
-from domain.state import ExperimentState, begin, evolve
+from domain.state import ExperimentState, begin, evolve_by
 
 # Experiment ids derived from a start key (an Idempotency-Key) live in this namespace, so the
 # same key in the same municipality always names the same experiment.
@@ -59,7 +59,9 @@ class DecisionRecord:
 class Experiment(Aggregate):
     class Decided(DecisionRecord, Aggregate.Event):
         def apply(self, aggregate: Experiment) -> None:
-            aggregate.state = evolve(aggregate.state, self.decision(), at=self.timestamp)
+            aggregate.state = evolve_by(
+                aggregate.state, self.decision_type, self.payload, at=self.timestamp
+            )
             aggregate.decision_versions[self.decision_id] = self.originator_version
 
     class Started(DecisionRecord, Aggregate.Created):

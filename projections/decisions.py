@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 TABLE = "decisions"
 
@@ -25,7 +26,12 @@ DDL = [
         at timestamptz NOT NULL
     )
     """,
-    "CREATE UNIQUE INDEX ON {schema}.decisions (experiment_id, version)",
+]
+
+# Built after a bulk load (a rebuild), before the copy serves: loading into a table without
+# its secondary indexes is several times faster.
+INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS decisions_by_experiment ON {schema}.decisions (experiment_id, version)",
 ]
 
 COPY = (
@@ -61,9 +67,9 @@ def row(
         type,
         cycle,
         stage,
-        json.dumps(actor),
+        orjson.dumps(actor).decode(),
         rationale,
-        json.dumps(payload),
+        orjson.dumps(payload).decode(),
         source,
         at,
     )

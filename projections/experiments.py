@@ -3,9 +3,10 @@ theme, stage and status, newest first."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from domain.state import ExperimentState
 
@@ -31,10 +32,15 @@ DDL = [
         doc jsonb NOT NULL
     )
     """,
-    "CREATE INDEX ON {schema}.experiments (municipality, created_at DESC, id DESC)",
-    "CREATE INDEX ON {schema}.experiments (created_at DESC, id DESC)",
-    "CREATE INDEX ON {schema}.experiments USING gin (themes)",
-    "CREATE INDEX ON {schema}.experiments (municipality, neighbourhood_code)",
+]
+
+# Built after a bulk load (a rebuild), before the copy serves: loading into a table without
+# its secondary indexes is several times faster.
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS experiments_by_town ON {schema}.experiments (municipality, created_at DESC, id DESC)",
+    "CREATE INDEX IF NOT EXISTS experiments_by_time ON {schema}.experiments (created_at DESC, id DESC)",
+    "CREATE INDEX IF NOT EXISTS experiments_by_theme ON {schema}.experiments USING gin (themes)",
+    "CREATE INDEX IF NOT EXISTS experiments_by_neighbourhood ON {schema}.experiments (municipality, neighbourhood_code)",
 ]
 
 UPSERT = """
@@ -67,5 +73,5 @@ def row(state: ExperimentState, position: int) -> tuple[Any, ...]:
         state.created_at,
         state.updated_at,
         position,
-        json.dumps(state.to_dict()),
+        orjson.dumps(state.to_dict()).decode(),
     )

@@ -16,7 +16,7 @@ from psycopg import Cursor, sql
 
 from domain.decisions import DecisionType
 from domain.experiment import Experiment
-from domain.state import ExperimentState, begin, evolve
+from domain.state import ExperimentState, begin, evolve_by
 from projections import decisions, experiments, lessons
 
 
@@ -48,7 +48,7 @@ class Fold:
             before = self.states.get(event.originator_id)
             if before is None:  # pragma: no cover - the store never holds such an event
                 raise LookupError(f"no state for experiment {event.originator_id}")
-            state = evolve(before, event.decision(), at=event.timestamp)
+            state = evolve_by(before, event.decision_type, event.payload, at=event.timestamp)
         else:
             return  # an event this version of the read models does not show
         experiment_id = event.originator_id

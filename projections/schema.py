@@ -83,8 +83,16 @@ def begin_building(cursor: Cursor[Any], base: str) -> str:
     return physical
 
 
+def create_indexes(cursor: Cursor[Any], physical: str) -> None:
+    """The secondary indexes, once the bulk of a rebuild is loaded (idempotent)."""
+    for module in MODULES:
+        for statement in module.INDEXES:
+            cursor.execute(sql.SQL(statement).format(schema=sql.Identifier(physical)))
+
+
 def switch(cursor: Cursor[Any], base: str, physical: str) -> str | None:
     """Serve `physical` from now on; return the schema it replaces. Caller holds the lock."""
+    create_indexes(cursor, physical)
     serving = sql.Identifier(serving_schema(base))
     previous = pointer(cursor, base)["physical"]
     cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(serving))

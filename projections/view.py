@@ -50,6 +50,10 @@ class ReadModelView(PostgresTrackingRecorder):
             expected = current["physical"] if role == "serving" else current["building"]
             if expected != self.schema:
                 raise SchemaSwitched(f"{self.schema} is no longer the {role} schema ({expected})")
+            if role == "building":
+                # A rebuild that loses its last batches to a crash redoes them (the tracking
+                # position is lost with them), so it need not wait for each commit to disk.
+                cursor.execute("SET LOCAL synchronous_commit = off")
             return self.apply_in(cursor, pairs)
 
     def apply_in(self, cursor: Cursor[Any], pairs: Sequence[tuple[Any, Tracking]]) -> int:
