@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 
 from domain.errors import InvalidInput
 from domain.values import Role
-from services.database import Database
+from services.database import Connect, Database
 
 TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
 ALL_MUNICIPALITIES = "*"
@@ -84,12 +84,14 @@ def check_municipality(value: str) -> str:
 class KeyStore:
     TABLE = "api_keys"
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, connect: Connect | None = None) -> None:
         self.database = database
         self.table = sql.Identifier(database.schema, self.TABLE)
+        # A pool's `connection` in long-running processes; a fresh connection otherwise.
+        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
 
     def prepare(self) -> None:
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} ("
@@ -116,7 +118,7 @@ class KeyStore:
             )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key_id = uuid4()
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (id, token_sha256, role, municipality, name) "
@@ -129,7 +131,7 @@ class KeyStore:
     def authenticate(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             row = conn.execute(
                 sql.SQL(
                     "SELECT id, role, municipality, name FROM {} "
@@ -161,7 +163,7 @@ class KeyStore:
             return cur.fetchall()
 
     def revoke(self, key_id: UUID) -> bool:
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL"

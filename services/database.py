@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ from services.settings import Settings
 log = structlog.get_logger(__name__)
 
 EMBEDDED_DATABASE = "wijklab"
+
+# Something that lends an autocommit connection for the length of a `with` block.
+Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
 
 @dataclass(frozen=True)

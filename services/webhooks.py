@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 
 from domain.errors import DomainError, InvalidInput
 from services.auth import check_municipality
-from services.database import Database
+from services.database import Connect, Database
 from services.secret_box import SecretBox
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's marker, not a secret
@@ -82,13 +82,14 @@ def verify(
 class IntegrationStore:
     TABLE = "integrations"
 
-    def __init__(self, database: Database, box: SecretBox) -> None:
+    def __init__(self, database: Database, box: SecretBox, connect: Connect | None = None) -> None:
         self.database = database
         self.box = box
         self.table = sql.Identifier(database.schema, self.TABLE)
+        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
 
     def prepare(self) -> None:
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             conn.execute(
                 sql.SQL(
                     "CREATE TABLE IF NOT EXISTS {} ("
@@ -116,7 +117,7 @@ class IntegrationStore:
         name = self.check_name(name)
         municipality = check_municipality(municipality)
         secret = new_secret()
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (name, municipality, secret) VALUES (%s, %s, %s) "
@@ -131,7 +132,7 @@ class IntegrationStore:
     def rotate(self, name: str, grace: timedelta = ROTATION_GRACE) -> str:
         """A new secret; the old one stays valid for `grace`."""
         secret = new_secret()
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET previous_secret = secret, secret = %s,"
@@ -145,7 +146,7 @@ class IntegrationStore:
         return secret
 
     def revoke(self, name: str) -> bool:
-        with self.database.connect(autocommit=True) as conn:
+        with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL"

@@ -6,16 +6,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import psycopg
 import uvicorn
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from psycopg_pool import ConnectionPool
 
 from projections.queries import ReadModels
 from services.api.container import Services
 from services.api.main import create_app
 from services.auth import KeyStore
 from services.bootstrap import Runtime
+from services.database import Connect
 from services.decisions import DecisionService
 from services.secret_box import SecretBox
 from services.temporal import connect
@@ -24,11 +28,13 @@ from workflows.client import ExperimentWorkflows
 from workflows.worker import build_worker, ensure_search_attributes, run_until_stopped
 
 
-def prepare_stores(rt: Runtime) -> tuple[KeyStore, IntegrationStore]:
+def prepare_stores(
+    rt: Runtime, connect: Connect | None = None
+) -> tuple[KeyStore, IntegrationStore]:
     """The API's own tables, created idempotently so processes may start in any order."""
-    keys = KeyStore(rt.database)
+    keys = KeyStore(rt.database, connect)
     integrations = IntegrationStore(
-        rt.database, SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
+        rt.database, SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir), connect
     )
     keys.prepare()
     integrations.prepare()
@@ -39,7 +45,10 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
     @contextlib.asynccontextmanager
     async def build() -> AsyncIterator[Services]:
         settings = rt.settings
-        keys, integrations = await run_in_threadpool(prepare_stores, rt)
+        pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+            rt.database.conninfo, min_size=1, max_size=8, kwargs={"autocommit": True}, open=True
+        )
+        keys, integrations = await run_in_threadpool(prepare_stores, rt, pool.connection)
         client = await connect(settings, address=address, wait=30)
         read_models = ReadModels(rt.database.conninfo, rt.database.schema)
         try:
@@ -62,6 +71,7 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
             )
         finally:
             read_models.close()
+            pool.close()
 
     return build
 
