@@ -55,6 +55,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "forbidden": ("U heeft geen toegang tot deze pagina.", "You do not have access to this page."),
     "not_found": ("Niet gevonden.", "Not found."),
+    "not_ready": (
+        "wijklab start nog op. Probeer het over een paar seconden opnieuw.",
+        "wijklab is still starting. Try again in a few seconds.",
+    ),
     "experiments": ("Experimenten", "Experiments"),
     "lessons": ("Lessen", "Lessons"),
     "neighbourhoods": ("Wijken", "Neighbourhoods"),

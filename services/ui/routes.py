@@ -21,9 +21,10 @@ from domain import rules
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
 from domain.state import ExperimentState
 from domain.values import NeighbourhoodKind, Outcome, Role, Stage, Theme
-from projections.queries import ProjectionLagging
+from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.container import Services
 from services.api.deps import actor_of
+from services.api.errors import error_response
 from services.auth import Permission, Principal
 from services.ui.i18n import AGENDAS, LANG_COOKIE, Translator, negotiate
 
@@ -527,3 +528,11 @@ def install(app: FastAPI) -> None:
         if error.status == 401:
             return _redirect("/sign-in")
         return render(request, "error.html", {"message": error.key}, status=error.status)
+
+    @app.exception_handler(ReadModelsUnavailable)
+    async def not_ready(request: Request, error: ReadModelsUnavailable) -> Response:
+        if request.url.path.startswith("/v1/"):
+            return error_response(503, error.code, error.message, headers={"Retry-After": "1"})
+        response = render(request, "error.html", {"message": "not_ready"}, status=503)
+        response.headers["Retry-After"] = "5"
+        return response

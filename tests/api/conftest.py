@@ -79,11 +79,18 @@ async def stack(
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://wijklab.test") as client:
+            # The projector builds the (empty) read models first; wait for that.
+            await wait_until(lambda: _ready(client, tokens["pm"]))
             yield Stack(client, rt, keys, integrations, tokens)
     stop.set()
     projector.join(timeout=20)
     executor.shutdown()
     experiments.close()
+
+
+async def _ready(client: httpx.AsyncClient, token: str) -> bool:
+    response = await client.get("/v1/experiments", headers={"Authorization": f"Bearer {token}"})
+    return response.status_code == 200
 
 
 NEIGHBOURHOOD = {"code": "WK034401", "name": "Overvecht", "kind": "wijk"}

@@ -41,7 +41,7 @@ async def test_sign_in_needs_the_form_token_and_a_valid_key(stack: Stack) -> Non
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "SameSite=Strict" in cookie
     overview = await stack.client.get("/experiments")
-    assert overview.status_code == 200
+    assert overview.status_code == 200, overview.text
     assert "Experiment starten" in overview.text
     post_without = await stack.client.post("/experiments", data={"title": "x"})
     assert post_without.status_code == 403
