@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit integration workflows histories lock clean-data clean
+.PHONY: run test lint unit integration workflows histories bench lock clean-data clean
 
 # Install into .venv from the lock file whenever the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -35,6 +35,10 @@ integration: $(STAMP)
 workflows: $(STAMP)
 	$(BIN)/pytest tests/workflows
 
+# Benchmarks: ratios against raw ceilings measured in the same run (a few minutes).
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run
+
 # Record fresh workflow histories for the replay tests (after a versioned workflow change).
 histories: $(STAMP)
 	$(BIN)/python -m tests.workflows.record_histories
@@ -44,6 +48,8 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		-o deploy/requirements.prod.lock
 
 clean-data:
 	rm -rf .wijklab

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -75,6 +76,13 @@ class Settings(BaseSettings):
         return self.database_url is None
 
 
+# Where orchestrators mount secrets as files, one per setting (e.g. /run/secrets/DATABASE_URL).
+SECRETS_DIR = "/run/secrets"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    secrets = Path(os.environ.get("WIJKLAB_SECRETS_DIR", SECRETS_DIR))
+    if secrets.is_dir():
+        return Settings(_secrets_dir=secrets)  # type: ignore[call-arg]
     return Settings()

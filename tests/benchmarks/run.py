@@ -1,0 +1,448 @@
+"""`make bench`: wijklab against raw ceilings measured in the same run, on the same servers.
+
+Starts the embedded default once (PostgreSQL from its wheel, the Temporal dev server with the
+flags `wijklab dev` uses) and the three production processes (`wijklab api`, `worker`,
+`projector`) against it, then measures. Every figure that judges the project is a ratio to a
+baseline taken here and now: this machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+from psycopg.conninfo import make_conninfo
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from domain.experiment import Experiment
+from projections.rebuild import rebuild
+from services.api.serve import prepare_stores
+from services.bootstrap import Runtime, experiments_for
+from services.database import Database, EmbeddedPostgres
+from services.experiments import Experiments
+from services.settings import Settings
+from services.temporal import TemporalDevServer
+from tests.benchmarks.bare import BareWorkflow, noop
+from tests.benchmarks.rebuild import raw_read, seed
+from tests.builders import PM, decision, start
+from tests.conftest import free_port
+
+CALLERS = 16
+EXPERIMENTS = 200
+DECISIONS = 2000
+LAG_SECONDS = 30
+REBUILD_EVENTS = 100_000
+HISTORY_DECISIONS = 10_000
+OPEN_WORKFLOWS = 1000
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def progress(label: str, done: int, total: int) -> None:
+    print(
+        f"\r  {label}: {done:,} / {total:,}",
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def in_parallel(
+    count: int, callers: int, work: Callable[[int], Awaitable[None]], label: str
+) -> float:
+    """Run `work(0..count-1)` with `callers` concurrent callers; return the elapsed seconds."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+    done = 0
+
+    async def caller() -> None:
+        nonlocal done
+        while True:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await work(n)
+            done += 1
+            if done % 50 == 0 or done == count:
+                progress(label, done, count)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return time.perf_counter() - began
+
+
+class Stack:
+    """The embedded default and the three production processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.embedded = EmbeddedPostgres(root)
+        self.params = self.embedded.start()
+        self.database = Database(params=self.params, schema="wijklab")
+        self.database.ensure_schema()
+        self.settings = Settings(
+            WIJKLAB_DATA_DIR=root,
+            WIJKLAB_TEMPORAL_PORT=free_port(),
+            WIJKLAB_TEMPORAL_UI_PORT=free_port(),
+            WIJKLAB_HTTP_PORT=free_port(),
+        )
+        self.temporal = TemporalDevServer(self.settings, headless=True)
+        self.address = self.temporal.start()
+        self.experiments = experiments_for(self.database)
+        rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
+        keys, _ = prepare_stores(rt)
+        self.token, _ = keys.create("programme_manager", "bench", "bench")
+        url = "postgresql://?" + make_conninfo(**self.params).replace(" ", "&")
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "TEMPORAL_ADDRESS": self.address,
+            "WIJKLAB_HTTP_PORT": str(self.settings.http_port),
+            "WIJKLAB_DATA_DIR": str(root),
+            "WIJKLAB_LOG_LEVEL": "WARNING",
+            "WIJKLAB_LOG_FORMAT": "json",
+        }
+        wijklab = shutil.which("wijklab", path=str(Path(sys.executable).parent))
+        assert wijklab
+        self.processes = {
+            name: subprocess.Popen(
+                [wijklab, name], env=self.env, stderr=(root / f"{name}.log").open("wb")
+            )
+            for name in ("projector", "worker", "api")
+        }
+        self.base_url = f"http://127.0.0.1:{self.settings.http_port}"
+
+    def rss_mb(self, name: str) -> float:
+        return psutil.Process(self.processes[name].pid).memory_info().rss / 2**20
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError("the API did not become ready")
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.experiments.close()
+        self.temporal.stop()
+        self.embedded.stop()
+
+
+def experiment_body(n: int) -> dict[str, Any]:
+    return {
+        "neighbourhood": {"code": f"WK{n % 20:06d}", "name": f"Wijk {n % 20}", "kind": "wijk"},
+        "title": f"Experiment {n}",
+        "question": "Helpt het?",
+        "residents_agenda": "Bewoners vroegen erom.",
+        "themes": ["health"],
+    }
+
+
+PLAN_FIELDS = {
+    "description": "plan",
+    "indicators": [{"name": "bereik", "target": 10}],
+    "budget": [{"source": "wmo", "amount_eur": 100}],
+}
+
+
+async def raw_updates(stack: Stack) -> float:
+    client = await Client.connect(stack.address)
+    queue = f"bare-{uuid.uuid4().hex[:6]}"
+    ids = [f"bare-{uuid.uuid4().hex}" for _ in range(EXPERIMENTS)]
+    async with Worker(client, task_queue=queue, workflows=[BareWorkflow], activities=[noop]):
+        for workflow_id in ids:
+            await client.start_workflow(BareWorkflow.run, id=workflow_id, task_queue=queue)
+
+        async def touch(n: int) -> None:
+            handle = client.get_workflow_handle_for(BareWorkflow.run, ids[n % len(ids)])
+            await handle.execute_update(BareWorkflow.touch, n)
+
+        elapsed = await in_parallel(DECISIONS, CALLERS, touch, "raw updates")
+        for workflow_id in ids:
+            await client.get_workflow_handle(workflow_id).signal(BareWorkflow.finish)
+    return DECISIONS / elapsed
+
+
+async def e2e(stack: Stack, http: httpx.AsyncClient) -> tuple[float, list[str]]:
+    ids: list[str] = [""] * EXPERIMENTS
+
+    async def create(n: int) -> None:
+        response = await http.post("/v1/experiments", json=experiment_body(n))
+        response.raise_for_status()
+        ids[n] = response.json()["id"]
+
+    await in_parallel(EXPERIMENTS, CALLERS, create, "experiments")
+
+    async def decide(n: int) -> None:
+        body = {"type": "revise_plan", "rationale": f"versie {n}", **PLAN_FIELDS}
+        response = await http.post(f"/v1/experiments/{ids[n % EXPERIMENTS]}/decisions", json=body)
+        response.raise_for_status()
+
+    elapsed = await in_parallel(DECISIONS, CALLERS, decide, "decisions over HTTP")
+    return DECISIONS / elapsed, ids
+
+
+class PositionWatch:
+    """Notes when each position becomes visible in the read models (polled every 2 ms)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.seen: list[tuple[int, float]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        with psycopg.connect(self.database.conninfo, autocommit=True) as conn:
+            last = -1
+            while not self.stop.is_set():
+                row = conn.execute("SELECT notification_id FROM wijklab_read.position").fetchone()
+                position = int(row[0]) if row else 0
+                if position != last:
+                    self.seen.append((position, time.perf_counter()))
+                    last = position
+                time.sleep(0.002)
+
+    def visible_at(self, position: int) -> float | None:
+        for seen, at in self.seen:
+            if seen >= position:
+                return at
+        return None
+
+
+async def projection_lag(
+    stack: Stack, http: httpx.AsyncClient, ids: list[str], rate: float
+) -> list[float]:
+    watch = PositionWatch(stack.database)
+    interval = 1 / max(rate * 0.5, 1)
+    answers: list[tuple[int, float]] = []
+    began = time.perf_counter()
+    n = 0
+    pending: set[asyncio.Task[None]] = set()
+
+    async def one(k: int) -> None:
+        body = {"type": "revise_plan", "rationale": f"lag {k}", **PLAN_FIELDS}
+        response = await http.post(f"/v1/experiments/{ids[k % len(ids)]}/decisions", json=body)
+        response.raise_for_status()
+        answers.append((response.json()["position"], time.perf_counter()))
+
+    while time.perf_counter() - began < LAG_SECONDS:
+        task = asyncio.create_task(one(n))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+        n += 1
+        if n % 20 == 0:
+            print(
+                f"\r  projection lag: {time.perf_counter() - began:4.0f} / {LAG_SECONDS} s",
+                end="",
+                file=sys.stderr,
+            )
+        await asyncio.sleep(max(0.0, began + n * interval - time.perf_counter()))
+    await asyncio.gather(*pending)
+    print(file=sys.stderr)
+    await asyncio.sleep(1)
+    watch.stop.set()
+    watch.thread.join()
+    lags = []
+    for position, answered in answers:
+        visible = watch.visible_at(position)
+        if visible is not None:
+            lags.append(max(0.0, visible - answered) * 1000)
+    return lags
+
+
+def seed_history(experiments: Experiments, count: int) -> uuid.UUID:
+    experiment = Experiment.start(start(municipality="bench"), experiment_id=uuid.uuid4())
+    experiments.save(experiment)
+    for n in range(count - 1):
+        experiment.decide(
+            decision("revise_plan", PM, **{**PLAN_FIELDS, "description": f"versie {n}"})
+        )
+        if n % 20 == 19 or n == count - 2:
+            experiments.save(experiment)
+            progress("long history", n + 2, count)
+    return experiment.id
+
+
+async def history_reads(
+    stack: Stack, http: httpx.AsyncClient, experiment_id: uuid.UUID
+) -> tuple[float, float]:
+    await http.get(
+        f"/v1/experiments/{experiment_id}",
+        params={"min_position": stack.experiments.max_position()},
+    )
+    cursors: list[str | None] = [None]
+    page = (
+        await http.get(f"/v1/experiments/{experiment_id}/decisions", params={"limit": 100})
+    ).json()
+    while page["next_cursor"] and len(cursors) < 100:
+        cursors.append(page["next_cursor"])
+        page = (
+            await http.get(
+                f"/v1/experiments/{experiment_id}/decisions",
+                params={"limit": 100, "cursor": page["next_cursor"]},
+            )
+        ).json()
+    timings = []
+    for n in range(200):
+        params: dict[str, Any] = {"limit": 100}
+        cursor = random.choice(cursors)
+        if cursor:
+            params["cursor"] = cursor
+        began = time.perf_counter()
+        response = await http.get(f"/v1/experiments/{experiment_id}/decisions", params=params)
+        timings.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+        progress("history pages", n + 1, 200)
+    began = time.perf_counter()
+    csv_response = await http.get(
+        f"/v1/experiments/{experiment_id}/decisions", headers={"Accept": "text/csv"}
+    )
+    csv_seconds = time.perf_counter() - began
+    assert csv_response.text.count("\n") >= HISTORY_DECISIONS
+    return percentile(timings, 95), csv_seconds
+
+
+async def open_workflows(http: httpx.AsyncClient, count: int) -> None:
+    async def create(n: int) -> None:
+        response = await http.post("/v1/experiments", json=experiment_body(n))
+        response.raise_for_status()
+
+    await in_parallel(count, CALLERS, create, "open workflows")
+
+
+async def main() -> None:
+    results = Results()
+    with tempfile.TemporaryDirectory(prefix="wijklab-bench-") as tmp:
+        say("starting the embedded default and wijklab api, worker and projector")
+        stack = Stack(Path(tmp))
+        try:
+            stack.wait_ready()
+            headers = {"Authorization": f"Bearer {stack.token}"}
+            limits = httpx.Limits(max_connections=CALLERS * 2)
+            async with httpx.AsyncClient(
+                base_url=stack.base_url, headers=headers, timeout=60, limits=limits
+            ) as http:
+                say("1. raw updates (bare workflow, no-op activity)")
+                results["raw_updates_per_s"] = await raw_updates(stack)
+                say("2. decisions end to end over HTTP")
+                results["e2e_decisions_per_s"], ids = await e2e(stack, http)
+                results["e2e_ratio"] = results["e2e_decisions_per_s"] / results["raw_updates_per_s"]
+                say("3. projection lag at half the end-to-end rate")
+                lags = await projection_lag(stack, http, ids, results["e2e_decisions_per_s"])
+                results["lag_p50_ms"] = percentile(lags, 50)
+                results["lag_p99_ms"] = percentile(lags, 99)
+                say("5. history reads on an experiment with 10,000 decisions")
+                long_one = await asyncio.to_thread(
+                    seed_history, stack.experiments, HISTORY_DECISIONS
+                )
+                results["history_page_p95_ms"], results["history_csv_s"] = await history_reads(
+                    stack, http, long_one
+                )
+                say("6. memory with 1,000 open experiment workflows")
+                await open_workflows(http, OPEN_WORKFLOWS)
+                results["worker_rss_mb"] = stack.rss_mb("worker")
+                results["api_rss_mb"] = stack.rss_mb("api")
+            say("4. rebuild against a raw read of the same events")
+            missing = REBUILD_EVENTS - stack.experiments.max_position()
+            if missing > 0:
+                await asyncio.to_thread(seed, stack.experiments, missing)
+            total, raw_seconds = raw_read(stack.experiments)
+            results["raw_read_events_per_s"] = total / raw_seconds
+
+            def show(p: Any) -> None:
+                progress("rebuild", p.done, p.total)
+
+            report = await asyncio.to_thread(rebuild, stack.database, progress=show)
+            results["rebuild_events_per_s"] = report.rate
+            results["rebuild_ratio"] = report.rate / results["raw_read_events_per_s"]
+            results["rebuild_events"] = report.events
+        finally:
+            stack.stop()
+    print_report(results)
+
+
+class Results(dict[str, Any]):
+    """The figures, each said on the terminal as soon as it is measured."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        say(f"  {key} = {value:,.2f}")
+
+
+TARGETS = {
+    "e2e_ratio": (">=", 0.8),
+    "lag_p99_ms": ("<=", 100),
+    "rebuild_ratio": (">=", 0.5),
+    "history_page_p95_ms": ("<=", 30),
+    "history_csv_s": ("<=", 2),
+    "worker_rss_mb": ("<=", 300),
+}
+KEYS = (
+    "raw_updates_per_s",
+    "e2e_decisions_per_s",
+    "e2e_ratio",
+    "lag_p50_ms",
+    "lag_p99_ms",
+    "raw_read_events_per_s",
+    "rebuild_events_per_s",
+    "rebuild_ratio",
+    "history_page_p95_ms",
+    "history_csv_s",
+    "worker_rss_mb",
+    "api_rss_mb",
+)
+
+
+def print_report(results: dict[str, Any]) -> None:
+    print(f"{'measure':<24} {'value':>12}  target")
+    for key in KEYS:
+        value = results[key]
+        target = ""
+        if key in TARGETS:
+            op, bound = TARGETS[key]
+            met = value >= bound if op == ">=" else value <= bound
+            target = f"{op} {bound}  {'met' if met else 'MISSED'}"
+        print(f"{key:<24} {value:>12,.2f}  {target}")
+    print(json.dumps({key: round(results[key], 3) for key in KEYS}))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
