@@ -28,6 +28,8 @@ from workflows.payloads import workflow_id
 from workflows.worker import build_worker, ensure_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
+# Bump with every workflow change recorded, so new files sit beside the old ones.
+VERSION = "v2"
 
 
 async def _save(
@@ -35,7 +37,7 @@ async def _save(
 ) -> None:
     handle = client.get_workflow_handle(workflow_id(str(experiment_id)), run_id=run_id)
     history = await handle.fetch_history()
-    path = HISTORIES / f"{name}.json"
+    path = HISTORIES / f"{VERSION}-{name}.json"
     path.write_text(history.to_json())
     print(f"  {path.name}: {len(history.events)} events")
 
