@@ -17,8 +17,9 @@ from typing import Any
 
 import psycopg
 import structlog
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.projection import ProjectionRunner
+from eventsourcing.utils import Environment
 from psycopg.rows import dict_row
 
 from projections import schema
@@ -58,9 +59,6 @@ def view_env(database: Database, physical: str) -> dict[str, str]:
 
 
 def open_view(database: Database, physical: str) -> ReadModelView:
-    from eventsourcing.persistence import InfrastructureFactory
-    from eventsourcing.utils import Environment
-
     factory = InfrastructureFactory[ReadModelView].construct(
         env=Environment(PROJECTION, view_env(database, physical))
     )
@@ -144,7 +142,7 @@ def run_projector(
     batch_size: int = BATCH_SIZE,
 ) -> None:
     """Keep the read models up to date until `stop` is set."""
-    from projections.rebuild import rebuild
+    from projections.rebuild import rebuild  # here: the rebuild module imports this one
 
     with active_projector_lock(database, stop) as active:
         if not active:

@@ -57,6 +57,10 @@ class Database:
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_PRE_PING": "y",
             "CREATE_TABLE": "y",
+            # Each experiment has one writer (its workflow), so a cached aggregate stays valid;
+            # fast-forward reads only the events recorded since it was cached.
+            "AGGREGATE_CACHE_MAXSIZE": "5000",
+            "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
 
     def ensure_schema(self) -> None:

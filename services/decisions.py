@@ -14,6 +14,7 @@ from uuid import UUID
 
 import structlog
 from structlog.contextvars import bind_contextvars
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain import rules
@@ -30,7 +31,9 @@ from domain.values import Actor
 from services.experiments import Experiments
 from services.metrics import DECISIONS
 from services.temporal import TemporalUnavailable
+from workflows.activities import RECENT_DECISION_IDS
 from workflows.client import ExperimentWorkflows, WorkflowNotRunning
+from workflows.experiment import ExperimentWorkflow
 from workflows.payloads import DecisionOutput, ExperimentInput, workflow_id
 
 log = structlog.get_logger(__name__)
@@ -154,16 +157,12 @@ class DecisionService:
         found = await asyncio.to_thread(self.experiments.find, experiment_id)
         assert found is not None
         ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)
-        from temporalio.common import WorkflowIDConflictPolicy
-
-        from workflows.experiment import ExperimentWorkflow
-
         await self.workflows.client.start_workflow(
             ExperimentWorkflow.run,
             ExperimentInput(
                 experiment_id=str(experiment_id),
                 state=found.state.to_dict(),
-                recent_decision_ids=ids[-1000:],
+                recent_decision_ids=ids[-RECENT_DECISION_IDS:],
                 overdue_grace_days=self.workflows.overdue_grace_days,
             ),
             id=workflow_id(str(experiment_id)),

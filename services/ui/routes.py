@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from domain import rules
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
-from domain.state import ExperimentState
+from domain.state import NEXT_STAGE, ExperimentState
 from domain.values import NeighbourhoodKind, Outcome, Role, Stage, Theme
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.container import Services
@@ -382,8 +382,6 @@ async def experiment_page(
 
 
 def _next_stage(state: ExperimentState) -> str:
-    from domain.state import NEXT_STAGE
-
     return NEXT_STAGE[state.stage].value
 
 
