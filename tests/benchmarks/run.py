@@ -106,14 +106,15 @@ class Stack:
         self.params = self.embedded.start()
         self.database = Database(params=self.params, schema="wijklab")
         self.database.ensure_schema()
-        self.settings = Settings(
+        settings = Settings(
             WIJKLAB_DATA_DIR=root,
             WIJKLAB_TEMPORAL_PORT=free_port(),
             WIJKLAB_TEMPORAL_UI_PORT=free_port(),
-            WIJKLAB_HTTP_PORT=free_port(),
         )
-        self.temporal = TemporalDevServer(self.settings, headless=True)
+        self.temporal = TemporalDevServer(settings, headless=True)
         self.address = self.temporal.start()
+        # Chosen only now: the dev server takes random free ports of its own as it starts.
+        self.settings = settings.model_copy(update={"http_port": free_port()})
         self.experiments = experiments_for(self.database)
         rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
         keys, _ = prepare_stores(rt)

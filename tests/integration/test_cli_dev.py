@@ -54,6 +54,7 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
         "WIJKLAB_LOG_FORMAT": "json",
         "WIJKLAB_TEMPORAL_PORT": str(_free_port()),
         "WIJKLAB_TEMPORAL_UI_PORT": str(_free_port()),
+        "WIJKLAB_HTTP_PORT": str(_free_port()),
     }
     for variable in ("DATABASE_URL", "TEMPORAL_ADDRESS"):
         env.pop(variable, None)
