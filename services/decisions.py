@@ -14,6 +14,7 @@ from uuid import UUID
 
 import structlog
 from structlog.contextvars import bind_contextvars
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -175,7 +176,7 @@ class DecisionService:
     async def _call(self, operation: Any) -> DecisionOutput:
         try:
             answer: DecisionOutput = await asyncio.wait_for(operation, self.answer_timeout)
-        except TimeoutError:
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             raise DecisionPending(
                 "the decision was handed over but not answered in time; send it again with "
                 "the same Idempotency-Key to get its answer"

@@ -153,6 +153,12 @@ class Stack:
             time.sleep(0.25)
         raise RuntimeError("the API did not become ready")
 
+    def show_logs(self) -> None:
+        """The end of each process's log, when a run fails."""
+        for name in self.processes:
+            say(f"--- {name}.log (end)")
+            say((self.root / f"{name}.log").read_text(errors="replace")[-4000:])
+
     def stop(self) -> None:
         for process in self.processes.values():
             process.send_signal(signal.SIGTERM)
@@ -401,6 +407,9 @@ async def main() -> None:
             results["rebuild_events_per_s"] = report.rate
             results["rebuild_ratio"] = report.rate / results["raw_read_events_per_s"]
             results["rebuild_events"] = report.events
+        except BaseException:
+            stack.show_logs()
+            raise
         finally:
             stack.stop()
     print_report(results)
