@@ -1,0 +1,81 @@
+"""`wijklab keys` and `wijklab integrations`: secrets alone on stdout, refusals with exit 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from services.database import EmbeddedPostgres
+
+
+def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    wijklab = shutil.which("wijklab", path=str(Path(sys.executable).parent))
+    assert wijklab
+    env = {**os.environ, "WIJKLAB_DATA_DIR": str(data_dir), "WIJKLAB_LOG_FORMAT": "json"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([wijklab, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_keys_and_integrations(tmp_path: Path) -> None:
+    created = _run(
+        tmp_path,
+        "keys",
+        "create",
+        "--role",
+        "evaluator",
+        "--municipality",
+        "*",
+        "--name",
+        "Rekenkamer",
+    )
+    assert created.returncode == 0, created.stderr
+    assert re.fullmatch(r"wl_[A-Za-z0-9_-]{43}\n", created.stdout)
+
+    refused = _run(tmp_path, "keys", "create", "--role", "admin", "--municipality", "*")
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert "only an evaluator" in refused.stderr
+
+    listed = _run(tmp_path, "keys", "list")
+    assert "evaluator" in listed.stdout
+    assert "Rekenkamer" in listed.stdout
+    assert created.stdout.strip() not in listed.stdout  # the token is never shown again
+    key_id = listed.stdout.split()[0]
+    assert _run(tmp_path, "keys", "revoke", key_id).returncode == 0
+    assert _run(tmp_path, "keys", "revoke", key_id).returncode == 1
+
+    secret = _run(tmp_path, "integrations", "create", "enquete", "--municipality", "utrecht")
+    assert secret.returncode == 0, secret.stderr
+    assert re.fullmatch(r"whsec_[A-Za-z0-9+/=]{44}\n", secret.stdout)
+    rotated = _run(tmp_path, "integrations", "rotate", "enquete")
+    assert rotated.stdout.startswith("whsec_")
+    assert rotated.stdout != secret.stdout
+    assert (
+        _run(tmp_path, "integrations", "create", "enquete", "--municipality", "utrecht").returncode
+        == 2
+    )
+    assert _run(tmp_path, "integrations", "revoke", "enquete").returncode == 0
+    assert secret.stdout.strip() not in _run(tmp_path, "integrations", "list").stdout
+
+    # In the database: a hash of the token, the webhook secrets only encrypted.
+    embedded = EmbeddedPostgres(tmp_path)
+    try:
+        with psycopg.connect(make_conninfo(**embedded.start())) as conn:
+            stored = conn.execute(
+                "SELECT secret, previous_secret FROM wijklab.integrations"
+            ).fetchone()
+            hashes = [r[0] for r in conn.execute("SELECT token_sha256 FROM wijklab.api_keys")]
+    finally:
+        embedded.stop()
+    assert stored is not None
+    for sealed in stored:
+        assert secret.stdout.strip().encode() not in bytes(sealed)
+        assert rotated.stdout.strip().encode() not in bytes(sealed)
+    assert created.stdout.strip() not in hashes
