@@ -8,11 +8,13 @@ import shutil
 import socket
 import sys
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
@@ -70,6 +72,19 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     )
     async with env:
         yield env
+
+
+def wait_ready(url: str, timeout: float = 90) -> None:
+    """Wait until the API at `url` answers /readyz with 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become ready")
 
 
 def free_port() -> int:

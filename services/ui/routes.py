@@ -96,15 +96,15 @@ def render(
         status_code=status,
     )
     if request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=_secure(request),
-            max_age=COOKIE_AGE,
-        )
+        _set_cookie(response, request, CSRF_COOKIE, token)
     return response
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str) -> None:
+    """Session and form cookies: never readable by scripts, never sent from other sites."""
+    response.set_cookie(
+        name, value, httponly=True, samesite="strict", secure=_secure(request), max_age=COOKIE_AGE
+    )
 
 
 async def _principal(request: Request) -> Principal | None:
@@ -160,14 +160,7 @@ async def sign_in(request: Request) -> Response:
     if principal is None:
         return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
     response = _redirect("/experiments")
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-        max_age=COOKIE_AGE,
-    )
+    _set_cookie(response, request, SESSION_COOKIE, token)
     return response
 
 

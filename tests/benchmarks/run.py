@@ -42,7 +42,7 @@ from services.temporal import TemporalDevServer
 from tests.benchmarks.bare import BareWorkflow, noop
 from tests.benchmarks.rebuild import raw_read, seed
 from tests.builders import PM, decision, start
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready
 
 CALLERS = 16
 EXPERIMENTS = 200
@@ -143,15 +143,7 @@ class Stack:
         return psutil.Process(self.processes[name].pid).memory_info().rss / 2**20
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError("the API did not become ready")
+        wait_ready(self.base_url)
 
     def show_logs(self) -> None:
         """The end of each process's log, when a run fails."""

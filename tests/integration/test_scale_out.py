@@ -25,25 +25,13 @@ from projections.queries import ReadModels
 from services.auth import KeyStore
 from services.database import Database
 from services.experiments import Experiments
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready
 
 
 def _wijklab() -> str:
     found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
     assert found
     return found
-
-
-def _wait_ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not become ready")
 
 
 def _post(
@@ -99,7 +87,7 @@ def test_two_of_everything_and_failover(
             launch(f"api-{n}", "api", WIJKLAB_HTTP_PORT=str(port))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url in urls:
-            _wait_ready(url)
+            wait_ready(url)
         token, _ = KeyStore(database).create("programme_manager", "utrecht", "scale")
         headers = {"Authorization": f"Bearer {token}"}
 
