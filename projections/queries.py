@@ -348,8 +348,7 @@ class ReadModels:
 
     def neighbourhoods(self, municipality: str | None) -> list[dict[str, Any]]:
         """Per neighbourhood: experiments by stage and status, and budget by funding source."""
-        tenant = sql.SQL(" WHERE municipality = %s") if municipality is not None else sql.SQL("")
-        params = [municipality] if municipality is not None else []
+        tenant, params = _tenant(municipality)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for r in self._rows(
             sql.SQL("SELECT * FROM {}.neighbourhood_stages").format(self.schema) + tenant, params
@@ -382,8 +381,7 @@ class ReadModels:
 
     def themes(self, municipality: str | None) -> list[dict[str, Any]]:
         """Per theme: active experiments by stage and lessons learnt."""
-        tenant = sql.SQL(" WHERE municipality = %s") if municipality is not None else sql.SQL("")
-        params = [municipality] if municipality is not None else []
+        tenant, params = _tenant(municipality)
         found: dict[str, dict[str, Any]] = {}
         for r in self._rows(
             sql.SQL("SELECT * FROM {}.theme_stages").format(self.schema) + tenant, params
@@ -405,6 +403,13 @@ class ReadModels:
             )
             entry["lessons"] += int(r["lessons"])
         return sorted(found.values(), key=lambda e: e["theme"])
+
+
+def _tenant(municipality: str | None) -> tuple[sql.Composable, list[Any]]:
+    """The WHERE clause that keeps a municipality to its own rows (none for all of them)."""
+    if municipality is None:
+        return sql.SQL(""), []
+    return sql.SQL(" WHERE municipality = %s"), [municipality]
 
 
 def _timestamp(value: Any) -> datetime:

@@ -102,14 +102,15 @@ def catch_up(
     return applied
 
 
-def serving_physical(database: Database) -> str | None:
-    with (
-        database.connect(autocommit=True) as conn,
-        conn.cursor(row_factory=dict_row) as cursor,
-    ):
-        schema.ensure_pointer(cursor, database.schema)
-        physical = schema.pointer(cursor, database.schema)["physical"]
-        return str(physical) if physical else None
+def serving_physical(database: Database, conn: psycopg.Connection[Any] | None = None) -> str | None:
+    """The physical schema now served; pass `conn` to ask again without a new connection."""
+    with contextlib.ExitStack() as stack:
+        if conn is None:
+            conn = stack.enter_context(database.connect(autocommit=True))
+        with conn.cursor(row_factory=dict_row) as cursor:
+            schema.ensure_pointer(cursor, database.schema)
+            physical = schema.pointer(cursor, database.schema)["physical"]
+            return str(physical) if physical else None
 
 
 @contextlib.contextmanager
@@ -176,15 +177,18 @@ def _follow(
     finally:
         experiments.close()
     log.info("projector_following", schema=physical, position=view.position())
-    with ProjectionRunner(
-        application_class=Experiments,
-        projection_class=ReadModelProjection,
-        view_class=ReadModelView,
-        env=env,
-    ) as runner:
+    with (
+        ProjectionRunner(
+            application_class=Experiments,
+            projection_class=ReadModelProjection,
+            view_class=ReadModelView,
+            env=env,
+        ) as runner,
+        database.connect(autocommit=True) as pointer_conn,
+    ):
         while not stop.is_set() and not runner.is_interrupted.is_set():
             runner.run_forever(timeout=0.5)
-            if serving_physical(database) != physical:
+            if serving_physical(database, pointer_conn) != physical:
                 # A rebuild switched while no event came by to tell us; follow the new copy.
                 raise SchemaSwitched(f"{physical} is no longer served")
             PROJECTOR_POSITION.set(runner.view.position())

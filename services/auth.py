@@ -151,7 +151,7 @@ class KeyStore:
 
     def list(self) -> list[dict[str, Any]]:
         with (
-            self.database.connect(autocommit=True) as conn,
+            self.connect() as conn,
             conn.cursor(row_factory=dict_row) as cur,
         ):
             cur.execute(

@@ -157,7 +157,7 @@ class IntegrationStore:
 
     def list(self) -> list[dict[str, Any]]:
         with (
-            self.database.connect(autocommit=True) as conn,
+            self.connect() as conn,
             conn.cursor(row_factory=dict_row) as cur,
         ):
             cur.execute(
@@ -170,7 +170,7 @@ class IntegrationStore:
 
     def get(self, name: str) -> Integration | None:
         with (
-            self.database.connect(autocommit=True) as conn,
+            self.connect() as conn,
             conn.cursor(row_factory=dict_row) as cur,
         ):
             cur.execute(

@@ -251,4 +251,7 @@ async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harnes
             overdue_grace_days=14,
         )
         assert (again.running, again.restarted) == (2, 0)
-    assert kept != lost
+        # The workflow that was never lost kept its own run: reconcile left it alone.
+        kept_handle = harness.env.client.get_workflow_handle(workflow_id(str(kept)))
+        assert (await kept_handle.describe()).status is WorkflowExecutionStatus.RUNNING
+        assert "advance" not in _types(harness, kept)
