@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint unit integration workflows histories bench lock clean-data clean
+.PHONY: run test lint unit integration workflows scale histories bench lock clean-data clean
 
 # Install into .venv from the lock file whenever the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/wijklab dev
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/scale
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,6 +34,11 @@ integration: $(STAMP)
 
 workflows: $(STAMP)
 	$(BIN)/pytest tests/workflows
+
+# Two of every process against one Temporal and one PostgreSQL, with failover (kept out of
+# `make test` until it is steady under load).
+scale: $(STAMP)
+	$(BIN)/pytest tests/scale
 
 # Benchmarks: ratios against raw ceilings measured in the same run (a few minutes).
 bench: $(STAMP)

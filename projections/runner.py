@@ -142,21 +142,41 @@ def run_projector(
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> None:
-    """Keep the read models up to date until `stop` is set."""
+    """Keep the read models up to date until `stop` is set.
+
+    A failure (the database restarting, say) does not end the projector: it lets go of the
+    advisory lock, waits a moment and competes for it again, so that a standby may take over
+    meanwhile and two projectors never write at once.
+    """
+    while not stop.is_set():
+        try:
+            with active_projector_lock(database, stop) as active:
+                if not active:
+                    return
+                _project(database, stop, progress=progress, batch_size=batch_size)
+        except Exception:
+            log.exception("projector_failed_retrying")
+        stop.wait(1.0)
+
+
+def _project(
+    database: Database,
+    stop: threading.Event,
+    *,
+    progress: ProgressCallback | None,
+    batch_size: int,
+) -> None:
     from projections.rebuild import rebuild  # here: the rebuild module imports this one
 
-    with active_projector_lock(database, stop) as active:
-        if not active:
-            return
-        while not stop.is_set():
-            physical = serving_physical(database)
-            if physical is None:
-                rebuild(database, progress=progress, batch_size=batch_size)
-                continue
-            try:
-                _follow(database, physical, stop, progress=progress, batch_size=batch_size)
-            except SchemaSwitched as switched:
-                log.info("projector_switching_schema", reason=str(switched))
+    while not stop.is_set():
+        physical = serving_physical(database)
+        if physical is None:
+            rebuild(database, progress=progress, batch_size=batch_size)
+            continue
+        try:
+            _follow(database, physical, stop, progress=progress, batch_size=batch_size)
+        except SchemaSwitched as switched:
+            log.info("projector_switching_schema", reason=str(switched))
 
 
 def _follow(

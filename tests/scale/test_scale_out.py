@@ -21,7 +21,7 @@ import httpx
 from psycopg.conninfo import make_conninfo
 from temporalio.testing import WorkflowEnvironment
 
-from projections.queries import ReadModels
+from projections.queries import ProjectionLagging, ReadModels
 from services.auth import KeyStore
 from services.database import Database
 from services.experiments import Experiments
@@ -86,8 +86,13 @@ def test_two_of_everything_and_failover(
         for n, port in enumerate(ports, 1):
             launch(f"api-{n}", "api", WIJKLAB_HTTP_PORT=str(port))
         urls = [f"http://127.0.0.1:{port}" for port in ports]
-        for url in urls:
-            wait_ready(url)
+        try:
+            for url in urls:
+                wait_ready(url)
+        except AssertionError:
+            for name in processes:
+                print(f"--- {name}.log\n" + (tmp_path / f"{name}.log").read_text()[-3000:])
+            raise
         token, _ = KeyStore(database).create("programme_manager", "utrecht", "scale")
         headers = {"Authorization": f"Bearer {token}"}
 
@@ -150,7 +155,12 @@ def test_two_of_everything_and_failover(
         # The standby projector took over and the read models hold every decision.
         read_models = ReadModels(database.conninfo, database.schema)
         try:
-            read_models.wait_for(head, timeout=30)
+            try:
+                read_models.wait_for(head, timeout=60)
+            except ProjectionLagging:
+                for name in ("projector-1", "projector-2"):
+                    print(f"--- {name}.log\n" + (tmp_path / f"{name}.log").read_text()[-3000:])
+                raise
             projected = sum(
                 len(read_models.decisions(UUID(e), "utrecht", limit=200).items)
                 for e in experiment_ids
