@@ -17,8 +17,8 @@ from psycopg.rows import dict_row
 from projections import schema
 from projections.runner import BATCH_SIZE, ProgressCallback, catch_up, open_view
 from projections.view import APPLICATION
+from services.bootstrap import experiments_for
 from services.database import Database
-from services.experiments import Experiments
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ def rebuild(
         conn.commit()
     log.info("rebuild_started", schema=physical)
     view = open_view(database, physical)
-    experiments = Experiments(env=database.eventsourcing_env())
+    experiments = experiments_for(database)
     try:
         applied = catch_up(
             view, experiments, role="building", batch_size=batch_size, progress=progress

@@ -32,6 +32,7 @@ from projections.view import (
     Role,
     SchemaSwitched,
 )
+from services.bootstrap import experiments_for
 from services.database import Database
 from services.experiments import Experiments
 
@@ -59,12 +60,13 @@ def view_env(database: Database, physical: str) -> dict[str, str]:
 
 
 def open_view(database: Database, physical: str) -> ReadModelView:
-    factory = InfrastructureFactory[ReadModelView].construct(
-        env=Environment(PROJECTION, view_env(database, physical))
-    )
-    view = factory.tracking_recorder(ReadModelView)
-    with view.datastore.transaction(commit=True) as cursor:
-        view.create_position_view(cursor)
+    with database.ddl_lock():
+        factory = InfrastructureFactory[ReadModelView].construct(
+            env=Environment(PROJECTION, view_env(database, physical))
+        )
+        view = factory.tracking_recorder(ReadModelView)
+        with view.datastore.transaction(commit=True) as cursor:
+            view.create_position_view(cursor)
     return view
 
 
@@ -187,9 +189,10 @@ def _follow(
     progress: ProgressCallback | None,
     batch_size: int,
 ) -> None:
-    env: dict[str, Any] = view_env(database, physical)
     view = open_view(database, physical)
-    experiments = Experiments(env=database.eventsourcing_env())
+    # The tables exist by now (created under the DDL lock above); the runner only opens them.
+    env: dict[str, Any] = {**view_env(database, physical), "CREATE_TABLE": "n"}
+    experiments = experiments_for(database)
     try:
         catch_up(
             view, experiments, role="serving", batch_size=batch_size, progress=progress, stop=stop

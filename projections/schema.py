@@ -13,6 +13,7 @@ from typing import Any, Literal
 from psycopg import Cursor, sql
 
 from projections import decisions, experiments, lessons, neighbourhoods
+from services.database import ddl_transaction
 
 MODULES = (experiments, decisions, lessons)
 TABLES = tuple(m.TABLE for m in MODULES)
@@ -27,6 +28,15 @@ def serving_schema(base: str) -> str:
 
 
 def ensure_pointer(cursor: Cursor[Any], base: str) -> None:
+    table = sql.Identifier(base, POINTER_TABLE).as_string(cursor)
+    found = cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (table,)).fetchone()
+    if found and (found["found"] if isinstance(found, dict) else found[0]):
+        return
+    with ddl_transaction(cursor.connection):
+        _create_pointer(cursor, base)
+
+
+def _create_pointer(cursor: Cursor[Any], base: str) -> None:
     cursor.execute(
         sql.SQL(
             "CREATE TABLE IF NOT EXISTS {}.{} ("

@@ -20,7 +20,9 @@ class Runtime:
 
 
 def experiments_for(database: Database) -> Experiments:
-    return Experiments(env=database.eventsourcing_env())
+    """The event store application; its tables are created under the DDL lock."""
+    with database.ddl_lock():
+        return Experiments(env=database.eventsourcing_env())
 
 
 @contextlib.contextmanager

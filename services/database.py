@@ -26,6 +26,11 @@ log = structlog.get_logger(__name__)
 
 EMBEDDED_DATABASE = "wijklab"
 
+# Held while creating tables: `CREATE TABLE IF NOT EXISTS` is not safe when two sessions
+# create the same table at once (both pass the check, one fails on the catalogue's unique
+# index), and every process prepares its tables on start, in any order.
+DDL_LOCK_KEY = 0x77696A6B6C6162  # "wijklab"
+
 # Something that lends an autocommit connection for the length of a `with` block.
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
@@ -63,6 +68,16 @@ class Database:
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
 
+    @contextlib.contextmanager
+    def ddl_lock(self) -> Iterator[None]:
+        """Serialise table creation across processes for the length of the block."""
+        with self.connect(autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (DDL_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (DDL_LOCK_KEY,))
+
     def ensure_schema(self) -> None:
         """Create the schema if missing; safe when several processes start at once."""
         with (
@@ -72,6 +87,14 @@ class Database:
             conn.execute(
                 sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
             )
+
+
+@contextlib.contextmanager
+def ddl_transaction(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Table creation on a connection already at hand, serialised like `Database.ddl_lock`."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
+        yield
 
 
 def _ensure_database(admin: dict[str, str], name: str) -> None:

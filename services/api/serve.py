@@ -36,8 +36,9 @@ def prepare_stores(
     integrations = IntegrationStore(
         rt.database, SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir), connect
     )
-    keys.prepare()
-    integrations.prepare()
+    with rt.database.ddl_lock():
+        keys.prepare()
+        integrations.prepare()
     return keys, integrations
 
 
