@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.people import parse_person
 from domain.values import (
     MAX_SHORT_TEXT,
     Actor,
@@ -127,26 +128,52 @@ def _advance(raw: Payload) -> Payload:
     return {"to": enum_value(Stage, raw.get("to"), "to").value}
 
 
+def _about(raw: Payload, body: Payload) -> Payload:
+    """The optional person a decision names, and whether its text is personal (see
+    `domain.people`); present in the payload only when given, so older payloads are unchanged."""
+    person = parse_person(raw.get("person"))
+    if person is not None:
+        body["person"] = person
+    personal = raw.get("personal")
+    if personal is not None:
+        if not isinstance(personal, bool):
+            raise InvalidInput("personal must be true or false", field="personal")
+        body["personal"] = personal
+    return body
+
+
 def _record_finding(raw: Payload) -> Payload:
     indicator = raw.get("indicator")
     value = raw.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise InvalidInput("value must be a string or a number", field="value")
-    return {
-        "text": text(raw.get("text"), "text"),
-        "source": enum_value(FindingSource, raw.get("source"), "source").value,
-        "indicator": None
-        if indicator is None
-        else text(indicator, "indicator", max_length=MAX_SHORT_TEXT),
-        "value": None if value is None else text(str(value), "value", max_length=MAX_SHORT_TEXT),
-    }
+    return _about(
+        raw,
+        {
+            "text": text(raw.get("text"), "text"),
+            "source": enum_value(FindingSource, raw.get("source"), "source").value,
+            "indicator": None
+            if indicator is None
+            else text(indicator, "indicator", max_length=MAX_SHORT_TEXT),
+            "value": None
+            if value is None
+            else text(str(value), "value", max_length=MAX_SHORT_TEXT),
+        },
+    )
 
 
 def _record_lesson(raw: Payload) -> Payload:
-    return {
-        "text": text(raw.get("text"), "text"),
-        "themes": [t.value for t in themes(raw.get("themes"), required=False)],
-    }
+    return _about(
+        raw,
+        {
+            "text": text(raw.get("text"), "text"),
+            "themes": [t.value for t in themes(raw.get("themes"), required=False)],
+        },
+    )
+
+
+def _endorse_plan(raw: Payload) -> Payload:
+    return _about(raw, {})
 
 
 def _close(raw: Payload) -> Payload:
@@ -160,7 +187,7 @@ def _empty(raw: Payload) -> Payload:
 _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.START: _start,
     DecisionType.REVISE_PLAN: _revise_plan,
-    DecisionType.ENDORSE_PLAN: _empty,
+    DecisionType.ENDORSE_PLAN: _endorse_plan,
     DecisionType.ADVANCE: _advance,
     DecisionType.RECORD_FINDING: _record_finding,
     DecisionType.RECORD_LESSON: _record_lesson,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import orjson
+
+from domain.people import ERASED_LABEL, set_path
 
 TABLE = "decisions"
 
@@ -23,7 +26,12 @@ DDL = [
         rationale text NOT NULL,
         payload jsonb NOT NULL,
         source text NOT NULL,
-        at timestamptz NOT NULL
+        at timestamptz NOT NULL,
+        -- Where the row holds a person's opened data (path -> person id), which paths were
+        -- blanked because their person was erased, and the people concerned.
+        sealed jsonb NOT NULL,
+        erased text[] NOT NULL,
+        people text[] NOT NULL
     )
     """,
 ]
@@ -32,14 +40,15 @@ DDL = [
 # its secondary indexes is several times faster.
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS decisions_by_experiment ON {schema}.decisions (experiment_id, version)",
+    "CREATE INDEX IF NOT EXISTS decisions_by_person ON {schema}.decisions USING gin (people)",
 ]
 
 COPY = (
     "COPY {schema}.decisions (position, experiment_id, municipality, version, decision_id, "
-    "type, cycle, stage, actor, rationale, payload, source, at) FROM STDIN"
+    "type, cycle, stage, actor, rationale, payload, source, at, sealed, erased, people) FROM STDIN"
 )
 
-COLUMNS = "decision_id, type, cycle, stage, actor, rationale, payload, source, at, position"
+COLUMNS = "decision_id, type, cycle, stage, actor, rationale, payload, source, at, position, erased"
 
 
 def row(
@@ -57,6 +66,8 @@ def row(
     payload: dict[str, Any],
     source: str,
     at: Any,
+    sealed: dict[str, str],
+    erased: list[str],
 ) -> tuple[Any, ...]:
     return (
         position,
@@ -72,19 +83,28 @@ def row(
         orjson.dumps(payload).decode(),
         source,
         at,
+        orjson.dumps(sealed).decode(),
+        erased,
+        sorted(set(sealed.values())),
     )
 
 
-def entry(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored row as the decision shape of the HTTP contract."""
+def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:
+    """A stored row as the decision shape of the HTTP contract; an erased person's data
+    reads "erased person" ("gewiste persoon" in Dutch)."""
+    actor, payload = record["actor"], record["payload"]
+    if record.get("erased"):
+        actor, payload = dict(actor), copy.deepcopy(payload)
+        for path in record["erased"]:
+            set_path(actor, payload, path, ERASED_LABEL[language])
     return {
         "decision_id": record["decision_id"],
         "type": record["type"],
         "cycle": record["cycle"],
         "stage": record["stage"],
-        "actor": record["actor"],
+        "actor": actor,
         "rationale": record["rationale"],
-        "payload": record["payload"],
+        "payload": payload,
         "source": record["source"],
         "at": record["at"].isoformat(),
         "position": record["position"],

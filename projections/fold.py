@@ -7,27 +7,46 @@ model equals an incrementally built one row for row.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 from psycopg import Cursor, sql
 
 from domain.decisions import DecisionType
 from domain.experiment import Experiment
+from domain.people import Erasure, get_path, sealed_paths, set_path
 from domain.state import ExperimentState, begin, evolve_by
 from projections import decisions, experiments, lessons
+from services.people import Keyring
+
+
+def people_in(events: Iterable[Any]) -> set[str]:
+    """The people whose sealed data these events hold: whose keys the fold needs."""
+    found: set[str] = set()
+    for event in events:
+        if isinstance(event, Experiment.Started | Experiment.Decided):
+            found.update(owner for _, owner in sealed_paths(event.actor, event.payload))
+    return found
 
 
 class Fold:
-    """Experiment states, decision rows and lesson rows that a run of events produces."""
+    """Experiment states, decision rows and lesson rows that a run of events produces.
 
-    def __init__(self) -> None:
+    Personal data is opened here with its person's key, so the read models can show and
+    search it; whatever belongs to a person erased by now is blanked and marked instead.
+    """
+
+    def __init__(self, keyring: Keyring | None = None) -> None:
+        self.keyring = keyring or Keyring({})
         self.states: dict[UUID, ExperimentState] = {}
         self.positions: dict[UUID, int] = {}
         self.decision_rows: list[tuple[Any, ...]] = []
         self.lesson_rows: list[tuple[Any, ...]] = []
+        self.erasures: list[str] = []
 
     def needs(self, events: Iterable[Any]) -> set[UUID]:
         """Experiments whose current state must be loaded before these events fold."""
@@ -49,8 +68,12 @@ class Fold:
             if before is None:  # pragma: no cover - the store never holds such an event
                 raise LookupError(f"no state for experiment {event.originator_id}")
             state = evolve_by(before, event.decision_type, event.payload, at=event.timestamp)
+        elif isinstance(event, Erasure.Recorded):
+            self.erasures.append(event.person_id)
+            return
         else:
             return  # an event this version of the read models does not show
+        actor, payload, sealed, erased = self.opened(event.actor, event.payload)
         experiment_id = event.originator_id
         self.states[experiment_id] = state
         self.positions[experiment_id] = position
@@ -64,11 +87,13 @@ class Fold:
                 type=event.decision_type.value,
                 cycle=event.cycle,
                 stage=event.stage,
-                actor=event.actor,
+                actor=actor,
                 rationale=event.rationale,
-                payload=event.payload,
+                payload=payload,
                 source=event.source,
                 at=event.timestamp,
+                sealed=sealed,
+                erased=erased,
             )
         )
         if event.decision_type is DecisionType.RECORD_LESSON:
@@ -82,11 +107,32 @@ class Fold:
                     state.title,
                     event.cycle,
                     event.decision_id,
-                    event.payload["text"],
+                    payload["text"],
                     themes,
                     event.timestamp,
+                    sealed.get("payload.text"),
+                    "payload.text" in erased,
                 )
             )
+
+    def opened(
+        self, actor: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], list[str]]:
+        """Actor and payload with sealed values opened, where they were, and what is gone."""
+        paths = list(sealed_paths(actor, payload))
+        if not paths:
+            return actor, payload, {}, []
+        actor, payload = dict(actor), copy.deepcopy(payload)
+        sealed: dict[str, str] = {}
+        erased: list[str] = []
+        for path, owner in paths:
+            sealed[path] = owner
+            value = self.keyring.open(get_path(actor, payload, path))
+            if value is None:
+                erased.append(path)
+                value = ""
+            set_path(actor, payload, path, value)
+        return actor, payload, sealed, erased
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
         """Write everything folded so far; the caller owns the transaction."""
@@ -101,9 +147,54 @@ class Fold:
             (lessons.COPY, self.lesson_rows),
         ):
             if rows:
-                with cursor.copy(sql.SQL(statement).format(schema=name)) as copy:
+                with cursor.copy(sql.SQL(statement).format(schema=name)) as out:
                     for r in rows:
-                        copy.write_row(r)
+                        out.write_row(r)
+        for person_id in self.erasures:
+            forget(cursor, schema, person_id)
+
+
+def forget(cursor: Cursor[Any], schema: str, person_id: str) -> None:
+    """Blank an erased person's data in every row that showed it."""
+    name = sql.Identifier(schema)
+    cursor.execute(
+        sql.SQL(
+            "SELECT position, actor, payload, sealed, erased FROM {}.decisions "
+            "WHERE people @> ARRAY[%s] FOR UPDATE"
+        ).format(name),
+        (person_id,),
+    )
+    updates = []
+    for r in cursor.fetchall():
+        record = r if isinstance(r, dict) else dict(zip(FORGET_COLUMNS, r, strict=True))
+        actor, payload = dict(record["actor"]), copy.deepcopy(record["payload"])
+        erased = list(record["erased"])
+        for path, owner in record["sealed"].items():
+            if owner == person_id and path not in erased:
+                set_path(actor, payload, path, "")
+                erased.append(path)
+        updates.append(
+            (
+                orjson.dumps(actor).decode(),
+                orjson.dumps(payload).decode(),
+                erased,
+                record["position"],
+            )
+        )
+    if updates:
+        cursor.executemany(
+            sql.SQL(
+                "UPDATE {}.decisions SET actor = %s, payload = %s, erased = %s WHERE position = %s"
+            ).format(name),
+            updates,
+        )
+    cursor.execute(
+        sql.SQL("UPDATE {}.lessons SET text = '', erased = true WHERE owner = %s").format(name),
+        (person_id,),
+    )
+
+
+FORGET_COLUMNS = ("position", "actor", "payload", "sealed", "erased")
 
 
 def load_states(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.people import ERASED_LABEL
+
 TABLE = "lessons"
 
 DDL = [
@@ -23,6 +25,8 @@ DDL = [
         text text NOT NULL,
         themes text[] NOT NULL,
         at timestamptz NOT NULL,
+        owner text,
+        erased boolean NOT NULL,
         search tsvector GENERATED ALWAYS AS (
             to_tsvector('dutch', text) || to_tsvector('english', text)
         ) STORED
@@ -40,11 +44,11 @@ INDEXES = [
 
 COPY = (
     "COPY {schema}.lessons (position, experiment_id, municipality, neighbourhood_code, "
-    "experiment_title, cycle, decision_id, text, themes, at) FROM STDIN"
+    "experiment_title, cycle, decision_id, text, themes, at, owner, erased) FROM STDIN"
 )
 
 
-def entry(record: dict[str, Any]) -> dict[str, Any]:
+def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:
     return {
         "experiment_id": str(record["experiment_id"]),
         "experiment_title": record["experiment_title"],
@@ -52,7 +56,8 @@ def entry(record: dict[str, Any]) -> dict[str, Any]:
         "neighbourhood_code": record["neighbourhood_code"],
         "cycle": record["cycle"],
         "decision_id": record["decision_id"],
-        "text": record["text"],
+        "text": ERASED_LABEL[language] if record.get("erased") else record["text"],
+        "erased": bool(record.get("erased")),
         "themes": list(record["themes"]),
         "at": record["at"].isoformat(),
         "position": record["position"],

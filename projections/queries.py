@@ -231,6 +231,7 @@ class ReadModels:
         *,
         cursor: str | None = None,
         limit: int | None = None,
+        language: str = "en",
     ) -> Page:
         size = _limit(limit)
         query, params = self._decisions_query(municipality)
@@ -240,7 +241,7 @@ class ReadModels:
             params.append(_int(after[0]))
         query += sql.SQL(" ORDER BY position LIMIT %s")
         rows = self._rows(query, [experiment_id, *params, size + 1])
-        items = [decisions.entry(r) for r in rows[:size]]
+        items = [decisions.entry(r, language) for r in rows[:size]]
         next_cursor = encode_cursor([rows[size - 1]["position"]]) if len(rows) > size else None
         return Page(items, next_cursor)
 
@@ -261,7 +262,9 @@ class ReadModels:
 
     CSV_CHUNK = 500
 
-    def decisions_csv(self, experiment_id: UUID, municipality: str | None) -> Iterator[str]:
+    def decisions_csv(
+        self, experiment_id: UUID, municipality: str | None, language: str = "en"
+    ) -> Iterator[str]:
         """The whole history as CSV, streamed from a server-side cursor, never held in memory.
 
         Rows go out in chunks of a few hundred: one chunk per row would cost a thread hop and
@@ -280,7 +283,8 @@ class ReadModels:
             rows.itersize = self.CSV_CHUNK
             rows.execute(query, [experiment_id, *params])
             for count, r in enumerate(rows, 1):
-                actor = r["actor"]
+                shown = decisions.entry(r, language) if r["erased"] else r
+                actor = shown["actor"]
                 writer.writerow(
                     (
                         r["position"],
@@ -294,7 +298,7 @@ class ReadModels:
                         actor.get("name", ""),
                         r["source"],
                         r["rationale"],
-                        json.dumps(r["payload"], ensure_ascii=False, sort_keys=True),
+                        json.dumps(shown["payload"], ensure_ascii=False, sort_keys=True),
                     )
                 )
                 if count % self.CSV_CHUNK == 0:
@@ -313,6 +317,7 @@ class ReadModels:
         theme: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        language: str = "en",
     ) -> Page:
         size = _limit(limit)
         where: list[sql.Composable] = []
@@ -340,7 +345,7 @@ class ReadModels:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
         query += sql.SQL(" ORDER BY rank DESC, position DESC LIMIT %s OFFSET %s")
         rows = self._rows(query, [*rank_params, *params, size + 1, start])
-        items = [lessons.entry(r) for r in rows[:size]]
+        items = [lessons.entry(r, language) for r in rows[:size]]
         next_cursor = encode_cursor([start + size]) if len(rows) > size else None
         return Page(items, next_cursor)
 

@@ -115,6 +115,13 @@ def serving_physical(database: Database, conn: psycopg.Connection[Any] | None = 
             return str(physical) if physical else None
 
 
+def serving_shape(database: Database) -> int | None:
+    with database.connect(autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cursor:
+        schema.ensure_pointer(cursor, database.schema)
+        shape = schema.pointer(cursor, database.schema)["shape"]
+        return int(shape) if shape is not None else None
+
+
 @contextlib.contextmanager
 def active_projector_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
     """Hold the advisory lock that makes this the one active projector; wait as a standby."""
@@ -172,7 +179,9 @@ def _project(
 
     while not stop.is_set():
         physical = serving_physical(database)
-        if physical is None:
+        if physical is None or serving_shape(database) != schema.SHAPE:
+            if physical is not None:
+                log.info("read_model_shape_changed_rebuilding", schema=physical)
             rebuild(database, progress=progress, batch_size=batch_size)
             continue
         try:

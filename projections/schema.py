@@ -23,17 +23,31 @@ POSITION_VIEW = "position"
 POINTER_TABLE = "read_models"
 
 
+# The shape of the read-model tables. Raise it with every change to their DDL or to what the
+# fold writes: the active projector then rebuilds into a new schema before following, while
+# the old one keeps serving.
+SHAPE = 2
+
+
 def serving_schema(base: str) -> str:
     return f"{base}_read"
 
 
 def ensure_pointer(cursor: Cursor[Any], base: str) -> None:
-    table = sql.Identifier(base, POINTER_TABLE).as_string(cursor)
-    found = cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", (table,)).fetchone()
+    found = cursor.execute(
+        "SELECT count(*) AS found FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s AND column_name = 'shape'",
+        (base, POINTER_TABLE),
+    ).fetchone()
     if found and (found["found"] if isinstance(found, dict) else found[0]):
         return
     with ddl_transaction(cursor.connection):
         _create_pointer(cursor, base)
+        cursor.execute(
+            sql.SQL("ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS shape integer").format(
+                sql.Identifier(base), sql.Identifier(POINTER_TABLE)
+            )
+        )
 
 
 def _create_pointer(cursor: Cursor[Any], base: str) -> None:
@@ -59,9 +73,9 @@ def pointer(
     cursor: Cursor[Any], base: str, lock: Literal["share", "update"] | None = None
 ) -> dict[str, Any]:
     """The pointer row; `share` blocks a switch until this transaction ends."""
-    query = sql.SQL("SELECT physical, building, generation FROM {}.{} WHERE serving = %s").format(
-        sql.Identifier(base), sql.Identifier(POINTER_TABLE)
-    )
+    query = sql.SQL(
+        "SELECT physical, building, generation, shape FROM {}.{} WHERE serving = %s"
+    ).format(sql.Identifier(base), sql.Identifier(POINTER_TABLE))
     if lock == "share":
         query += sql.SQL(" FOR SHARE")
     elif lock == "update":
@@ -115,9 +129,10 @@ def switch(cursor: Cursor[Any], base: str, physical: str) -> str | None:
         )
     cursor.execute(
         sql.SQL(
-            "UPDATE {}.{} SET physical = %s, building = NULL, switched_at = now() WHERE serving = %s"
+            "UPDATE {}.{} SET physical = %s, building = NULL, switched_at = now(), shape = %s "
+            "WHERE serving = %s"
         ).format(sql.Identifier(base), sql.Identifier(POINTER_TABLE)),
-        (physical, serving_schema(base)),
+        (physical, SHAPE, serving_schema(base)),
     )
     return str(previous) if previous and previous != physical else None
 

@@ -17,7 +17,8 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor, sql
 
 from projections import schema
-from projections.fold import Fold, load_states
+from projections.fold import Fold, load_states, people_in
+from services.people import load_keyring
 
 APPLICATION = "Experiments"
 PROJECTION = "ReadModels"
@@ -61,7 +62,7 @@ class ReadModelView(PostgresTrackingRecorder):
         todo = [(event, tracking) for event, tracking in pairs if tracking.notification_id > done]
         if not todo:
             return 0
-        fold = Fold()
+        fold = Fold(load_keyring(cursor, base_of(self.schema), people_in(e for e, _ in todo)))
         fold.load(load_states(cursor, self.schema, sorted(fold.needs(e for e, _ in todo))))
         for event, tracking in todo:
             fold.add(event, tracking.notification_id)

@@ -14,12 +14,15 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 from psycopg import sql
 from psycopg.rows import dict_row
 
 from domain.errors import InvalidInput
+from domain.people import HUMAN_ROLES
 from domain.values import Role
 from services.database import Connect, Database
+from services.people import Keyring, People
 
 TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
 ALL_MUNICIPALITIES = "*"
@@ -31,6 +34,7 @@ class Permission(StrEnum):
     DECIDE = "decide"
     READ_PAST_STATE = "read_past_state"
     MANAGE_KEYS = "manage_keys"
+    MANAGE_PEOPLE = "manage_people"
 
 
 # The role matrix, in one place. Which decision types each role may take is the domain's
@@ -43,6 +47,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
     Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
     Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
+    Permission.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
 }
 
 KEY_ROLES = (
@@ -56,12 +61,19 @@ KEY_ROLES = (
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, role, municipality (None: every one) and name."""
+    """Who is calling: the key's id, role, municipality (None: every one), name and the
+    pseudonymous person behind a person's key (None for integrations and older keys)."""
 
     key_id: UUID
     role: Role
     municipality: str | None
     name: str
+    person_id: str | None = None
+
+    @property
+    def actor_id(self) -> str:
+        """The id decisions record: the person where there is one, else the key."""
+        return self.person_id or str(self.key_id)
 
     def may(self, permission: Permission) -> bool:
         return self.role in PERMISSIONS[permission]
@@ -84,8 +96,9 @@ def check_municipality(value: str) -> str:
 class KeyStore:
     TABLE = "api_keys"
 
-    def __init__(self, database: Database, connect: Connect | None = None) -> None:
+    def __init__(self, database: Database, people: People, connect: Connect | None = None) -> None:
         self.database = database
+        self.people = people
         self.table = sql.Identifier(database.schema, self.TABLE)
         # A pool's `connection` in long-running processes; a fresh connection otherwise.
         self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
@@ -104,9 +117,19 @@ class KeyStore:
                     " revoked_at timestamptz)"
                 ).format(self.table)
             )
+            # A person's key names a pseudonymous person; their name lives sealed in `people`.
+            conn.execute(
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS person_id text").format(self.table)
+            )
 
-    def create(self, role_name: str, municipality: str, name: str = "") -> tuple[str, UUID]:
-        """A new key; the token is returned once and never stored."""
+    def create(
+        self, role_name: str, municipality: str, name: str = "", contact: str = ""
+    ) -> tuple[str, UUID]:
+        """A new key; the token is returned once and never stored.
+
+        A key for a person (every role but integration) registers that person: the key row
+        holds their pseudonymous id, their name and contact are sealed with their own key.
+        """
         role = next((r for r in KEY_ROLES if r.value == role_name), None)
         if role is None:
             allowed = ", ".join(r.value for r in KEY_ROLES)
@@ -116,37 +139,50 @@ class KeyStore:
             raise InvalidInput(
                 "only an evaluator key may read across all municipalities (*)", field="municipality"
             )
+        name, contact = name.strip()[:200], contact.strip()[:200]
+        person_id = None
+        if role in HUMAN_ROLES:
+            person_id = self.people.register(municipality, name, contact)
+            stored_name = ""
+        else:
+            stored_name = name  # an integration's name is not personal data
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         key_id = uuid4()
         with self.connect() as conn:
             conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (id, token_sha256, role, municipality, name) "
-                    "VALUES (%s, %s, %s, %s, %s)"
+                    "INSERT INTO {} (id, token_sha256, role, municipality, name, person_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s)"
                 ).format(self.table),
-                (key_id, hash_token(token), role.value, municipality, name.strip()[:200]),
+                (key_id, hash_token(token), role.value, municipality, stored_name, person_id),
             )
         return token, key_id
 
     def authenticate(self, token: str) -> Principal | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
+        # Looked up by the token's hash, an index lookup: nothing to learn from its timing.
         with self.connect() as conn:
             row = conn.execute(
                 sql.SQL(
-                    "SELECT id, role, municipality, name FROM {} "
-                    "WHERE token_sha256 = %s AND revoked_at IS NULL"
-                ).format(self.table),
+                    "SELECT k.id, k.role, k.municipality, k.name, k.person_id, p.profile, pk.key "
+                    "FROM {} k LEFT JOIN {} p USING (person_id) LEFT JOIN {} pk USING (person_id) "
+                    "WHERE k.token_sha256 = %s AND k.revoked_at IS NULL"
+                ).format(self.table, self.people.people, self.people.keys),
                 (hash_token(token),),
             ).fetchone()
         if row is None:
             return None
-        key_id, role, municipality, name = row
+        key_id, role, municipality, name, person_id, profile, key = row
+        if person_id is not None:
+            opened = Keyring({person_id: bytes(key)} if key else {}).open(profile)
+            name = orjson.loads(opened)["name"] if opened else ""
         return Principal(
             key_id=key_id,
             role=Role(role),
             municipality=None if municipality == ALL_MUNICIPALITIES else municipality,
             name=name,
+            person_id=person_id,
         )
 
     def list(self) -> list[dict[str, Any]]:
@@ -156,11 +192,16 @@ class KeyStore:
         ):
             cur.execute(
                 sql.SQL(
-                    "SELECT id, role, municipality, name, created_at, revoked_at FROM {} "
-                    "ORDER BY created_at"
+                    "SELECT id, role, municipality, name, person_id, created_at, revoked_at "
+                    "FROM {} ORDER BY created_at"
                 ).format(self.table)
             )
-            return cur.fetchall()
+            rows = cur.fetchall()
+        for row in rows:
+            if row["person_id"]:
+                person = self.people.find(row["person_id"])
+                row["name"] = person.name if person and not person.erased_at else ""
+        return rows
 
     def revoke(self, key_id: UUID) -> bool:
         with self.connect() as conn:

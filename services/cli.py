@@ -25,12 +25,14 @@ from rich.progress import (
 )
 
 from domain.errors import DomainError
+from domain.values import Role
 from projections.rebuild import rebuild
 from projections.runner import Progress as RebuildProgress
 from projections.runner import run_projector
 from services.api.serve import prepare_stores, serve
 from services.auth import when
 from services.bootstrap import Runtime, runtime
+from services.erasure import erase_person
 from services.settings import get_settings
 from services.temporal import TemporalDevServer, TemporalUnavailable, connect
 from workflows.reconcile import reconcile
@@ -50,6 +52,12 @@ keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=T
 app.add_typer(keys_app, name="keys")
 integrations_app = typer.Typer(help="Webhook integrations.", no_args_is_help=True)
 app.add_typer(integrations_app, name="integrations")
+people_app = typer.Typer(
+    help="People in the record: list them, erase one (AVG).", no_args_is_help=True
+)
+app.add_typer(people_app, name="people")
+access_app = typer.Typer(help="Who read which history, export or past state.", no_args_is_help=True)
+app.add_typer(access_app, name="access")
 log = structlog.get_logger("wijklab")
 
 
@@ -81,7 +89,7 @@ DEV_ROLES = ("programme_manager", "resident", "evaluator", "integration", "admin
 def _dev_tokens(rt: Runtime) -> dict[str, str]:
     """Ready-made tokens for `wijklab dev`, one per role, kept in the data directory so
     they survive restarts (development only: production tokens are shown once)."""
-    keys, _ = prepare_stores(rt)
+    keys = prepare_stores(rt).keys
     path = rt.settings.data_dir / DEV_TOKENS
     tokens: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     for role in DEV_ROLES:
@@ -256,12 +264,16 @@ def keys_create(
         str, typer.Option(help="the municipality, or * for a read-only evaluator")
     ],
     name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
+    contact: Annotated[str, typer.Option(help="how to reach the person (sealed)")] = "",
 ) -> None:
-    """Create an API key; prints the token alone (it is shown only this once)."""
+    """Create an API key; prints the token alone (it is shown only this once).
+
+    A key for a person registers them; their name and contact are sealed with their own key.
+    """
     with runtime() as rt:
-        keys, _ = prepare_stores(rt)
+        keys = prepare_stores(rt).keys
         try:
-            token, _ = keys.create(role, municipality, name)
+            token, _ = keys.create(role, municipality, name, contact)
         except DomainError as error:
             _fail("keys create", error)
     typer.echo(token)
@@ -271,7 +283,7 @@ def keys_create(
 def keys_list() -> None:
     """List API keys (never their tokens)."""
     with runtime() as rt:
-        keys, _ = prepare_stores(rt)
+        keys = prepare_stores(rt).keys
         for key in keys.list():
             typer.echo(
                 f"{key['id']}  {key['role']:<18} {key['municipality']:<16} "
@@ -283,11 +295,63 @@ def keys_list() -> None:
 def keys_revoke(key_id: uuid.UUID) -> None:
     """Revoke an API key by its id."""
     with runtime() as rt:
-        keys, _ = prepare_stores(rt)
+        keys = prepare_stores(rt).keys
         if not keys.revoke(key_id):
             typer.echo(f"wijklab keys revoke: no active key {key_id}", err=True)
             raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
+
+
+@people_app.command("list")
+def people_list(
+    municipality: Annotated[str | None, typer.Option(help="only this municipality")] = None,
+) -> None:
+    """List people: pseudonymous id, municipality, name (blank once erased)."""
+    with runtime() as rt:
+        people = prepare_stores(rt).people
+        for person in people.list(municipality):
+            status = f"erased {when(person.erased_at)}" if person.erased_at else "active"
+            typer.echo(f"{person.person_id}  {person.municipality:<16} {status:<32} {person.name}")
+
+
+@people_app.command("erase")
+def people_erase(
+    person_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Erase a person: delete their key and record the erasure. Cannot be undone."""
+    if not yes:
+        typer.confirm(f"Erase {person_id}? Their data becomes unreadable for good", abort=True)
+    with runtime() as rt:
+        stores = prepare_stores(rt)
+        try:
+            done = erase_person(
+                stores.people,
+                rt.experiments,
+                person_id,
+                erased_by={"id": "cli", "role": Role.ADMIN.value},
+                scope=None,
+            )
+        except DomainError as error:
+            _fail("people erase", error)
+    typer.echo(f"erased {done.person_id} at {done.erased_at} (position {done.position})")
+
+
+@access_app.command("list")
+def access_list(
+    municipality: Annotated[str | None, typer.Option(help="only this municipality")] = None,
+    experiment: Annotated[uuid.UUID | None, typer.Option(help="only this experiment")] = None,
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 100,
+) -> None:
+    """Access records, newest first: when, who (key, person, role), what, which experiment."""
+    with runtime() as rt:
+        access = prepare_stores(rt).access
+        page = access.list(municipality, experiment_id=experiment, limit=limit)
+        for r in page.items:
+            typer.echo(
+                f"{r['at']}  {r['action']:<10} {r['role']:<18} {r['actor_id']:<36} "
+                f"{r['municipality']:<16} {r['experiment_id'] or '-'}"
+            )
 
 
 @integrations_app.command("create")
@@ -297,7 +361,7 @@ def integrations_create(
 ) -> None:
     """Create a webhook integration; prints its whsec_ secret alone."""
     with runtime() as rt:
-        _, integrations = prepare_stores(rt)
+        integrations = prepare_stores(rt).integrations
         try:
             secret = integrations.create(name, municipality)
         except DomainError as error:
@@ -312,7 +376,7 @@ def integrations_rotate(
 ) -> None:
     """Give an integration a new secret; the old one stays valid for the grace period."""
     with runtime() as rt:
-        _, integrations = prepare_stores(rt)
+        integrations = prepare_stores(rt).integrations
         try:
             secret = integrations.rotate(name, timedelta(hours=grace_hours))
         except DomainError as error:
@@ -324,7 +388,7 @@ def integrations_rotate(
 def integrations_list() -> None:
     """List integrations (never their secrets)."""
     with runtime() as rt:
-        _, integrations = prepare_stores(rt)
+        integrations = prepare_stores(rt).integrations
         for item in integrations.list():
             typer.echo(
                 f"{item['name']:<24} {item['municipality']:<16} created {when(item['created_at'])}"
@@ -336,7 +400,7 @@ def integrations_list() -> None:
 def integrations_revoke(name: str) -> None:
     """Revoke an integration: its deliveries are refused from now on."""
     with runtime() as rt:
-        _, integrations = prepare_stores(rt)
+        integrations = prepare_stores(rt).integrations
         if not integrations.revoke(name):
             typer.echo(f"wijklab integrations revoke: no active integration {name!r}", err=True)
             raise typer.Exit(1)

@@ -31,6 +31,7 @@ from domain.experiment import experiment_id_for
 from domain.values import Actor
 from services.experiments import Experiments
 from services.metrics import DECISIONS
+from services.people import People
 from services.temporal import TemporalUnavailable
 from workflows.activities import RECENT_DECISION_IDS
 from workflows.client import ExperimentWorkflows, WorkflowNotRunning
@@ -53,11 +54,13 @@ class DecisionService:
         self,
         experiments: Experiments,
         workflows: ExperimentWorkflows,
+        people: People,
         *,
         answer_timeout: float = 30.0,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
+        self.people = people
         self.answer_timeout = answer_timeout
         self._owners: dict[UUID, str] = {}
 
@@ -83,6 +86,7 @@ class DecisionService:
         )
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
+        decision = await asyncio.to_thread(self.people.seal_decision, decision, municipality)
         answer = await self._call(self.workflows.start(experiment_id, decision))
         self._owners[experiment_id] = municipality
         DECISIONS.labels(type="start", source="api").inc()
@@ -122,6 +126,7 @@ class DecisionService:
                 stage=None,
                 allowed=[],
             )
+        decision = await asyncio.to_thread(self.people.seal_decision, decision, owner)
         try:
             answer = await self._call(self.workflows.decide(experiment_id, decision))
         except WorkflowNotRunning:

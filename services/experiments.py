@@ -25,6 +25,7 @@ from domain import rules
 from domain.decisions import Decision
 from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound
 from domain.experiment import Experiment
+from domain.people import Erasure, erasure_id
 from domain.state import ExperimentState
 
 log = structlog.get_logger(__name__)
@@ -168,6 +169,18 @@ class Experiments(Application[UUID]):
         rules.check(experiment.state, decision)
         return None
 
+    def record_erasure(self, person_id: str, municipality: str, erased_by: dict[str, str]) -> int:
+        """Record that a person was erased (once per person); return the event's position.
+
+        The read models blank the person's data when the projector reaches this event.
+        """
+        try:
+            recordings = self.save(Erasure.record(person_id, municipality, erased_by))
+            log.info("person_erased", person_id=person_id)
+            return recordings[-1].notification.id
+        except IntegrityError:
+            return self._positions(erasure_id(person_id), version=1)[1]
+
     # --- queries ------------------------------------------------------------------------
 
     def experiment(self, experiment_id: UUID) -> ExperimentState:
@@ -177,6 +190,8 @@ class Experiments(Application[UUID]):
         """The experiment as it stood at `at`, folded from the events recorded until then."""
         aggregate: Experiment | None = None
         for event in cast(Iterable[Experiment.Decided], self.events.get(experiment_id)):
+            if not isinstance(event, Experiment.Started | Experiment.Decided):
+                break
             if event.timestamp > at:
                 break
             aggregate = event.mutate(aggregate)
@@ -189,7 +204,7 @@ class Experiments(Application[UUID]):
     def history(self, experiment_id: UUID) -> list[HistoryEntry]:
         """Every decision of the experiment, oldest first, with its position in the log."""
         events = list(self.events.get(experiment_id))
-        if not events:
+        if not events or not isinstance(events[0], Experiment.Started):
             raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
         positions = self._positions(experiment_id)
         return [
@@ -238,9 +253,11 @@ class Experiments(Application[UUID]):
 
     def find(self, experiment_id: UUID) -> Experiment | None:
         try:
-            return cast(Experiment, self.repository.get(experiment_id))
+            found: Any = self.repository.get(experiment_id)
         except AggregateNotFoundError:
             return None
+        # Another kind of record (an erasure) under that id is no experiment either.
+        return found if isinstance(found, Experiment) else None
 
     def _load(self, experiment_id: UUID) -> Experiment:
         found = self.find(experiment_id)

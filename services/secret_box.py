@@ -7,6 +7,8 @@ configured key, development uses one kept in the data directory; production refu
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -21,6 +23,11 @@ class SecretBox:
         if len(key) != 32:
             raise ValueError("the secret key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for another purpose, derived so that neither reveals the other."""
+        return hmac.new(self._key, b"wijklab\x00" + purpose.encode(), hashlib.sha256).digest()
 
     @classmethod
     def from_setting(cls, value: str | None, data_dir: Path) -> SecretBox:

@@ -126,7 +126,7 @@ def live_service(
         WIJKLAB_WORKER_THREADS=4,
     )
     rt = Runtime(settings=settings, database=database, experiments=experiments_for(database))
-    keys, _ = prepare_stores(rt)
+    keys = prepare_stores(rt).keys
     tokens = {
         who: keys.create(role, town, f"{who} test")[0] for who, (role, town) in LIVE_KEYS.items()
     }

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from temporalio.client import Client
 
 from projections.queries import ReadModels
+from services.access import AccessLog
 from services.auth import KeyStore
 from services.database import Database
 from services.decisions import DecisionService
 from services.experiments import Experiments
+from services.people import People
 from services.settings import Settings
 from services.webhooks import IntegrationStore
 
@@ -23,5 +25,7 @@ class Services:
     read_models: ReadModels
     keys: KeyStore
     integrations: IntegrationStore
+    people: People
+    access: AccessLog
     temporal: Client
     decisions: DecisionService

@@ -56,10 +56,11 @@ Reader = Annotated[Principal, require(Permission.READ)]
 Starter = Annotated[Principal, require(Permission.START_EXPERIMENT)]
 Decider = Annotated[Principal, require(Permission.DECIDE)]
 PastReader = Annotated[Principal, require(Permission.READ_PAST_STATE)]
+PeopleAdmin = Annotated[Principal, require(Permission.MANAGE_PEOPLE)]
 
 
 def actor_of(principal: Principal) -> Actor:
-    return Actor(id=str(principal.key_id), role=principal.role, name=principal.name)
+    return Actor(id=principal.actor_id, role=principal.role, name=principal.name)
 
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

@@ -23,6 +23,7 @@ from domain.errors import (
 )
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.decisions import DecisionPending
+from services.people import PersonErased, PersonNotFound
 from services.temporal import TemporalUnavailable
 from services.webhooks import SignatureRejected
 
@@ -57,8 +58,10 @@ def _domain(error: DomainError) -> JSONResponse:
         return error_response(422, error.code, error.message, field=error.field)
     if isinstance(error, DecisionIdReused):
         return error_response(422, "idempotency_key_reused", error.message)
-    if isinstance(error, ExperimentNotFound):
+    if isinstance(error, ExperimentNotFound | PersonNotFound):
         return error_response(404, "not_found", error.message)
+    if isinstance(error, PersonErased):
+        return error_response(409, error.code, error.message)
     if isinstance(error, ConcurrentDecision):
         return error_response(409, error.code, error.message)
     if isinstance(error, SignatureRejected):

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.api import errors
 from services.api.container import Services
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
-from services.api.routers import experiments, lessons, ops, webhooks
+from services.api.routers import experiments, lessons, ops, people, webhooks
 from services.ui import routes as pages
 
 DESCRIPTION = """
@@ -35,7 +35,13 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         lifespan=lifespan,
     )
     errors.install(app)
-    for router in (experiments.router, lessons.router, webhooks.router, ops.router):
+    for router in (
+        experiments.router,
+        lessons.router,
+        webhooks.router,
+        people.router,
+        ops.router,
+    ):
         app.include_router(router)
     pages.install(app)
     app.add_middleware(SecurityHeaders)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -15,12 +16,14 @@ from fastapi.concurrency import run_in_threadpool
 from psycopg_pool import ConnectionPool
 
 from projections.queries import ReadModels
+from services.access import AccessLog
 from services.api.container import Services
 from services.api.main import create_app
 from services.auth import KeyStore
 from services.bootstrap import Runtime
 from services.database import Connect
 from services.decisions import DecisionService
+from services.people import People
 from services.secret_box import SecretBox
 from services.temporal import connect
 from services.webhooks import IntegrationStore
@@ -28,18 +31,30 @@ from workflows.client import ExperimentWorkflows
 from workflows.worker import build_worker, ensure_search_attributes, run_until_stopped
 
 
-def prepare_stores(
-    rt: Runtime, connect: Connect | None = None
-) -> tuple[KeyStore, IntegrationStore]:
+@dataclass(frozen=True)
+class Stores:
+    keys: KeyStore
+    integrations: IntegrationStore
+    people: People
+    access: AccessLog
+
+
+def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
     """The API's own tables, created idempotently so processes may start in any order."""
-    keys = KeyStore(rt.database, connect)
-    integrations = IntegrationStore(
-        rt.database, SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir), connect
+    box = SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
+    people = People(rt.database, box.derive("people-lookup"), connect)
+    stores = Stores(
+        keys=KeyStore(rt.database, people, connect),
+        integrations=IntegrationStore(rt.database, box, connect),
+        people=people,
+        access=AccessLog(rt.database, connect),
     )
     with rt.database.ddl_lock():
-        keys.prepare()
-        integrations.prepare()
-    return keys, integrations
+        people.prepare()
+        stores.keys.prepare()
+        stores.integrations.prepare()
+        stores.access.prepare()
+    return stores
 
 
 def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-untyped-def]
@@ -49,7 +64,7 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
         pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             rt.database.conninfo, min_size=1, max_size=8, kwargs={"autocommit": True}, open=True
         )
-        keys, integrations = await run_in_threadpool(prepare_stores, rt, pool.connection)
+        stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
         client = await connect(settings, address=address, wait=30)
         read_models = ReadModels(rt.database.conninfo, rt.database.schema)
         try:
@@ -58,8 +73,10 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
                 database=rt.database,
                 experiments=rt.experiments,
                 read_models=read_models,
-                keys=keys,
-                integrations=integrations,
+                keys=stores.keys,
+                integrations=stores.integrations,
+                people=stores.people,
+                access=stores.access,
                 temporal=client,
                 decisions=DecisionService(
                     rt.experiments,
@@ -68,6 +85,7 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
                         task_queue=settings.temporal_task_queue,
                         overdue_grace_days=settings.overdue_grace_days,
                     ),
+                    stores.people,
                 ),
             )
         finally:

@@ -304,6 +304,7 @@ async def experiment_page(
         moment = _moment(at)
     except InvalidInput:
         raise PageError(422, "check_field") from None
+    lang = _translator(request).lang
 
     def load() -> dict[str, Any]:
         # After a decision, wait briefly for it to show; if it lags, show what there is.
@@ -312,11 +313,18 @@ async def experiment_page(
         current = services.read_models.experiment(experiment_id, principal.municipality)
         if current is None:
             raise PageError(404, "not_found")
+        services.access.record(
+            principal,
+            "past_state" if moment is not None else "history",
+            municipality=current["municipality"],
+            experiment_id=experiment_id,
+            detail={"via": "page"},
+        )
         history: list[dict[str, Any]] = []
         cursor = None
         while True:
             page = services.read_models.decisions(
-                experiment_id, principal.municipality, cursor=cursor, limit=200
+                experiment_id, principal.municipality, cursor=cursor, limit=200, language=lang
             )
             history += page.items
             if page.next_cursor is None:
@@ -441,8 +449,18 @@ async def export_csv(request: Request, experiment_id: UUID) -> Response:
     )
     if found is None:
         raise PageError(404, "not_found")
+    await run_in_threadpool(
+        services.access.record,
+        principal,
+        "export",
+        municipality=found["municipality"],
+        experiment_id=experiment_id,
+        detail={"via": "page"},
+    )
     return StreamingResponse(
-        services.read_models.decisions_csv(experiment_id, principal.municipality),
+        services.read_models.decisions_csv(
+            experiment_id, principal.municipality, _translator(request).lang
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="besluiten-{experiment_id}.csv"'},
     )
@@ -464,6 +482,7 @@ async def lessons_page(
             theme=theme or None,
             cursor=cursor or None,
             limit=25,
+            language=_translator(request).lang,
         )
     )
     next_url = None

@@ -65,7 +65,8 @@ async def stack(
     )
     experiments = experiments_for(database)
     rt = Runtime(settings=settings, database=database, experiments=experiments)
-    keys, integrations = prepare_stores(rt)
+    stores = prepare_stores(rt)
+    keys, integrations = stores.keys, stores.integrations
     tokens = {who: keys.create(role, town, who)[0] for who, (role, town) in WHO.items()}
 
     stop = threading.Event()

@@ -46,7 +46,7 @@ decision_fields = st.fixed_dictionaries(
 @pytest.fixture(scope="module")
 def target(live_service: LiveService) -> Iterator[dict[str, Any]]:
     """An integration and an experiment in act, to aim deliveries at."""
-    _, integrations = prepare_stores(live_service.runtime)
+    integrations = prepare_stores(live_service.runtime).integrations
     name = f"fuzz-{uuid.uuid4().hex[:6]}"
     secret = integrations.create(name, "utrecht")
     headers = {"Authorization": f"Bearer {live_service.tokens['pm']}"}

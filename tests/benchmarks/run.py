@@ -117,7 +117,7 @@ class Stack:
         self.settings = settings.model_copy(update={"http_port": free_port()})
         self.experiments = experiments_for(self.database)
         rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
-        keys, _ = prepare_stores(rt)
+        keys = prepare_stores(rt).keys
         self.token, _ = keys.create("programme_manager", "bench", "bench")
         url = "postgresql://?" + make_conninfo(**self.params).replace(" ", "&")
         self.env = {

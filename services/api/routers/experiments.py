@@ -131,9 +131,18 @@ def decision_history(
 ) -> Any:
     """The decision history, oldest first; with `Accept: text/csv` the whole history as CSV."""
     services.read_models.wait_for(min_position)
-    if services.read_models.experiment(experiment_id, principal.municipality) is None:
+    found = services.read_models.experiment(experiment_id, principal.municipality)
+    if found is None:
         raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
-    if accept and "text/csv" in accept:
+    export = bool(accept and "text/csv" in accept)
+    services.access.record(
+        principal,
+        "export" if export else "history",
+        municipality=found["municipality"],
+        experiment_id=experiment_id,
+        detail={} if export else {"cursor": cursor, "limit": limit},
+    )
+    if export:
         return StreamingResponse(
             services.read_models.decisions_csv(experiment_id, principal.municipality),
             media_type="text/csv; charset=utf-8",
@@ -163,5 +172,13 @@ async def state_at(
     owner = await services.decisions.owner(experiment_id)
     if owner is None or not principal.sees(owner):
         raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
+    await run_in_threadpool(
+        services.access.record,
+        principal,
+        "past_state",
+        municipality=owner,
+        experiment_id=experiment_id,
+        detail={"at": moment.isoformat()},
+    )
     state = await run_in_threadpool(services.experiments.experiment_at, experiment_id, moment)
     return {**state.to_dict(), "as_of": moment.isoformat()}

@@ -1,0 +1,157 @@
+"""People in decisions: pseudonymous ids in the record, their personal data sealed per person.
+
+The event store never forgets, and the AVG gives residents the right to be forgotten. So a
+person's name, contact and own words never enter an event in the clear: they are sealed with
+a key that belongs to that person alone (crypto-shredding). Erasing a person deletes the key;
+every copy of their data, in every event, backup of the event store and workflow history,
+becomes unreadable at once, while the decisions themselves (role, moment, reason, order) stay.
+
+This module is the pure part: which fields are personal, how a sealed value is recognised,
+and the `Erasure` record. The cryptography lives in `services.people`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidInput
+from domain.values import MAX_SHORT_TEXT, Role, text
+
+PERSON_PREFIX = "prs_"
+_PERSON_ID = re.compile(r"^prs_[0-9a-f]{32}$")
+SEALED_PREFIX = "sealed:v1:"
+_SEALED = re.compile(r"^sealed:v1:(prs_[0-9a-f]{32}):([A-Za-z0-9_-]+={0,2})$")
+
+# Shown in place of an erased person's data.
+ERASED_LABEL = {"nl": "gewiste persoon", "en": "erased person"}
+
+# Roles held by people (as opposed to integrations and the timer).
+HUMAN_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN})
+
+# The free-text fields that carry a person's own account: their experiential knowledge. A
+# decision's rationale is not among them: it is the "why" evaluators must keep, so it is
+# written without personal details (the privacy guide says so to the people who write it).
+PERSONAL_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "record_finding": ("text",),
+    "record_lesson": ("text",),
+}
+
+# Decisions that may name the person whose words or endorsement they record.
+MENTIONS_PERSON = frozenset({"record_finding", "record_lesson", "endorse_plan"})
+
+# Namespace of the ids of erasure records: one per person, so erasing twice records once.
+ERASURE_NAMESPACE = uuid.UUID("b1f0c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
+
+
+def is_person_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(_PERSON_ID.match(value))
+
+
+def check_person_id(value: Any) -> str:
+    if not is_person_id(value):
+        raise InvalidInput("a person id looks like prs_ followed by 32 hex digits", field="person")
+    return str(value)
+
+
+def sealed_owner(value: Any) -> str | None:
+    """The person a sealed value belongs to, or None for anything else."""
+    if isinstance(value, str) and value.startswith(SEALED_PREFIX):
+        found = _SEALED.match(value)
+        return found.group(1) if found else None
+    return None
+
+
+def sealed_body(value: str) -> str:
+    found = _SEALED.match(value)
+    if found is None:
+        raise ValueError("not a sealed value")
+    return found.group(2)
+
+
+def personal_by_default(role: Role, mentioned: bool) -> bool:
+    """Residents' own accounts are personal unless they say otherwise (privacy by default)."""
+    return mentioned or role is Role.RESIDENT
+
+
+def parse_person(value: Any) -> dict[str, str] | None:
+    """A person named in a decision: `{"id": "prs_…"}` or `{"name": …, "contact"?: …}`."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput("person must be an object with an id, or a name", field="person")
+    if "id" in value:
+        return {"id": check_person_id(value["id"])}
+    return {
+        "name": text(value.get("name"), "person.name", max_length=MAX_SHORT_TEXT),
+        "contact": text(
+            value.get("contact"), "person.contact", max_length=MAX_SHORT_TEXT, required=False
+        ),
+    }
+
+
+def sealed_paths(actor: dict[str, Any], payload: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every sealed value of a decision as (path, owner): what a reader must open or blank."""
+    owner = sealed_owner(actor.get("name"))
+    if owner:
+        yield "actor.name", owner
+    person = payload.get("person")
+    if isinstance(person, dict):
+        for key in ("name", "contact"):
+            owner = sealed_owner(person.get(key))
+            if owner:
+                yield f"payload.person.{key}", owner
+    for key in ("text",):
+        owner = sealed_owner(payload.get(key))
+        if owner:
+            yield f"payload.{key}", owner
+
+
+def get_path(actor: dict[str, Any], payload: dict[str, Any], path: str) -> Any:
+    node: Any = {"actor": actor, "payload": payload}
+    for part in path.split("."):
+        node = node[part]
+    return node
+
+
+def set_path(actor: dict[str, Any], payload: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = {"actor": actor, "payload": payload}
+    *parents, last = path.split(".")
+    for part in parents:
+        node = node[part]
+    node[last] = value
+
+
+class Erasure(Aggregate):
+    """That a person was erased: by whom (role and pseudonymous id), when, for which town.
+
+    It names no one: it is the event the read models act on to blank the person's data.
+    """
+
+    class Recorded(Aggregate.Created):
+        person_id: str
+        municipality: str
+        erased_by: dict[str, str]
+
+    @classmethod
+    def record(cls, person_id: str, municipality: str, erased_by: dict[str, str]) -> Erasure:
+        return cls._create(
+            cls.Recorded,
+            id=erasure_id(person_id),
+            person_id=check_person_id(person_id),
+            municipality=municipality,
+            erased_by=erased_by,
+        )
+
+    def __init__(self, person_id: str, municipality: str, erased_by: dict[str, str]) -> None:
+        self.person_id = person_id
+        self.municipality = municipality
+        self.erased_by = erased_by
+
+
+def erasure_id(person_id: str) -> uuid.UUID:
+    return uuid.uuid5(ERASURE_NAMESPACE, person_id)

@@ -1,0 +1,162 @@
+"""Access records: who read which decision history, export or past state, and when.
+
+Under the AVG a municipality must be able to account for every look at personal data.
+Reading a history, exporting it or rebuilding a past state writes one record; admins query
+them (`GET /v1/access-records`, `wijklab access list`). Records name the reader by key and
+pseudonymous person id, never by name, so erasing a reader leaves the trail intact.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from domain.errors import InvalidInput
+from services.auth import ALL_MUNICIPALITIES, Principal
+from services.database import Connect, Database
+
+TABLE = "access_records"
+ACTIONS = ("history", "export", "past_state", "people")
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next_cursor": self.next_cursor}
+
+
+class AccessLog:
+    def __init__(self, database: Database, connect: Connect | None = None) -> None:
+        self.table = sql.Identifier(database.schema, TABLE)
+        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+
+    def prepare(self) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " id bigserial PRIMARY KEY,"
+                    " at timestamptz NOT NULL DEFAULT now(),"
+                    " key_id uuid NOT NULL,"
+                    " actor_id text NOT NULL,"
+                    " role text NOT NULL,"
+                    " reader_municipality text NOT NULL,"
+                    " municipality text NOT NULL,"
+                    " action text NOT NULL,"
+                    " experiment_id uuid,"
+                    " detail jsonb NOT NULL DEFAULT '{{}}')"
+                ).format(self.table)
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS access_records_by_town ON {} (municipality, id)"
+                ).format(self.table)
+            )
+
+    def record(
+        self,
+        principal: Principal,
+        action: str,
+        *,
+        municipality: str,
+        experiment_id: UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the record before the data is handed over: no record, no read."""
+        assert action in ACTIONS, action
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (key_id, actor_id, role, reader_municipality, municipality, "
+                    "action, experiment_id, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                ).format(self.table),
+                (
+                    principal.key_id,
+                    principal.actor_id,
+                    principal.role.value,
+                    principal.municipality or ALL_MUNICIPALITIES,
+                    municipality,
+                    action,
+                    experiment_id,
+                    orjson.dumps(detail or {}).decode(),
+                ),
+            )
+
+    def list(
+        self,
+        municipality: str | None,
+        *,
+        experiment_id: UUID | None = None,
+        actor_id: str | None = None,
+        since: datetime | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> AccessPage:
+        """Records of one municipality's data (None: all), newest first."""
+        limit = limit or DEFAULT_LIMIT
+        before = _decode_cursor(cursor)
+        with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT id, at, key_id, actor_id, role, reader_municipality, municipality, "
+                    "action, experiment_id, detail FROM {} "
+                    "WHERE (%(m)s::text IS NULL OR municipality = %(m)s) "
+                    "AND (%(e)s::uuid IS NULL OR experiment_id = %(e)s) "
+                    "AND (%(a)s::text IS NULL OR actor_id = %(a)s) "
+                    "AND (%(s)s::timestamptz IS NULL OR at >= %(s)s) "
+                    "AND (%(b)s::bigint IS NULL OR id < %(b)s) "
+                    "ORDER BY id DESC LIMIT %(l)s"
+                ).format(self.table),
+                {
+                    "m": municipality,
+                    "e": experiment_id,
+                    "a": actor_id,
+                    "s": since,
+                    "b": before,
+                    "l": limit + 1,
+                },
+            )
+            rows = cur.fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [
+            {
+                "id": r["id"],
+                "at": r["at"].isoformat(),
+                "key_id": str(r["key_id"]),
+                "actor_id": r["actor_id"],
+                "role": r["role"],
+                "reader_municipality": r["reader_municipality"],
+                "municipality": r["municipality"],
+                "action": r["action"],
+                "experiment_id": str(r["experiment_id"]) if r["experiment_id"] else None,
+                "detail": r["detail"],
+            }
+            for r in rows
+        ]
+        next_cursor = _encode_cursor(rows[-1]["id"]) if more else None
+        return AccessPage(items, next_cursor)
+
+
+def _encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError:
+        raise InvalidInput("cursor is not one this API handed out", field="cursor") from None

@@ -1,0 +1,61 @@
+"""Erasing a person: their key goes, then the record says so, then the read models follow.
+
+The order matters. The key is deleted first, so nothing can open their data from that moment
+on, wherever it was copied; then the `Erasure` event is recorded, which the projector acts on
+to blank what it had opened before. Both steps are idempotent, so an erasure cut short
+between them is completed by running it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from domain.people import check_person_id
+from services.experiments import Experiments
+from services.people import People, PersonNotFound
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ErasureDone:
+    person_id: str
+    municipality: str
+    erased_at: str
+    position: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "municipality": self.municipality,
+            "erased_at": self.erased_at,
+            "position": self.position,
+        }
+
+
+def erase_person(
+    people: People,
+    experiments: Experiments,
+    person_id: str,
+    *,
+    erased_by: dict[str, str],
+    scope: str | None,
+) -> ErasureDone:
+    """Erase `person_id`, who must belong to the municipality `scope` (None: any)."""
+    person_id = check_person_id(person_id)
+    found = people.find(person_id)
+    if found is None or (scope is not None and found.municipality != scope):
+        raise PersonNotFound(f"person {person_id} does not exist")
+    erased = people.forget(person_id, erased_by=erased_by.get("id", ""))
+    position = experiments.record_erasure(person_id, found.municipality, erased_by)
+    log.info("person_erasure_recorded", person_id=person_id, position=position)
+    assert erased.erased_at is not None
+    return ErasureDone(
+        person_id=person_id,
+        municipality=found.municipality,
+        erased_at=erased.erased_at.isoformat(),
+        position=position,
+    )

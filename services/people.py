@@ -1,0 +1,386 @@
+"""The people registry and their keys: sealing personal data, opening it, erasing a person.
+
+Each person has a random 256-bit key in `person_keys`, a table of its own: erasing the person
+deletes that row, and everything sealed with it is unreadable from then on, wherever it was
+copied. Sealing is AES-256-GCM with the person id as associated data; the nonce is derived
+from the key and the plaintext (a synthetic IV), so sealing the same text twice gives the
+same value. That keeps a repeated request identical to its first sending, which is how
+idempotency tells a repeat from a reused key, without ever reusing a nonce for two texts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import Cursor, sql
+from psycopg.rows import dict_row
+
+from domain.decisions import Decision
+from domain.errors import DomainError, InvalidInput
+from domain.people import (
+    HUMAN_ROLES,
+    MENTIONS_PERSON,
+    PERSON_PREFIX,
+    PERSONAL_TEXT_FIELDS,
+    SEALED_PREFIX,
+    check_person_id,
+    personal_by_default,
+    sealed_body,
+    sealed_owner,
+)
+from services.database import Connect, Database
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+KEYS_TABLE = "person_keys"
+PEOPLE_TABLE = "people"
+
+
+class PersonNotFound(DomainError):
+    code = "person_not_found"
+
+
+class PersonErased(DomainError):
+    code = "person_erased"
+
+
+def new_person_id() -> str:
+    return PERSON_PREFIX + secrets.token_hex(16)
+
+
+def seal(key: bytes, person_id: str, plain: str) -> str:
+    """`plain` sealed for `person_id`: `sealed:v1:<person>:<base64url(nonce | ciphertext)>`."""
+    data = plain.encode()
+    nonce = hmac.new(key, b"nonce\x00" + data, hashlib.sha256).digest()[:NONCE_BYTES]
+    body = nonce + AESGCM(key).encrypt(nonce, data, person_id.encode())
+    return f"{SEALED_PREFIX}{person_id}:{base64.urlsafe_b64encode(body).decode()}"
+
+
+def open_sealed(key: bytes, value: str) -> str:
+    owner = sealed_owner(value)
+    if owner is None:
+        raise ValueError("not a sealed value")
+    body = base64.urlsafe_b64decode(sealed_body(value))
+    return AESGCM(key).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], owner.encode()).decode()
+
+
+class Keyring:
+    """The keys of a set of people, for opening what was sealed for them."""
+
+    def __init__(self, keys: dict[str, bytes]) -> None:
+        self.keys = keys
+
+    def open(self, value: Any) -> str | None:
+        """The plaintext of a sealed value; None when its owner was erased (or it is damaged)."""
+        owner = sealed_owner(value)
+        if owner is None:
+            return value if isinstance(value, str) else None
+        key = self.keys.get(owner)
+        if key is None:
+            return None
+        try:
+            return open_sealed(key, value)
+        except (InvalidTag, ValueError):
+            return None
+
+
+def keys_table(base: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(base), sql.Identifier(KEYS_TABLE))
+
+
+def load_keyring(cursor: Cursor[Any], base: str, person_ids: Iterable[str]) -> Keyring:
+    ids = sorted(set(person_ids))
+    if not ids:
+        return Keyring({})
+    cursor.execute(
+        sql.SQL("SELECT person_id, key FROM {} WHERE person_id = ANY(%s)").format(keys_table(base)),
+        (ids,),
+    )
+    rows = cursor.fetchall()
+    return Keyring(
+        {
+            (r["person_id"] if isinstance(r, dict) else r[0]): bytes(
+                r["key"] if isinstance(r, dict) else r[1]
+            )
+            for r in rows
+        }
+    )
+
+
+def _normalised(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: str
+    municipality: str
+    name: str
+    contact: str
+    created_at: datetime
+    erased_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "municipality": self.municipality,
+            "name": self.name,
+            "contact": self.contact,
+            "created_at": self.created_at.isoformat(),
+            "erased_at": self.erased_at.isoformat() if self.erased_at else None,
+        }
+
+
+class People:
+    """Who the pseudonymous ids in the record are, for as long as they are not erased."""
+
+    def __init__(
+        self, database: Database, lookup_key: bytes | None = None, connect: Connect | None = None
+    ) -> None:
+        self.database = database
+        self.base = database.schema
+        self.people = sql.Identifier(database.schema, PEOPLE_TABLE)
+        self.keys = sql.Identifier(database.schema, KEYS_TABLE)
+        # Keyed hash of a mentioned person's name and contact, to find them again without
+        # storing either in the clear; blanked on erasure.
+        self.lookup_key = lookup_key
+        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+
+    def prepare(self) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " person_id text PRIMARY KEY,"
+                    " municipality text NOT NULL,"
+                    " profile text,"
+                    " lookup text UNIQUE,"
+                    " created_at timestamptz NOT NULL DEFAULT now(),"
+                    " erased_at timestamptz,"
+                    " erased_by text)"
+                ).format(self.people)
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} ("
+                    " person_id text PRIMARY KEY,"
+                    " key bytea NOT NULL,"
+                    " created_at timestamptz NOT NULL DEFAULT now())"
+                ).format(self.keys)
+            )
+
+    # --- registering --------------------------------------------------------------------
+
+    def register(self, municipality: str, name: str, contact: str = "") -> str:
+        """A new person with their own key; their name and contact sealed with it."""
+        person_id = new_person_id()
+        key = secrets.token_bytes(KEY_BYTES)
+        profile = seal(key, person_id, orjson.dumps({"name": name, "contact": contact}).decode())
+        with self.connect() as conn, conn.transaction():
+            conn.execute(
+                sql.SQL("INSERT INTO {} (person_id, key) VALUES (%s, %s)").format(self.keys),
+                (person_id, key),
+            )
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (person_id, municipality, profile) VALUES (%s, %s, %s)"
+                ).format(self.people),
+                (person_id, municipality, profile),
+            )
+        return person_id
+
+    def mention(self, municipality: str, name: str, contact: str) -> str:
+        """The person a decision names by name (and contact): found again, or registered."""
+        if self.lookup_key is None:
+            raise RuntimeError("naming people needs the lookup key (from WIJKLAB_SECRET_KEY)")
+        lookup = hmac.new(
+            self.lookup_key,
+            f"{municipality}\x1f{_normalised(name)}\x1f{_normalised(contact)}".encode(),
+            hashlib.sha256,
+        ).hexdigest()
+        with self.connect() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT person_id FROM {} WHERE lookup = %s").format(self.people),
+                (lookup,),
+            ).fetchone()
+        if row is not None:
+            return str(row[0])
+        person_id = self.register(municipality, name, contact)
+        with self.connect() as conn:
+            done = conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET lookup = %s WHERE person_id = %s AND NOT EXISTS "
+                    "(SELECT 1 FROM {} WHERE lookup = %s)"
+                ).format(self.people, self.people),
+                (lookup, person_id, lookup),
+            )
+            if done.rowcount == 0:  # someone registered the same person a moment earlier
+                row = conn.execute(
+                    sql.SQL("SELECT person_id FROM {} WHERE lookup = %s").format(self.people),
+                    (lookup,),
+                ).fetchone()
+                if row is not None:
+                    return str(row[0])
+        return person_id
+
+    # --- reading ------------------------------------------------------------------------
+
+    def key_of(self, person_id: str) -> bytes | None:
+        with self.connect() as conn:
+            row = conn.execute(
+                sql.SQL("SELECT key FROM {} WHERE person_id = %s").format(self.keys), (person_id,)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def find(self, person_id: str) -> Person | None:
+        with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT p.person_id, p.municipality, p.profile, p.created_at, p.erased_at, "
+                    "k.key FROM {} p LEFT JOIN {} k USING (person_id) WHERE p.person_id = %s"
+                ).format(self.people, self.keys),
+                (person_id,),
+            )
+            row = cur.fetchone()
+        return None if row is None else self._person(row)
+
+    def list(self, municipality: str | None) -> list[Person]:
+        with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT p.person_id, p.municipality, p.profile, p.created_at, p.erased_at, "
+                    "k.key FROM {} p LEFT JOIN {} k USING (person_id) "
+                    "WHERE %(m)s::text IS NULL OR p.municipality = %(m)s "
+                    "ORDER BY p.created_at, p.person_id"
+                ).format(self.people, self.keys),
+                {"m": municipality},
+            )
+            return [self._person(row) for row in cur.fetchall()]
+
+    @staticmethod
+    def _person(row: dict[str, Any]) -> Person:
+        profile: dict[str, str] = {"name": "", "contact": ""}
+        if row["key"] is not None and row["profile"]:
+            opened = Keyring({row["person_id"]: bytes(row["key"])}).open(row["profile"])
+            if opened is not None:
+                profile = orjson.loads(opened)
+        return Person(
+            person_id=row["person_id"],
+            municipality=row["municipality"],
+            name=profile.get("name", ""),
+            contact=profile.get("contact", ""),
+            created_at=row["created_at"],
+            erased_at=row["erased_at"],
+        )
+
+    # --- sealing decisions --------------------------------------------------------------
+
+    def seal_decision(self, decision: Decision, municipality: str) -> Decision:
+        """The decision as it may be stored and sent: personal data sealed, people as ids.
+
+        The actor's name is sealed with their key. A named person is found or registered,
+        and the decision's own account (`PERSONAL_TEXT_FIELDS`) is sealed with the key of
+        the person whose words it is, when it is personal (by default for residents).
+        """
+        actor = decision.actor
+        payload = dict(decision.payload)
+        owner: str | None = actor.id if actor.role in HUMAN_ROLES and _is_person(actor.id) else None
+        if owner is not None and actor.name and sealed_owner(actor.name) is None:
+            actor = replace(actor, name=self._seal(owner, actor.name))
+        kind = decision.type.value
+        person = payload.get("person")
+        if kind in MENTIONS_PERSON and isinstance(person, dict):
+            mentioned = self._resolve(person, municipality)
+            payload["person"] = mentioned
+            owner = mentioned["id"]
+        explicit = payload.get("personal")
+        personal = (
+            explicit
+            if explicit is not None
+            else personal_by_default(actor.role, isinstance(person, dict))
+        )
+        if personal and owner is None:
+            if explicit:
+                raise InvalidInput(
+                    "a personal account needs a person: name them in `person`", field="person"
+                )
+            personal = False  # no person to tie it to (an older key): stored as given
+        if kind in PERSONAL_TEXT_FIELDS:
+            payload["personal"] = personal
+        if personal and owner is not None:
+            for field in PERSONAL_TEXT_FIELDS.get(kind, ()):
+                value = payload.get(field)
+                if isinstance(value, str) and value and sealed_owner(value) is None:
+                    payload[field] = self._seal(owner, value)
+        return replace(decision, actor=actor, payload=payload)
+
+    def _resolve(self, person: dict[str, Any], municipality: str) -> dict[str, str]:
+        if "id" in person:
+            person_id = check_person_id(person["id"])
+            found = self.find(person_id)
+            if found is None or found.municipality != municipality:
+                raise PersonNotFound(f"person {person_id} does not exist")
+            if found.erased_at is not None:
+                raise PersonErased(f"person {person_id} was erased and cannot be named again")
+            name, contact = found.name, found.contact
+        else:
+            name, contact = person["name"], person.get("contact", "")
+            person_id = self.mention(municipality, name, contact)
+        sealed = {"id": person_id, "name": self._seal(person_id, name)}
+        if contact:
+            sealed["contact"] = self._seal(person_id, contact)
+        return sealed
+
+    def _seal(self, person_id: str, plain: str) -> str:
+        key = self.key_of(person_id)
+        if key is None:
+            raise PersonErased(f"person {person_id} was erased")
+        return seal(key, person_id, plain)
+
+    # --- erasing ------------------------------------------------------------------------
+
+    def forget(self, person_id: str, erased_by: str) -> Person:
+        """Delete the person's key and blank their profile; their API keys stop working.
+
+        Idempotent, so an erasure interrupted before its event was recorded can be repeated.
+        """
+        found = self.find(person_id)
+        if found is None:
+            raise PersonNotFound(f"person {person_id} does not exist")
+        with self.connect() as conn, conn.transaction():
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE person_id = %s").format(self.keys), (person_id,)
+            )
+            conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET profile = NULL, lookup = NULL, "
+                    "erased_at = coalesce(erased_at, now()), erased_by = coalesce(erased_by, %s) "
+                    "WHERE person_id = %s"
+                ).format(self.people),
+                (erased_by, person_id),
+            )
+            conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET revoked_at = coalesce(revoked_at, now()), name = '' "
+                    "WHERE person_id = %s"
+                ).format(sql.Identifier(self.base, "api_keys")),
+                (person_id,),
+            )
+        erased = self.find(person_id)
+        assert erased is not None
+        return erased
+
+
+def _is_person(value: str) -> bool:
+    return value.startswith(PERSON_PREFIX)
