@@ -20,12 +20,12 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.errors import InvalidInput
-from domain.values import MAX_SHORT_TEXT, Role, text
+from domain.values import MAX_SHORT_TEXT, SEALED_VALUE, Role, text
 
 PERSON_PREFIX = "prs_"
 _PERSON_ID = re.compile(r"^prs_[0-9a-f]{32}$")
 SEALED_PREFIX = "sealed:v1:"
-_SEALED = re.compile(r"^sealed:v1:(prs_[0-9a-f]{32}):([A-Za-z0-9_-]+={0,2})$")
+_SEALED = SEALED_VALUE
 
 # Shown in place of an erased person's data.
 ERASED_LABEL = {"nl": "gewiste persoon", "en": "erased person"}
@@ -85,7 +85,15 @@ def parse_person(value: Any) -> dict[str, str] | None:
     if not isinstance(value, dict):
         raise InvalidInput("person must be an object with an id, or a name", field="person")
     if "id" in value:
-        return {"id": check_person_id(value["id"])}
+        person = {"id": check_person_id(value["id"])}
+        for key in ("name", "contact"):
+            if key in value:  # only as sealed for that very person (a decision in flight)
+                if sealed_owner(value[key]) != person["id"]:
+                    raise InvalidInput(
+                        "name a person either by id or by name and contact", field="person"
+                    )
+                person[key] = value[key]
+        return person
     return {
         "name": text(value.get("name"), "person.name", max_length=MAX_SHORT_TEXT),
         "contact": text(

@@ -92,12 +92,27 @@ MAX_TEXT = 20_000
 MAX_SHORT_TEXT = 300
 
 
+# A value sealed for one person (see `domain.people`): their id, then nonce and ciphertext.
+SEALED_VALUE = re.compile(r"^sealed:v1:(prs_[0-9a-f]{32}):([A-Za-z0-9_-]+={0,2})$")
+
+
+def sealed_length(max_length: int) -> int:
+    """How long a sealed text of at most `max_length` characters can be (4 bytes a character
+    at most in UTF-8, 28 of nonce and tag, base64, the prefix)."""
+    return (max_length * 4 + 28) * 4 // 3 + 60
+
+
 def text(value: Any, field: str, *, max_length: int = MAX_TEXT, required: bool = True) -> str:
-    """A free-text field: stripped, bounded, and present when required."""
+    """A free-text field: stripped, bounded, and present when required. A sealed value was
+    checked in the clear before it was sealed; here its form and size are checked."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string", field=field)
+    if value.startswith("sealed:v1:") and SEALED_VALUE.match(value):
+        if len(value) > sealed_length(max_length):
+            raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+        return value
     stripped: str = value.strip()
     if required and not stripped:
         raise InvalidInput(f"{field} is required and may not be empty", field=field)

@@ -142,7 +142,11 @@ class KeyStore:
         name, contact = name.strip()[:200], contact.strip()[:200]
         person_id = None
         if role in HUMAN_ROLES:
-            person_id = self.people.register(municipality, name, contact)
+            person_id = (
+                self.people.mention(municipality, name, contact)
+                if contact
+                else self.people.register(municipality, name, contact)
+            )
             stored_name = ""
         else:
             stored_name = name  # an integration's name is not personal data

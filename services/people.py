@@ -201,7 +201,9 @@ class People:
         return person_id
 
     def mention(self, municipality: str, name: str, contact: str) -> str:
-        """The person a decision names by name (and contact): found again, or registered."""
+        """The person named by name (and contact) in this municipality: found again, or
+        registered. Keys for a person with a contact come here too, so a resident named in a
+        finding by name and contact is the same person as the one holding that key."""
         if self.lookup_key is None:
             raise RuntimeError("naming people needs the lookup key (from WIJKLAB_SECRET_KEY)")
         lookup = hmac.new(
