@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # 32 bytes in base64 that encrypt webhook secrets at rest; development keeps one in
     # the data directory when unset.
     secret_key: str | None = Field(default=None, alias="WIJKLAB_SECRET_KEY")
+    # Rate limits, per API process (see docs/operations.md): failed sign-ins per client
+    # address, and deliveries per webhook integration. The `limits` notation ("30/minute").
+    auth_failure_limit: str = Field(default="20/minute", alias="WIJKLAB_AUTH_FAILURE_LIMIT")
+    webhook_limit: str = Field(default="50/second", alias="WIJKLAB_WEBHOOK_LIMIT")
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses, or *).
+    forwarded_allow_ips: str = Field(default="127.0.0.1", alias="WIJKLAB_FORWARDED_ALLOW_IPS")
     # The municipality of the ready-made tokens `wijklab dev` prints.
     dev_municipality: str = Field(default="demo", alias="WIJKLAB_DEV_MUNICIPALITY")
 

@@ -124,6 +124,9 @@ def live_service(
         TEMPORAL_ADDRESS=dev_server.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=f"live-{uuid.uuid4().hex[:8]}",
         WIJKLAB_WORKER_THREADS=4,
+        # The fuzzers fail authentication on purpose, thousands of times.
+        WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
+        WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
     rt = Runtime(settings=settings, database=database, experiments=experiments_for(database))
     keys = prepare_stores(rt).keys

@@ -8,6 +8,7 @@ from temporalio.client import Client
 
 from projections.queries import ReadModels
 from services.access import AccessLog
+from services.api.rate_limits import RateLimits
 from services.auth import KeyStore
 from services.database import Database
 from services.decisions import DecisionService
@@ -27,5 +28,6 @@ class Services:
     integrations: IntegrationStore
     people: People
     access: AccessLog
+    rate_limits: RateLimits
     temporal: Client
     decisions: DecisionService

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from domain.values import Actor
 from services.api.container import Services
 from services.api.errors import ApiError
+from services.api.rate_limits import client_address
 from services.auth import Permission, Principal
 
 
@@ -22,14 +23,19 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 async def get_principal(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
+    client = client_address(request)
+    services.rate_limits.check_auth(client)
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        services.rate_limits.auth_failed(client)
         raise ApiError(401, "unauthenticated", "send an API key as 'Authorization: Bearer <token>'")
     principal = await run_in_threadpool(services.keys.authenticate, token.strip())
     if principal is None:
+        services.rate_limits.auth_failed(client)
         raise ApiError(401, "unauthenticated", "the API key is unknown or revoked")
     return principal
 

@@ -85,6 +85,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        if "retry_after" in error.extra:
+            headers = {"Retry-After": str(error.extra["retry_after"])}
         return error_response(error.status, error.code, error.message, headers, **error.extra)
 
     @app.exception_handler(DomainError)

@@ -19,6 +19,7 @@ from projections.queries import ReadModels
 from services.access import AccessLog
 from services.api.container import Services
 from services.api.main import create_app
+from services.api.rate_limits import RateLimits
 from services.auth import KeyStore
 from services.bootstrap import Runtime
 from services.database import Connect
@@ -77,6 +78,7 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
                 integrations=stores.integrations,
                 people=stores.people,
                 access=stores.access,
+                rate_limits=RateLimits(settings),
                 temporal=client,
                 decisions=DecisionService(
                     rt.experiments,
@@ -107,7 +109,7 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def server_for(app: FastAPI, host: str, port: int) -> EmbeddedServer:
+def server_for(app: FastAPI, host: str, port: int, forwarded_allow_ips: str) -> EmbeddedServer:
     config = uvicorn.Config(
         app,
         host=host,
@@ -115,6 +117,7 @@ def server_for(app: FastAPI, host: str, port: int) -> EmbeddedServer:
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
     return EmbeddedServer(config)
@@ -148,7 +151,12 @@ async def serve(
             )
             tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
         if api:
-            server = server_for(app_for(rt, address), settings.http_host, settings.http_port)
+            server = server_for(
+                app_for(rt, address),
+                settings.http_host,
+                settings.http_port,
+                settings.forwarded_allow_ips,
+            )
             tasks.append(asyncio.create_task(server.serve()))
         while server is not None and not server.started and not any(t.done() for t in tasks):
             await asyncio.sleep(0.05)

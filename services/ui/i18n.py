@@ -49,6 +49,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "Paste the key your administrator gave you (starts with wl_).",
     ),
     "bad_token": ("Deze sleutel is onbekend of ingetrokken.", "This key is unknown or revoked."),
+    "too_many_failures": (
+        "Te veel mislukte pogingen. Probeer het over een minuut opnieuw.",
+        "Too many failed attempts. Please try again in a minute.",
+    ),
     "bad_csrf": (
         "Het formulier is verlopen. Probeer het opnieuw.",
         "The form has expired. Please try again.",

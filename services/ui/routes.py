@@ -24,7 +24,8 @@ from domain.values import NeighbourhoodKind, Outcome, Role, Stage, Theme
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.container import Services
 from services.api.deps import actor_of
-from services.api.errors import error_response
+from services.api.errors import ApiError, error_response
+from services.api.rate_limits import client_address
 from services.auth import Permission, Principal
 from services.ui.i18n import AGENDAS, LANG_COOKIE, Translator, negotiate
 
@@ -154,10 +155,17 @@ async def sign_in_page(request: Request) -> Response:
 async def sign_in(request: Request) -> Response:
     form = await _form(request)
     token = str(form.get("token") or "").strip()
+    limits = _services(request).rate_limits
+    client = client_address(request)
+    try:
+        limits.check_auth(client)
+    except ApiError:
+        return render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
     principal = (
         await run_in_threadpool(_services(request).keys.authenticate, token) if token else None
     )
     if principal is None:
+        limits.auth_failed(client)
         return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
     response = _redirect("/experiments")
     _set_cookie(response, request, SESSION_COOKIE, token)

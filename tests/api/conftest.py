@@ -62,6 +62,9 @@ async def stack(
         WIJKLAB_DATABASE_SCHEMA=database.schema,
         TEMPORAL_ADDRESS=dev_server.client.service_client.config.target_host,
         TEMPORAL_TASK_QUEUE=task_queue,
+        # The fuzzers fail authentication on purpose, thousands of times.
+        WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
+        WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
     experiments = experiments_for(database)
     rt = Runtime(settings=settings, database=database, experiments=experiments)

@@ -15,6 +15,7 @@ import pytest
 from psycopg import sql
 from temporalio.testing import WorkflowEnvironment
 
+from projections.rebuild import rebuild
 from tests.api.conftest import Stack, experiment_body
 
 NAME = "Fatima Özdemir-Verhoeven"
@@ -290,3 +291,14 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     assert (
         await stack.client.get("/v1/access-records", headers=stack.auth("evaluator"))
     ).status_code == 403
+
+    # A rebuild from the store, where her key is gone, shows exactly what the projector made.
+    await asyncio.to_thread(rebuild, stack.runtime.database)
+    rebuilt = (
+        await stack.client.get(
+            f"/v1/experiments/{experiment_id}/decisions",
+            params={"limit": 200},
+            headers=stack.auth("pm"),
+        )
+    ).json()["items"]
+    assert rebuilt == after

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -88,6 +90,22 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
 
         position = asyncio.run(drive())
 
+        # Requests with good and bad keys, and a sign-in: none of the keys may reach a log.
+        tokens = re.findall(r"wl_[A-Za-z0-9_-]{20,}", "".join(lines))
+        assert len(tokens) >= 4, lines
+        base = f"http://127.0.0.1:{env['WIJKLAB_HTTP_PORT']}"
+        wrong = tokens[0][:-4] + "AAAA"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for token in tokens:
+                http.get("/v1/experiments", headers={"Authorization": f"Bearer {token}"})
+            refused = http.get("/v1/experiments", headers={"Authorization": f"Bearer {wrong}"})
+            assert refused.status_code == 401
+            form = http.get("/sign-in")
+            http.post(
+                "/sign-in",
+                data={"token": tokens[0], "csrf": form.cookies.get("wijklab_csrf", "")},
+            )
+
         # Other processes on the same data dir find the same servers and data, and the
         # projector that dev runs has brought the read models up to date.
         with runtime(settings) as rt:
@@ -133,6 +151,9 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
         out, err = dev.communicate(timeout=60)
         assert dev.returncode == 0, err
         assert "stopped" in out
+        assert '"event": "request"' in err, "the request log lines are there to check"
+        for secret in (*tokens, wrong):
+            assert secret not in err, "an API key reached the logs"
         assert not _running("postgres", data_dir / "postgres")
         assert not _running("temporal", data_dir)
         assert not (data_dir / "temporal-address").exists()

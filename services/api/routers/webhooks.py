@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from domain.errors import InvalidInput
 from domain.values import Actor, Role
 from services.api.deps import ServicesDep
+from services.api.rate_limits import client_address
 from services.api.schemas import DecisionAnswer, WebhookIn
 from services.metrics import WEBHOOKS
 from services.webhooks import IntegrationStore, SignatureRejected, verify
@@ -33,8 +34,11 @@ async def receive(
     """A decision from an integration, signed by the Standard Webhooks specification. The
     `webhook-id` becomes the decision id, so a repeated delivery returns the first answer."""
     body = await request.body()
+    client = client_address(request)
+    services.rate_limits.check_auth(client)
     try:
         IntegrationStore.check_name(integration)
+        services.rate_limits.hit_webhook(integration)
         found = await run_in_threadpool(services.integrations.get, integration)
         if found is None:
             raise SignatureRejected("unknown or revoked integration")
@@ -47,6 +51,7 @@ async def receive(
         )
     except (SignatureRejected, InvalidInput):
         WEBHOOKS.labels(outcome="rejected").inc()
+        services.rate_limits.auth_failed(client)
         raise SignatureRejected(
             "the webhook signature, timestamp or integration is not valid"
         ) from None
