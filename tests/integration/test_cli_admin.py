@@ -79,3 +79,46 @@ def test_keys_and_integrations(tmp_path: Path) -> None:
         assert secret.stdout.strip().encode() not in bytes(sealed)
         assert rotated.stdout.strip().encode() not in bytes(sealed)
     assert created.stdout.strip() not in hashes
+
+
+def test_people_are_listed_and_erased_from_the_command_line(tmp_path: Path) -> None:
+    created = _run(
+        tmp_path,
+        "keys",
+        "create",
+        "--role",
+        "resident",
+        "--municipality",
+        "utrecht",
+        "--name",
+        "Joke Zonneveld",
+        "--contact",
+        "06-12345678",
+    )
+    assert created.returncode == 0, created.stderr
+    listed = _run(tmp_path, "people", "list", "--municipality", "utrecht")
+    assert "Joke Zonneveld" in listed.stdout
+    person_id = listed.stdout.split()[0]
+    assert person_id.startswith("prs_")
+    assert _run(tmp_path, "people", "erase", person_id).returncode != 0  # asks; no answer
+    erased = _run(tmp_path, "people", "erase", person_id, "--yes")
+    assert erased.returncode == 0, erased.stderr
+    assert f"erased {person_id}" in erased.stdout
+    again = _run(tmp_path, "people", "list")
+    assert "Joke Zonneveld" not in again.stdout
+    assert "erased" in again.stdout
+    assert _run(tmp_path, "people", "erase", "prs_nope", "--yes").returncode == 2
+    assert _run(tmp_path, "access", "list").returncode == 0
+
+    embedded = EmbeddedPostgres(tmp_path)
+    try:
+        with psycopg.connect(make_conninfo(**embedded.start())) as conn:
+            keys = conn.execute("SELECT count(*) FROM wijklab.person_keys").fetchone()
+            revoked = conn.execute(
+                "SELECT revoked_at IS NOT NULL FROM wijklab.api_keys WHERE person_id = %s",
+                (person_id,),
+            ).fetchone()
+    finally:
+        embedded.stop()
+    assert keys == (0,)
+    assert revoked == (True,)
