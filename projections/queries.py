@@ -28,6 +28,7 @@ from psycopg_pool import ConnectionPool
 from domain.errors import DomainError, InvalidInput
 from projections import decisions, lessons
 from projections.schema import serving_schema
+from services.database import POOL_WAIT_SECONDS
 
 # The event store's table (eventsourcing names it after the `Experiments` application).
 EVENTS_TABLE = "experiments_events"
@@ -97,6 +98,7 @@ class ReadModels:
             max_size=pool_size,
             kwargs={"row_factory": dict_row, "autocommit": True},
             open=True,
+            timeout=POOL_WAIT_SECONDS,
         )
 
     def close(self) -> None:

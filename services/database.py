@@ -31,6 +31,10 @@ EMBEDDED_DATABASE = "wijklab"
 # index), and every process prepares its tables on start, in any order.
 DDL_LOCK_KEY = 0x77696A6B6C6162  # "wijklab"
 
+# How long a request waits for a database connection before it answers 503: a client
+# should hear quickly that the database is away, not hang until its own timeout.
+POOL_WAIT_SECONDS = 5.0
+
 # Something that lends an autocommit connection for the length of a `with` block.
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
@@ -59,7 +63,7 @@ class Database:
             "POSTGRES_USER": self.params.get("user", "postgres"),
             "POSTGRES_PASSWORD": self.params.get("password", ""),
             "POSTGRES_SCHEMA": self.schema,
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(int(POOL_WAIT_SECONDS)),
             "POSTGRES_PRE_PING": "y",
             "CREATE_TABLE": "y",
             # Each experiment has one writer (its workflow), so a cached aggregate stays valid;

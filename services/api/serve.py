@@ -22,7 +22,7 @@ from services.api.main import create_app
 from services.api.rate_limits import RateLimits
 from services.auth import KeyStore
 from services.bootstrap import Runtime
-from services.database import Connect
+from services.database import POOL_WAIT_SECONDS, Connect
 from services.decisions import DecisionService
 from services.people import People
 from services.secret_box import SecretBox
@@ -63,7 +63,12 @@ def services_for(rt: Runtime, address: str | None = None):  # type: ignore[no-un
     async def build() -> AsyncIterator[Services]:
         settings = rt.settings
         pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-            rt.database.conninfo, min_size=1, max_size=8, kwargs={"autocommit": True}, open=True
+            rt.database.conninfo,
+            min_size=1,
+            max_size=8,
+            kwargs={"autocommit": True},
+            open=True,
+            timeout=POOL_WAIT_SECONDS,
         )
         stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
         client = await connect(settings, address=address, wait=30)

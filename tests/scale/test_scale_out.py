@@ -25,6 +25,7 @@ from projections.queries import ProjectionLagging, ReadModels
 from services.auth import KeyStore
 from services.database import Database
 from services.experiments import Experiments
+from services.people import People
 from tests.conftest import free_port, wait_ready
 
 
@@ -93,7 +94,9 @@ def test_two_of_everything_and_failover(
             for name in processes:
                 print(f"--- {name}.log\n" + (tmp_path / f"{name}.log").read_text()[-3000:])
             raise
-        token, _ = KeyStore(database).create("programme_manager", "utrecht", "scale")
+        token, _ = KeyStore(database, People(database)).create(
+            "programme_manager", "utrecht", "scale"
+        )
         headers = {"Authorization": f"Bearer {token}"}
 
         experiment_ids = []
