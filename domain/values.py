@@ -120,6 +120,11 @@ def text(value: Any, field: str, *, max_length: int = MAX_TEXT, required: bool =
         raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
     if "\x00" in stripped:
         raise InvalidInput(f"{field} may not contain NUL characters", field=field)
+    try:
+        stripped.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate ("\\ud800" in JSON) is valid JSON but no text: it cannot be stored.
+        raise InvalidInput(f"{field} is not valid Unicode text", field=field) from None
     return stripped
 
 

@@ -15,7 +15,7 @@ from structlog.contextvars import bound_contextvars
 from temporalio import activity
 
 from domain.decisions import Decision, DecisionType
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from services.experiments import Experiments
 from workflows.errors import to_application_error
 from workflows.payloads import DecisionOutput, LoadInput, LoadOutput, RecordInput
@@ -50,6 +50,13 @@ class ExperimentActivities:
             except DomainError as error:
                 log.info("decision_refused_by_store", code=error.code)
                 raise to_application_error(error) from error
+            except (UnicodeError, TypeError) as error:
+                # A value that can never be encoded: retrying would block the experiment's
+                # workflow for good, so the decision is refused instead.
+                log.error("decision_not_storable", error=str(error))
+                raise to_application_error(
+                    InvalidInput(f"the decision cannot be stored: {error}", field="body")
+                ) from error
         return DecisionOutput(
             result.decision_id,
             result.experiment,

@@ -108,6 +108,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's answer to a body its JSON parser gave up on (nested too deeply, say):
+            # a bad body, like any other.
+            return error_response(
+                422,
+                "invalid_input",
+                "the body could not be read as JSON (malformed, or nested too deeply)",
+                field="body",
+            )
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         return error_response(
             error.status_code,

@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.decisions import Decision
 from domain.errors import InvalidInput
-from domain.values import THEME_LABELS_NL, Theme
+from domain.values import THEME_LABELS_NL, Theme, text
 from tests.builders import PM, decision, start, start_payload
 
 
@@ -136,3 +138,17 @@ def test_text_is_stored_verbatim_apart_from_surrounding_space() -> None:
 def test_every_theme_has_a_dutch_label() -> None:
     assert set(THEME_LABELS_NL) == set(Theme)
     assert Theme.SAFETY.label_nl == "veiligheid en criminaliteit"
+
+
+@given(st.text())
+def test_text_is_either_refused_or_storable(value: str) -> None:
+    try:
+        checked = text(value, "field", required=False)
+    except InvalidInput:
+        return
+    checked.encode("utf-8")  # what the event store will do with it
+
+
+def test_a_lone_surrogate_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        text("caf\ud800", "field")

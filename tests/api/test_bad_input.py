@@ -1,0 +1,92 @@
+"""Hostile and odd input: refused with the error shape and nothing stored, or stored verbatim."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.api.conftest import Stack
+from tests.api.test_contract import assert_error, start
+
+
+async def history_length(stack: Stack, experiment_id: str) -> int:
+    answer = await stack.client.get(
+        f"/v1/experiments/{experiment_id}/decisions",
+        params={"limit": 200},
+        headers=stack.auth("pm"),
+    )
+    return len(answer.json()["items"])
+
+
+async def test_deep_huge_and_broken_bodies_change_nothing(stack: Stack) -> None:
+    started = await start(stack)
+    eid = started["id"]
+    path = f"/v1/experiments/{eid}/decisions"
+    headers = {**stack.auth("pm"), "content-type": "application/json"}
+    before = await history_length(stack, eid)
+
+    deep = (
+        b'{"type": "revise_plan", "rationale": "x", "extra": '
+        + b"[" * 200_000
+        + b"]" * 200_000
+        + b"}"
+    )
+    answer = await stack.client.post(path, content=deep, headers=headers)
+    assert answer.status_code in (413, 422), answer.text
+    assert "error" in answer.json()
+
+    deep_objects = (
+        b'{"type": "advance", "to": "act", "rationale": '
+        + b'{"a": ' * 5000
+        + b"1"
+        + b"}" * 5000
+        + b"}"
+    )
+    assert_error(await stack.client.post(path, content=deep_objects, headers=headers), 422)
+
+    huge = {"type": "revise_plan", "rationale": "x" * 900_000, "description": "d"}
+    assert_error(await stack.client.post(path, json=huge, headers=headers), 422, "invalid_input")
+
+    broken = b'{"type": "revise_plan", "rationale": "caf\xe9 \xff\xfe", "description": "d"}'
+    assert_error(await stack.client.post(path, content=broken, headers=headers), 422)
+
+    lone_surrogate = b'{"type": "revise_plan", "rationale": "\\ud800", "description": "d"}'
+    answer = await stack.client.post(path, content=lone_surrogate, headers=headers)
+    assert answer.status_code == 422, answer.text
+
+    assert await history_length(stack, eid) == before, "a refused request left a trace"
+
+
+async def test_emoji_and_sql_looking_text_are_stored_verbatim(stack: Stack) -> None:
+    started = await start(stack)
+    eid = started["id"]
+    odd = "Robert'); DROP TABLE decisions;-- 🌻👩🏽‍🌾 \u202e ZWJ‍ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 %s {0} $1 \\x00"
+    body = {
+        "type": "revise_plan",
+        "rationale": odd,
+        "description": odd,
+        "indicators": [{"name": "bereik 🌻", "target": "'; SELECT 1; --"}],
+    }
+    answer = await stack.client.post(
+        f"/v1/experiments/{eid}/decisions",
+        json=body,
+        headers={**stack.auth("pm"), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["experiment"]["plan"]["description"] == odd
+    history = await stack.client.get(
+        f"/v1/experiments/{eid}/decisions",
+        params={"min_position": answer.json()["position"]},
+        headers=stack.auth("evaluator"),
+    )
+    taken = history.json()["items"][-1]
+    assert taken["rationale"] == odd
+    assert taken["payload"]["indicators"][0] == {"name": "bereik 🌻", "target": "'; SELECT 1; --"}
+    csv = await stack.client.get(
+        f"/v1/experiments/{eid}/decisions",
+        headers={**stack.auth("evaluator"), "Accept": "text/csv"},
+    )
+    assert odd in csv.text or odd.replace('"', '""') in csv.text
+    found = await stack.client.get(
+        "/v1/lessons", params={"q": "'); DROP TABLE lessons;--"}, headers=stack.auth("pm")
+    )
+    assert found.status_code == 200
