@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint audit unit integration workflows scale histories bench lock clean-data clean
+.PHONY: run test lint audit unit integration workflows scale faults histories bench lock clean-data clean
 
 # Install into .venv from the lock file whenever the lock or the project metadata changed.
 $(STAMP): requirements.lock pyproject.toml
@@ -44,6 +44,12 @@ workflows: $(STAMP)
 # `make test`).
 scale: $(STAMP)
 	$(BIN)/pytest tests/scale
+
+# Faults under load, the long form: every scenario for 30 s with 16 clients and more kills
+# (`make test` runs the short form of each).
+faults: $(STAMP)
+	WIJKLAB_FAULTS=full WIJKLAB_FUZZ_STATEFUL_EXAMPLES=100 $(BIN)/pytest -s tests/faults \
+		tests/api/test_fuzz.py tests/api/test_webhook_fuzz.py tests/api/test_bad_input.py
 
 # Benchmarks: ratios against raw ceilings measured in the same run (a few minutes).
 bench: $(STAMP)

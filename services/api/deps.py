@@ -69,4 +69,12 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(id=principal.actor_id, role=principal.role, name=principal.name)
 
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="1 to 200 printable ASCII characters without spaces; becomes the decision id",
+        json_schema_extra={"pattern": "^[!-~]{1,200}$"},
+    ),
+]

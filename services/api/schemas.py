@@ -9,23 +9,52 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from domain.decisions import MAX_ACT_DAYS, TIMER_DECISIONS, DecisionType
+from domain.values import MAX_SHORT_TEXT, NeighbourhoodKind, Theme
+
+# Constraints shown in the OpenAPI document (so clients and generated tests know them) but
+# checked by the domain, whose refusals say more than a type error would.
+_TEXT: JsonDict = {"minLength": 1, "maxLength": MAX_SHORT_TEXT}
 
 
 class NeighbourhoodIn(BaseModel):
     model_config = ConfigDict(extra="allow")
-    code: str = Field(examples=["WK034401"], description="CBS code where known, else a slug")
-    name: str = Field(examples=["Overvecht"])
-    kind: str = Field(examples=["wijk"], description="wijk, buurt, kern or dorp")
+    code: str = Field(
+        examples=["WK034401"],
+        description="CBS code where known, else a slug",
+        json_schema_extra={"pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+    )
+    name: str = Field(examples=["Overvecht"], json_schema_extra=_TEXT)
+    kind: str = Field(
+        examples=["wijk"],
+        description="wijk, buurt, kern or dorp",
+        json_schema_extra={"enum": [k.value for k in NeighbourhoodKind]},
+    )
 
 
 class StartExperiment(BaseModel):
     model_config = ConfigDict(extra="allow")
     neighbourhood: NeighbourhoodIn
-    title: str
-    question: str = Field(description="The learning question")
-    residents_agenda: str = Field(description="The residents' question or initiative it comes from")
-    themes: list[str] = Field(examples=[["energy_transition", "health"]])
-    act_days: int | None = Field(default=None, description="Length of the act period (default 90)")
+    title: str = Field(json_schema_extra=_TEXT)
+    question: str = Field(description="The learning question", json_schema_extra=_TEXT)
+    residents_agenda: str = Field(
+        description="The residents' question or initiative it comes from", json_schema_extra=_TEXT
+    )
+    themes: list[str] = Field(
+        examples=[["energy_transition", "health"]],
+        json_schema_extra={
+            "items": {"type": "string", "enum": [t.value for t in Theme]},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+    )
+    act_days: int | None = Field(
+        default=None,
+        description="Length of the act period (default 90)",
+        json_schema_extra={"minimum": 1, "maximum": MAX_ACT_DAYS},
+    )
 
 
 class DecisionIn(BaseModel):
@@ -34,7 +63,16 @@ class DecisionIn(BaseModel):
     value?}, record_lesson {text, themes}, close {outcome}."""
 
     model_config = ConfigDict(extra="allow")
-    type: str = Field(examples=["advance"])
+    type: str = Field(
+        examples=["advance"],
+        json_schema_extra={
+            "enum": [
+                t.value
+                for t in DecisionType
+                if t is not DecisionType.START and t.value not in TIMER_DECISIONS
+            ]
+        },
+    )
     rationale: str | None = None
 
 

@@ -59,7 +59,7 @@ async def test_deep_huge_and_broken_bodies_change_nothing(stack: Stack) -> None:
 async def test_emoji_and_sql_looking_text_are_stored_verbatim(stack: Stack) -> None:
     started = await start(stack)
     eid = started["id"]
-    odd = "Robert'); DROP TABLE decisions;-- 🌻👩🏽‍🌾 \u202e ZWJ‍ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 %s {0} $1 \\x00"
+    odd = "Robert'); DROP TABLE decisions;-- 🌻👩🏽‍🌾 \u202e ZWJ‍ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 %s {0} $1 \\x00"  # noqa: RUF001
     body = {
         "type": "revise_plan",
         "rationale": odd,

@@ -50,3 +50,50 @@ def test_no_server_errors(live_service: LiveService) -> None:
 
         call()
     assert not failures, "\n".join(failures[:20])
+
+
+def test_stateful_sequences_never_break_anything(live_service: LiveService) -> None:
+    """Sequences along the schema's links: start an experiment, then read it, take decisions
+    on it, read its history and its past state — with generated input at every step."""
+    base = live_service.base_url
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+    links = schema.raw_schema["paths"]["/v1/experiments"]["post"]["responses"]["201"]["links"]
+    assert set(links) == {"GetExperiment", "TakeDecision", "DecisionHistory", "StateAt"}
+    failures: list[str] = []
+    reached: set[str] = set()
+    tokens = [live_service.tokens["pm"], live_service.tokens["resident"]]
+
+    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            token = tokens[len(case.formatted_path) % len(tokens)]
+            return {"headers": {"Authorization": f"Bearer {token}"}, "timeout": 60}
+
+        def validate_response(
+            self, response: schemathesis.Response, case: schemathesis.Case, **kwargs: object
+        ) -> None:
+            if response.status_code < 300:
+                reached.add(f"{case.method} {case.operation.path}")
+            if response.status_code >= 500 and response.status_code != 503:
+                failures.append(
+                    f"{case.method} {case.formatted_path} -> {response.status_code}: "
+                    f"{response.text[:300]}"
+                )
+            if (
+                response.status_code >= 400
+                and _is_json(response)
+                and "error" not in response.json()
+            ):
+                failures.append(f"{case.method} {case.formatted_path}: no error shape")
+
+    Sequences.run(
+        settings=settings(
+            max_examples=int(os.environ.get("WIJKLAB_FUZZ_STATEFUL_EXAMPLES", "15")),
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    assert not failures, "\n".join(failures[:20])
+    # The links were followed: an experiment started in a sequence was then read.
+    assert "GET /v1/experiments/{experiment_id}" in reached, reached

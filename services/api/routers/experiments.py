@@ -41,7 +41,22 @@ def _answer(answer: Any, status: int) -> JSONResponse:
     )
 
 
-@router.post("", status_code=201)
+# OpenAPI links: what a client (or a stateful test) can do with the experiment it started.
+_EXPERIMENT_ID = {"experiment_id": "$response.body#/id"}
+START_LINKS: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "the experiment as started",
+        "links": {
+            "GetExperiment": {"operationId": "getExperiment", "parameters": _EXPERIMENT_ID},
+            "TakeDecision": {"operationId": "takeDecision", "parameters": _EXPERIMENT_ID},
+            "DecisionHistory": {"operationId": "decisionHistory", "parameters": _EXPERIMENT_ID},
+            "StateAt": {"operationId": "stateAt", "parameters": _EXPERIMENT_ID},
+        },
+    }
+}
+
+
+@router.post("", status_code=201, operation_id="startExperiment", responses=START_LINKS)
 async def start_experiment(
     body: StartExperiment,
     principal: Starter,
@@ -87,7 +102,7 @@ def list_experiments(
     ).to_dict()
 
 
-@router.get("/{experiment_id}")
+@router.get("/{experiment_id}", operation_id="getExperiment")
 def get_experiment(
     experiment_id: UUID, principal: Reader, services: ServicesDep, min_position: MinPosition = None
 ) -> dict[str, Any]:
@@ -98,7 +113,26 @@ def get_experiment(
     return found
 
 
-@router.post("/{experiment_id}/decisions", response_model=DecisionAnswer)
+@router.post(
+    "/{experiment_id}/decisions",
+    response_model=DecisionAnswer,
+    operation_id="takeDecision",
+    responses={
+        200: {
+            "description": "the decision as taken",
+            "links": {
+                "DecisionHistory": {
+                    "operationId": "decisionHistory",
+                    "parameters": {"experiment_id": "$request.path.experiment_id"},
+                },
+                "GetExperiment": {
+                    "operationId": "getExperiment",
+                    "parameters": {"experiment_id": "$request.path.experiment_id"},
+                },
+            },
+        }
+    },
+)
 async def take_decision(
     experiment_id: UUID,
     body: DecisionIn,
@@ -119,7 +153,7 @@ async def take_decision(
     return _answer(answer, 200)
 
 
-@router.get("/{experiment_id}/decisions", response_model=Page)
+@router.get("/{experiment_id}/decisions", response_model=Page, operation_id="decisionHistory")
 def decision_history(
     experiment_id: UUID,
     principal: Reader,
@@ -155,7 +189,7 @@ def decision_history(
     ).to_dict()
 
 
-@router.get("/{experiment_id}/state")
+@router.get("/{experiment_id}/state", operation_id="stateAt")
 async def state_at(
     experiment_id: UUID,
     principal: PastReader,
