@@ -47,6 +47,10 @@ KEYS_TABLE = "person_keys"
 PEOPLE_TABLE = "people"
 
 
+class _AlreadyRegistered(Exception):
+    """Another request registered the same named person first."""
+
+
 class PersonNotFound(DomainError):
     code = "person_not_found"
 
@@ -182,7 +186,9 @@ class People:
 
     # --- registering --------------------------------------------------------------------
 
-    def register(self, municipality: str, name: str, contact: str = "") -> str:
+    def register(
+        self, municipality: str, name: str, contact: str = "", *, lookup: str | None = None
+    ) -> str:
         """A new person with their own key; their name and contact sealed with it."""
         person_id = new_person_id()
         key = secrets.token_bytes(KEY_BYTES)
@@ -192,12 +198,15 @@ class People:
                 sql.SQL("INSERT INTO {} (person_id, key) VALUES (%s, %s)").format(self.keys),
                 (person_id, key),
             )
-            conn.execute(
+            added = conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (person_id, municipality, profile) VALUES (%s, %s, %s)"
+                    "INSERT INTO {} (person_id, municipality, profile, lookup) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (lookup) DO NOTHING RETURNING person_id"
                 ).format(self.people),
-                (person_id, municipality, profile),
-            )
+                (person_id, municipality, profile, lookup),
+            ).fetchone()
+            if added is None:
+                raise _AlreadyRegistered  # rolls back the key as well
         return person_id
 
     def mention(self, municipality: str, name: str, contact: str) -> str:
@@ -211,30 +220,23 @@ class People:
             f"{municipality}\x1f{_normalised(name)}\x1f{_normalised(contact)}".encode(),
             hashlib.sha256,
         ).hexdigest()
+        found = self._by_lookup(lookup)
+        if found is not None:
+            return found
+        try:
+            return self.register(municipality, name, contact, lookup=lookup)
+        except _AlreadyRegistered:  # someone registered the same person a moment earlier
+            found = self._by_lookup(lookup)
+            assert found is not None
+            return found
+
+    def _by_lookup(self, lookup: str) -> str | None:
         with self.connect() as conn:
             row = conn.execute(
                 sql.SQL("SELECT person_id FROM {} WHERE lookup = %s").format(self.people),
                 (lookup,),
             ).fetchone()
-        if row is not None:
-            return str(row[0])
-        person_id = self.register(municipality, name, contact)
-        with self.connect() as conn:
-            done = conn.execute(
-                sql.SQL(
-                    "UPDATE {} SET lookup = %s WHERE person_id = %s AND NOT EXISTS "
-                    "(SELECT 1 FROM {} WHERE lookup = %s)"
-                ).format(self.people, self.people),
-                (lookup, person_id, lookup),
-            )
-            if done.rowcount == 0:  # someone registered the same person a moment earlier
-                row = conn.execute(
-                    sql.SQL("SELECT person_id FROM {} WHERE lookup = %s").format(self.people),
-                    (lookup,),
-                ).fetchone()
-                if row is not None:
-                    return str(row[0])
-        return person_id
+        return str(row[0]) if row else None
 
     # --- reading ------------------------------------------------------------------------
 

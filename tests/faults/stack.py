@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 import warnings
 from collections import Counter
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import httpx
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -37,7 +35,7 @@ from services.secret_box import SecretBox
 from services.settings import Settings
 from services.temporal import TemporalDevServer
 from services.webhooks import IntegrationStore
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready
 
 
 def _wijklab() -> str:
@@ -141,16 +139,11 @@ class FaultStack:
         self.launch(name, command, **extra)
 
     def wait_ready(self, url: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.dump_logs()
-        raise AssertionError(f"{url} did not become ready")
+        try:
+            wait_ready(url, timeout)
+        except AssertionError:
+            self.dump_logs()
+            raise
 
     def stop_temporal(self) -> None:
         self.temporal.stop()
