@@ -165,8 +165,7 @@ def forget(cursor: Cursor[Any], schema: str, person_id: str) -> None:
         (person_id,),
     )
     updates = []
-    for r in cursor.fetchall():
-        record = r if isinstance(r, dict) else dict(zip(FORGET_COLUMNS, r, strict=True))
+    for record in cursor.fetchall():
         actor, payload = dict(record["actor"]), copy.deepcopy(record["payload"])
         erased = list(record["erased"])
         for path, owner in record["sealed"].items():
@@ -192,9 +191,6 @@ def forget(cursor: Cursor[Any], schema: str, person_id: str) -> None:
         sql.SQL("UPDATE {}.lessons SET text = '', erased = true WHERE owner = %s").format(name),
         (person_id,),
     )
-
-
-FORGET_COLUMNS = ("position", "actor", "payload", "sealed", "erased")
 
 
 def load_states(

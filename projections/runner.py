@@ -104,22 +104,22 @@ def catch_up(
     return applied
 
 
-def serving_physical(database: Database, conn: psycopg.Connection[Any] | None = None) -> str | None:
-    """The physical schema now served; pass `conn` to ask again without a new connection."""
+def serving_pointer(
+    database: Database, conn: psycopg.Connection[Any] | None = None
+) -> dict[str, Any]:
+    """The pointer row (physical schema served, its shape); pass `conn` to reuse one."""
     with contextlib.ExitStack() as stack:
         if conn is None:
             conn = stack.enter_context(database.connect(autocommit=True))
         with conn.cursor(row_factory=dict_row) as cursor:
             schema.ensure_pointer(cursor, database.schema)
-            physical = schema.pointer(cursor, database.schema)["physical"]
-            return str(physical) if physical else None
+            return schema.pointer(cursor, database.schema)
 
 
-def serving_shape(database: Database) -> int | None:
-    with database.connect(autocommit=True) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        schema.ensure_pointer(cursor, database.schema)
-        shape = schema.pointer(cursor, database.schema)["shape"]
-        return int(shape) if shape is not None else None
+def serving_physical(database: Database, conn: psycopg.Connection[Any] | None = None) -> str | None:
+    """The physical schema now served."""
+    physical = serving_pointer(database, conn)["physical"]
+    return str(physical) if physical else None
 
 
 @contextlib.contextmanager
@@ -178,8 +178,9 @@ def _project(
     from projections.rebuild import rebuild  # here: the rebuild module imports this one
 
     while not stop.is_set():
-        physical = serving_physical(database)
-        if physical is None or serving_shape(database) != schema.SHAPE:
+        served = serving_pointer(database)
+        physical = served["physical"]
+        if physical is None or served["shape"] != schema.SHAPE:
             if physical is not None:
                 log.info("read_model_shape_changed_rebuilding", schema=physical)
             rebuild(database, progress=progress, batch_size=batch_size)

@@ -34,12 +34,13 @@ def serving_schema(base: str) -> str:
 
 
 def ensure_pointer(cursor: Cursor[Any], base: str) -> None:
+    """The pointer table and row, created once (under the DDL lock); `cursor` has dict rows."""
     found = cursor.execute(
         "SELECT count(*) AS found FROM information_schema.columns "
         "WHERE table_schema = %s AND table_name = %s AND column_name = 'shape'",
         (base, POINTER_TABLE),
     ).fetchone()
-    if found and (found["found"] if isinstance(found, dict) else found[0]):
+    if found and found["found"]:
         return
     with ddl_transaction(cursor.connection):
         _create_pointer(cursor, base)

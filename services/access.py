@@ -39,7 +39,7 @@ class AccessPage:
 class AccessLog:
     def __init__(self, database: Database, connect: Connect | None = None) -> None:
         self.table = sql.Identifier(database.schema, TABLE)
-        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+        self.connect = database.connector(connect)
 
     def prepare(self) -> None:
         with self.connect() as conn:

@@ -14,7 +14,6 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-import orjson
 from psycopg import sql
 from psycopg.rows import dict_row
 
@@ -22,7 +21,7 @@ from domain.errors import InvalidInput
 from domain.people import HUMAN_ROLES
 from domain.values import Role
 from services.database import Connect, Database
-from services.people import Keyring, People
+from services.people import People, open_profile
 
 TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
 ALL_MUNICIPALITIES = "*"
@@ -100,8 +99,7 @@ class KeyStore:
         self.database = database
         self.people = people
         self.table = sql.Identifier(database.schema, self.TABLE)
-        # A pool's `connection` in long-running processes; a fresh connection otherwise.
-        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+        self.connect = database.connector(connect)
 
     def prepare(self) -> None:
         with self.connect() as conn:
@@ -179,8 +177,7 @@ class KeyStore:
             return None
         key_id, role, municipality, name, person_id, profile, key = row
         if person_id is not None:
-            opened = Keyring({person_id: bytes(key)} if key else {}).open(profile)
-            name = orjson.loads(opened)["name"] if opened else ""
+            name = open_profile(person_id, key, profile)["name"]
         return Principal(
             key_id=key_id,
             role=Role(role),
@@ -201,10 +198,10 @@ class KeyStore:
                 ).format(self.table)
             )
             rows = cur.fetchall()
+        names = {p.person_id: p.name for p in self.people.list(None)}
         for row in rows:
             if row["person_id"]:
-                person = self.people.find(row["person_id"])
-                row["name"] = person.name if person and not person.erased_at else ""
+                row["name"] = names.get(row["person_id"], "")
         return rows
 
     def revoke(self, key_id: UUID) -> bool:

@@ -72,6 +72,11 @@ class Database:
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
 
+    def connector(self, connect: Connect | None = None) -> Connect:
+        """`connect` (a pool's `connection` in long-running processes), or else a fresh
+        autocommit connection for each use."""
+        return connect or (lambda: self.connect(autocommit=True))
+
     @contextlib.contextmanager
     def ddl_lock(self) -> Iterator[None]:
         """Serialise table creation across processes for the length of the block."""

@@ -8,7 +8,7 @@ between them is completed by running it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
@@ -28,12 +28,7 @@ class ErasureDone:
     position: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "person_id": self.person_id,
-            "municipality": self.municipality,
-            "erased_at": self.erased_at,
-            "position": self.position,
-        }
+        return asdict(self)
 
 
 def erase_person(

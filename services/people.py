@@ -38,6 +38,7 @@ from domain.people import (
     personal_by_default,
     sealed_body,
     sealed_owner,
+    sealed_paths,
 )
 from services.database import Connect, Database
 
@@ -104,6 +105,7 @@ def keys_table(base: str) -> sql.Composed:
 
 
 def load_keyring(cursor: Cursor[Any], base: str, person_ids: Iterable[str]) -> Keyring:
+    """The keys of these people, read with a dict-row cursor (the read models' own)."""
     ids = sorted(set(person_ids))
     if not ids:
         return Keyring({})
@@ -111,15 +113,7 @@ def load_keyring(cursor: Cursor[Any], base: str, person_ids: Iterable[str]) -> K
         sql.SQL("SELECT person_id, key FROM {} WHERE person_id = ANY(%s)").format(keys_table(base)),
         (ids,),
     )
-    rows = cursor.fetchall()
-    return Keyring(
-        {
-            (r["person_id"] if isinstance(r, dict) else r[0]): bytes(
-                r["key"] if isinstance(r, dict) else r[1]
-            )
-            for r in rows
-        }
-    )
+    return Keyring({r["person_id"]: bytes(r["key"]) for r in cursor.fetchall()})
 
 
 def _normalised(text: str) -> str:
@@ -159,7 +153,7 @@ class People:
         # Keyed hash of a mentioned person's name and contact, to find them again without
         # storing either in the clear; blanked on erasure.
         self.lookup_key = lookup_key
-        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+        self.connect = database.connector(connect)
 
     def prepare(self) -> None:
         with self.connect() as conn:
@@ -274,11 +268,7 @@ class People:
 
     @staticmethod
     def _person(row: dict[str, Any]) -> Person:
-        profile: dict[str, str] = {"name": "", "contact": ""}
-        if row["key"] is not None and row["profile"]:
-            opened = Keyring({row["person_id"]: bytes(row["key"])}).open(row["profile"])
-            if opened is not None:
-                profile = orjson.loads(opened)
+        profile = open_profile(row["person_id"], row["key"], row["profile"])
         return Person(
             person_id=row["person_id"],
             municipality=row["municipality"],
@@ -297,15 +287,18 @@ class People:
         and the decision's own account (`PERSONAL_TEXT_FIELDS`) is sealed with the key of
         the person whose words it is, when it is personal (by default for residents).
         """
+        if next(sealed_paths({}, decision.payload), None) is not None:
+            raise InvalidInput("values of the form sealed:v1:… are wijklab's own", field="payload")
+        seal_for = _Sealer(self)
         actor = decision.actor
         payload = dict(decision.payload)
         owner: str | None = actor.id if actor.role in HUMAN_ROLES and _is_person(actor.id) else None
-        if owner is not None and actor.name and sealed_owner(actor.name) is None:
-            actor = replace(actor, name=self._seal(owner, actor.name))
+        if owner is not None and actor.name:
+            actor = replace(actor, name=seal_for(owner, actor.name))
         kind = decision.type.value
         person = payload.get("person")
         if kind in MENTIONS_PERSON and isinstance(person, dict):
-            mentioned = self._resolve(person, municipality)
+            mentioned = self._resolve(person, municipality, seal_for)
             payload["person"] = mentioned
             owner = mentioned["id"]
         explicit = payload.get("personal")
@@ -325,32 +318,28 @@ class People:
         if personal and owner is not None:
             for field in PERSONAL_TEXT_FIELDS.get(kind, ()):
                 value = payload.get(field)
-                if isinstance(value, str) and value and sealed_owner(value) is None:
-                    payload[field] = self._seal(owner, value)
+                if isinstance(value, str) and value:
+                    payload[field] = seal_for(owner, value)
         return replace(decision, actor=actor, payload=payload)
 
-    def _resolve(self, person: dict[str, Any], municipality: str) -> dict[str, str]:
+    def _resolve(
+        self, person: dict[str, Any], municipality: str, seal_for: _Sealer
+    ) -> dict[str, str]:
         if "id" in person:
             person_id = check_person_id(person["id"])
             found = self.find(person_id)
             if found is None or found.municipality != municipality:
-                raise PersonNotFound(f"person {person_id} does not exist")
+                raise InvalidInput(f"person {person_id} does not exist", field="person")
             if found.erased_at is not None:
                 raise PersonErased(f"person {person_id} was erased and cannot be named again")
             name, contact = found.name, found.contact
         else:
             name, contact = person["name"], person.get("contact", "")
             person_id = self.mention(municipality, name, contact)
-        sealed = {"id": person_id, "name": self._seal(person_id, name)}
+        sealed = {"id": person_id, "name": seal_for(person_id, name)}
         if contact:
-            sealed["contact"] = self._seal(person_id, contact)
+            sealed["contact"] = seal_for(person_id, contact)
         return sealed
-
-    def _seal(self, person_id: str, plain: str) -> str:
-        key = self.key_of(person_id)
-        if key is None:
-            raise PersonErased(f"person {person_id} was erased")
-        return seal(key, person_id, plain)
 
     # --- erasing ------------------------------------------------------------------------
 
@@ -359,20 +348,19 @@ class People:
 
         Idempotent, so an erasure interrupted before its event was recorded can be repeated.
         """
-        found = self.find(person_id)
-        if found is None:
-            raise PersonNotFound(f"person {person_id} does not exist")
         with self.connect() as conn, conn.transaction():
-            conn.execute(
-                sql.SQL("DELETE FROM {} WHERE person_id = %s").format(self.keys), (person_id,)
-            )
-            conn.execute(
+            erased = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET profile = NULL, lookup = NULL, "
                     "erased_at = coalesce(erased_at, now()), erased_by = coalesce(erased_by, %s) "
-                    "WHERE person_id = %s"
+                    "WHERE person_id = %s RETURNING municipality, created_at, erased_at"
                 ).format(self.people),
                 (erased_by, person_id),
+            ).fetchone()
+            if erased is None:
+                raise PersonNotFound(f"person {person_id} does not exist")
+            conn.execute(
+                sql.SQL("DELETE FROM {} WHERE person_id = %s").format(self.keys), (person_id,)
             )
             conn.execute(
                 sql.SQL(
@@ -381,9 +369,32 @@ class People:
                 ).format(sql.Identifier(self.base, "api_keys")),
                 (person_id,),
             )
-        erased = self.find(person_id)
-        assert erased is not None
-        return erased
+        municipality, created_at, erased_at = erased
+        return Person(person_id, municipality, "", "", created_at, erased_at)
+
+
+def open_profile(person_id: str, key: bytes | None, profile: str | None) -> dict[str, str]:
+    """A person's sealed name and contact, opened; blank once their key is gone."""
+    if key is None or not profile:
+        return {"name": "", "contact": ""}
+    opened = Keyring({person_id: bytes(key)}).open(profile)
+    return orjson.loads(opened) if opened is not None else {"name": "", "contact": ""}
+
+
+class _Sealer:
+    """Seals for one decision, looking each person's key up once."""
+
+    def __init__(self, people: People) -> None:
+        self.people = people
+        self.keys: dict[str, bytes] = {}
+
+    def __call__(self, person_id: str, plain: str) -> str:
+        if person_id not in self.keys:
+            key = self.people.key_of(person_id)
+            if key is None:
+                raise PersonErased(f"person {person_id} was erased")
+            self.keys[person_id] = key
+        return seal(self.keys[person_id], person_id, plain)
 
 
 def _is_person(value: str) -> bool:

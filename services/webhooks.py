@@ -86,7 +86,7 @@ class IntegrationStore:
         self.database = database
         self.box = box
         self.table = sql.Identifier(database.schema, self.TABLE)
-        self.connect: Connect = connect or (lambda: database.connect(autocommit=True))
+        self.connect = database.connector(connect)
 
     def prepare(self) -> None:
         with self.connect() as conn:

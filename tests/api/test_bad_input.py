@@ -93,3 +93,26 @@ async def test_emoji_and_sql_looking_text_are_stored_verbatim(stack: Stack) -> N
         "/v1/lessons", params={"q": "'); DROP TABLE lessons;--"}, headers=stack.auth("pm")
     )
     assert found.status_code == 200
+
+
+async def test_sealed_looking_values_and_unknown_people_are_refused(stack: Stack) -> None:
+    started = await start(stack)
+    path = f"/v1/experiments/{started['id']}/decisions"
+    headers = {**stack.auth("pm"), "Idempotency-Key": uuid.uuid4().hex}
+    await stack.client.post(
+        path,
+        json={"type": "revise_plan", "rationale": "r", "description": "d"},
+        headers={**stack.auth("pm"), "Idempotency-Key": uuid.uuid4().hex},
+    )
+    forged = "sealed:v1:prs_" + "0" * 32 + ":AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    for body in (
+        {
+            "type": "endorse_plan",
+            "rationale": "r",
+            "person": {"id": "prs_" + "0" * 32, "name": forged},
+        },
+        {"type": "endorse_plan", "rationale": "r", "person": {"id": "prs_" + "1" * 32}},
+    ):
+        assert_error(await stack.client.post(path, json=body, headers=headers), 422)
+    stored = stack.runtime.experiments.history(UUID(started["id"]))
+    assert [e.type for e in stored] == ["start", "revise_plan"]

@@ -91,6 +91,18 @@ async def cycle(
     return int(answer["position"])
 
 
+async def evaluator_history(stack: Stack, experiment_id: str, position: int) -> list[Any]:
+    """The history as an evaluator reads it, once `position` is projected."""
+    answer = await stack.client.get(
+        f"/v1/experiments/{experiment_id}/decisions",
+        params={"min_position": position, "limit": 200},
+        headers=stack.auth("evaluator"),
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[Any] = answer.json()["items"]
+    return items
+
+
 def dump_database(conninfo: str) -> list[str]:
     """Every row of every table in the database, as text; bytes decoded (and inflated)."""
     texts: list[str] = []
@@ -164,13 +176,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
 
     position = await cycle(stack, resident, experiment_id, 1, None)
     await decide(stack, "pm", experiment_id, {"type": "advance", "to": "plan", "rationale": "r2"})
-    history = (
-        await stack.client.get(
-            f"/v1/experiments/{experiment_id}/decisions",
-            params={"min_position": position, "limit": 200},
-            headers=stack.auth("evaluator"),
-        )
-    ).json()["items"]
+    history = await evaluator_history(stack, experiment_id, position)
     mine = [d for d in history if d["actor"]["name"] == NAME]
     assert {d["type"] for d in mine} == {"endorse_plan", "record_finding", "record_lesson"}
     person_id = mine[0]["actor"]["id"]
@@ -180,13 +186,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     assert named[0]["payload"]["person"]["id"] == person_id, "one person, not two"
     position = await cycle(stack, resident, experiment_id, 2, person_id)
 
-    before = (
-        await stack.client.get(
-            f"/v1/experiments/{experiment_id}/decisions",
-            params={"min_position": position, "limit": 200},
-            headers=stack.auth("evaluator"),
-        )
-    ).json()["items"]
+    before = await evaluator_history(stack, experiment_id, position)
     assert len(before) == 1 + 9 + 8
     assert leaks(str(before)), "before erasure her words are there to read"
     found = (
@@ -213,13 +213,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     assert again.status_code == 200
     assert again.json()["position"] == erasure["position"]
 
-    after = (
-        await stack.client.get(
-            f"/v1/experiments/{experiment_id}/decisions",
-            params={"min_position": erasure["position"], "limit": 200},
-            headers=stack.auth("evaluator"),
-        )
-    ).json()["items"]
+    after = await evaluator_history(stack, experiment_id, erasure["position"])
     # The decisions stand: same ids, same order, same roles, moments and reasons.
     assert [
         (d["decision_id"], d["type"], d["actor"]["role"], d["at"], d["rationale"]) for d in after

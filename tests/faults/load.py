@@ -22,6 +22,7 @@ class Outcome:
     attempted: set[str] = field(default_factory=set)
     acknowledged: set[str] = field(default_factory=set)
     gave_up: set[str] = field(default_factory=set)
+    starts: set[str] = field(default_factory=set)
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     retry_after_missing: int = 0
@@ -99,7 +100,9 @@ class Client:
                 "residents_agenda": "Bewoners vroegen erom.",
                 "themes": ["health"],
             }
-            answer = await self.send(http, "/v1/experiments", body, count=False)
+            key = new_key()
+            self.outcome.starts.add(key)
+            answer = await self.send(http, "/v1/experiments", body, key=key, count=False)
             assert answer is not None, "could not start an experiment"
             assert answer.status_code == 201, answer.text
             ids.append(answer.json()["id"])

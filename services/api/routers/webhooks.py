@@ -38,7 +38,6 @@ async def receive(
     services.rate_limits.check_auth(client)
     try:
         IntegrationStore.check_name(integration)
-        services.rate_limits.hit_webhook(integration)
         found = await run_in_threadpool(services.integrations.get, integration)
         if found is None:
             raise SignatureRejected("unknown or revoked integration")
@@ -55,6 +54,9 @@ async def receive(
         raise SignatureRejected(
             "the webhook signature, timestamp or integration is not valid"
         ) from None
+    # Counted once the delivery is authentic, so a stranger's flood (limited per address
+    # above) cannot use up an integration's allowance.
+    services.rate_limits.hit_webhook(integration)
     try:
         delivery = WebhookIn.model_validate(json.loads(body))
         experiment_id = UUID(delivery.experiment_id)
