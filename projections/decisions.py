@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import orjson
-
 from domain.people import ERASED_LABEL, set_path
 
 TABLE = "decisions"
@@ -43,10 +41,17 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS decisions_by_person ON {schema}.decisions USING gin (people)",
 ]
 
-COPY = (
-    "COPY {schema}.decisions (position, experiment_id, municipality, version, decision_id, "
-    "type, cycle, stage, actor, rationale, payload, source, at, sealed, erased, people) FROM STDIN"
-)
+# Rows travel as one JSON array per batch and PostgreSQL unpacks them: encoding the batch
+# with orjson costs a fraction of formatting each value in Python, and the unpacking runs in
+# the database server, beside the projector rather than in its turn.
+INSERT = """
+    INSERT INTO {schema}.decisions (position, experiment_id, municipality, version,
+        decision_id, type, cycle, stage, actor, rationale, payload, source, at, sealed, erased,
+        people)
+    SELECT position, experiment_id, municipality, version, decision_id, type, cycle, stage,
+        actor, rationale, payload, source, at, sealed, erased, people
+    FROM json_populate_recordset(NULL::{schema}.decisions, %s::json)
+"""
 
 COLUMNS = "decision_id, type, cycle, stage, actor, rationale, payload, source, at, position, erased"
 
@@ -68,25 +73,26 @@ def row(
     at: Any,
     sealed: dict[str, str],
     erased: list[str],
-) -> tuple[Any, ...]:
-    return (
-        position,
-        experiment_id,
-        municipality,
-        version,
-        decision_id,
-        type,
-        cycle,
-        stage,
-        orjson.dumps(actor).decode(),
-        rationale,
-        orjson.dumps(payload).decode(),
-        source,
-        at,
-        orjson.dumps(sealed).decode(),
-        erased,
-        sorted(set(sealed.values())),
-    )
+) -> dict[str, Any]:
+    """One row of `INSERT`, as the JSON object PostgreSQL unpacks."""
+    return {
+        "position": position,
+        "experiment_id": experiment_id,
+        "municipality": municipality,
+        "version": version,
+        "decision_id": decision_id,
+        "type": type,
+        "cycle": cycle,
+        "stage": stage,
+        "actor": actor,
+        "rationale": rationale,
+        "payload": payload,
+        "source": source,
+        "at": at,
+        "sealed": sealed,
+        "erased": erased,
+        "people": sorted(set(sealed.values())),
+    }
 
 
 def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:

@@ -4,9 +4,6 @@ theme, stage and status, newest first."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
-
-import orjson
 
 from domain.state import ExperimentState
 
@@ -43,11 +40,15 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS experiments_by_neighbourhood ON {schema}.experiments (municipality, neighbourhood_code)",
 ]
 
+# One JSON array per batch, unpacked by PostgreSQL (see `projections.decisions.INSERT`).
 UPSERT = """
     INSERT INTO {schema}.experiments (
         id, municipality, neighbourhood_code, neighbourhood_name, neighbourhood_kind, title,
         themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc
-    ) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    )
+    SELECT id, municipality, neighbourhood_code, neighbourhood_name, neighbourhood_kind, title,
+        themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc
+    FROM json_populate_recordset(NULL::{schema}.experiments, %s::json)
     ON CONFLICT (id) DO UPDATE SET
         cycle = EXCLUDED.cycle, stage = EXCLUDED.stage, status = EXCLUDED.status,
         outcome = EXCLUDED.outcome, last_decision_at = EXCLUDED.last_decision_at,
@@ -57,21 +58,22 @@ UPSERT = """
 SELECT_DOCS = "SELECT id, doc FROM {schema}.experiments WHERE id = ANY(%s)"
 
 
-def row(state: ExperimentState, position: int) -> tuple[Any, ...]:
-    return (
-        UUID(state.id),
-        state.municipality,
-        state.neighbourhood.code,
-        state.neighbourhood.name,
-        state.neighbourhood.kind.value,
-        state.title,
-        [t.value for t in state.themes],
-        state.cycle,
-        state.stage.value,
-        state.status.value,
-        state.outcome.value if state.outcome else None,
-        state.created_at,
-        state.updated_at,
-        position,
-        orjson.dumps(state.to_dict()).decode(),
-    )
+def row(state: ExperimentState, position: int) -> dict[str, Any]:
+    """One row of `UPSERT`, as the JSON object PostgreSQL unpacks."""
+    return {
+        "id": state.id,
+        "municipality": state.municipality,
+        "neighbourhood_code": state.neighbourhood.code,
+        "neighbourhood_name": state.neighbourhood.name,
+        "neighbourhood_kind": state.neighbourhood.kind.value,
+        "title": state.title,
+        "themes": [t.value for t in state.themes],
+        "cycle": state.cycle,
+        "stage": state.stage.value,
+        "status": state.status.value,
+        "outcome": state.outcome.value if state.outcome else None,
+        "created_at": state.created_at,
+        "last_decision_at": state.updated_at,
+        "position": position,
+        "doc": state.to_dict(),
+    }

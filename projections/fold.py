@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -40,12 +41,16 @@ class Fold:
     search it; whatever belongs to a person erased by now is blanked and marked instead.
     """
 
-    def __init__(self, keyring: Keyring | None = None) -> None:
+    def __init__(
+        self, keyring: Keyring | None = None, states: dict[UUID, ExperimentState] | None = None
+    ) -> None:
         self.keyring = keyring or Keyring({})
-        self.states: dict[UUID, ExperimentState] = {}
+        # May be shared by the folds of consecutive batches, so that a catch-up need not
+        # read back the states it wrote itself.
+        self.states: dict[UUID, ExperimentState] = {} if states is None else states
         self.positions: dict[UUID, int] = {}
-        self.decision_rows: list[tuple[Any, ...]] = []
-        self.lesson_rows: list[tuple[Any, ...]] = []
+        self.decision_rows: list[dict[str, Any]] = []
+        self.lesson_rows: list[dict[str, Any]] = []
         self.erasures: list[str] = []
 
     def needs(self, events: Iterable[Any]) -> set[UUID]:
@@ -99,20 +104,20 @@ class Fold:
         if event.decision_type is DecisionType.RECORD_LESSON:
             themes = event.payload.get("themes") or [t.value for t in state.themes]
             self.lesson_rows.append(
-                (
-                    position,
-                    experiment_id,
-                    state.municipality,
-                    state.neighbourhood.code,
-                    state.title,
-                    event.cycle,
-                    event.decision_id,
-                    payload["text"],
-                    themes,
-                    event.timestamp,
-                    sealed.get("payload.text"),
-                    "payload.text" in erased,
-                )
+                {
+                    "position": position,
+                    "experiment_id": experiment_id,
+                    "municipality": state.municipality,
+                    "neighbourhood_code": state.neighbourhood.code,
+                    "experiment_title": state.title,
+                    "cycle": event.cycle,
+                    "decision_id": event.decision_id,
+                    "text": payload["text"],
+                    "themes": themes,
+                    "at": event.timestamp,
+                    "owner": sealed.get("payload.text"),
+                    "erased": "payload.text" in erased,
+                }
             )
 
     def opened(
@@ -134,22 +139,47 @@ class Fold:
             set_path(actor, payload, path, value)
         return actor, payload, sealed, erased
 
+    def rows(self) -> Rows:
+        """Everything folded so far, encoded: a snapshot that later folds do not change."""
+        touched = [experiments.row(self.states[i], self.positions[i]) for i in self.positions]
+        return Rows(
+            experiments=_encoded(touched),
+            decisions=_encoded(self.decision_rows),
+            lessons=_encoded(self.lesson_rows),
+            erasures=tuple(self.erasures),
+        )
+
     def write(self, cursor: Cursor[Any], schema: str) -> None:
         """Write everything folded so far; the caller owns the transaction."""
+        self.rows().write(cursor, schema)
+
+
+def _encoded(rows: list[dict[str, Any]]) -> str | None:
+    return orjson.dumps(rows).decode() if rows else None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a fold as JSON arrays, ready for PostgreSQL to unpack.
+
+    Encoding is the last step that needs Python; what is left is the database's work, which a
+    catch-up hands to another thread while it folds the next batch.
+    """
+
+    experiments: str | None
+    decisions: str | None
+    lessons: str | None
+    erasures: tuple[str, ...]
+
+    def write(self, cursor: Cursor[Any], schema: str) -> None:
         name = sql.Identifier(schema)
-        if self.states:
-            cursor.executemany(
-                sql.SQL(experiments.UPSERT).format(schema=name),
-                [experiments.row(self.states[i], self.positions[i]) for i in self.positions],
-            )
         for statement, rows in (
-            (decisions.COPY, self.decision_rows),
-            (lessons.COPY, self.lesson_rows),
+            (experiments.UPSERT, self.experiments),
+            (decisions.INSERT, self.decisions),
+            (lessons.INSERT, self.lessons),
         ):
             if rows:
-                with cursor.copy(sql.SQL(statement).format(schema=name)) as out:
-                    for r in rows:
-                        out.write_row(r)
+                cursor.execute(sql.SQL(statement).format(schema=name), (rows,))
         for person_id in self.erasures:
             forget(cursor, schema, person_id)
 

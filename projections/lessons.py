@@ -42,10 +42,14 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS lessons_by_town ON {schema}.lessons (municipality, position DESC)",
 ]
 
-COPY = (
-    "COPY {schema}.lessons (position, experiment_id, municipality, neighbourhood_code, "
-    "experiment_title, cycle, decision_id, text, themes, at, owner, erased) FROM STDIN"
-)
+# One JSON array per batch, unpacked by PostgreSQL (see `projections.decisions.INSERT`).
+INSERT = """
+    INSERT INTO {schema}.lessons (position, experiment_id, municipality, neighbourhood_code,
+        experiment_title, cycle, decision_id, text, themes, at, owner, erased)
+    SELECT position, experiment_id, municipality, neighbourhood_code, experiment_title, cycle,
+        decision_id, text, themes, at, owner, erased
+    FROM json_populate_recordset(NULL::{schema}.lessons, %s::json)
+"""
 
 
 def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import structlog
@@ -22,8 +23,12 @@ from eventsourcing.projection import ProjectionRunner
 from eventsourcing.utils import Environment
 from psycopg.rows import dict_row
 
+from domain.state import ExperimentState
 from projections import schema
-from projections.metrics import PROJECTOR_APPLIED, PROJECTOR_POSITION
+from projections.collector import collector_paused
+from projections.fold import Fold, Rows, load_states, people_in
+from projections.metrics import PROJECTOR_POSITION
+from projections.pipeline import BatchWriter
 from projections.view import (
     APPLICATION,
     PROJECTION,
@@ -31,14 +36,18 @@ from projections.view import (
     ReadModelView,
     Role,
     SchemaSwitched,
+    base_of,
 )
 from services.bootstrap import experiments_for
 from services.database import Database
 from services.experiments import Experiments
+from services.people import load_keyring
 
 log = structlog.get_logger(__name__)
 
 BATCH_SIZE = 5000
+# States a catch-up keeps between batches (a few kilobytes each) before it starts afresh.
+MAX_STATES_IN_MEMORY = 50_000
 # Any 64-bit number, the same for every projector of one database.
 ADVISORY_LOCK_KEY = 0x7769_6A6B_6C61_6201
 
@@ -79,29 +88,72 @@ def catch_up(
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Apply the backlog in batches until the view has reached the head of the log."""
-    applied, began = 0, time.monotonic()
+    """Apply the backlog in batches until the view has reached the head of the log.
+
+    This thread reads and folds; a `BatchWriter` commits each batch while the next one folds.
+    The experiments' states stay in memory from batch to batch instead of being read back.
+    """
+    submitted, began = 0, time.monotonic()
     start = view.position()
-    while not (stop and stop.is_set()):
-        notifications = experiments.recorder.select_notifications(
-            start, batch_size, inclusive_of_start=False
-        )
-        if not notifications:
-            break
-        pairs = [
-            (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
-            for n in notifications
-        ]
-        applied += view.apply(pairs, role=role)
-        start = notifications[-1].id
-        PROJECTOR_POSITION.set(start)
-        PROJECTOR_APPLIED.inc(len(pairs))
-        if progress:
-            elapsed = max(time.monotonic() - began, 1e-9)
-            progress(Progress(done=start, total=experiments.max_position(), rate=applied / elapsed))
-        if len(notifications) < batch_size:
-            break
-    return applied
+    states: dict[UUID, ExperimentState] = {}
+    with BatchWriter(view, role) as writer:
+        while not (stop and stop.is_set()):
+            if len(states) > MAX_STATES_IN_MEMORY:
+                writer.drain()
+                states.clear()
+            with collector_paused():
+                batch = _next_batch(view, experiments, start, batch_size, states, writer)
+            if batch is None:
+                break
+            rows, last, count = batch
+            writer.submit(rows, after=start, last=Tracking(APPLICATION, last), events=count)
+            submitted += count
+            start = last
+            if progress:
+                elapsed = max(time.monotonic() - began, 1e-9)
+                progress(
+                    Progress(done=start, total=experiments.max_position(), rate=submitted / elapsed)
+                )
+            if count < batch_size:
+                break
+    return writer.applied
+
+
+def _next_batch(
+    view: ReadModelView,
+    experiments: Experiments,
+    after: int,
+    batch_size: int,
+    states: dict[UUID, ExperimentState],
+    writer: BatchWriter,
+) -> tuple[Rows, int, int] | None:
+    """The rows of the next batch of events, its last position and its size."""
+    notifications = experiments.recorder.select_notifications(
+        after, batch_size, inclusive_of_start=False
+    )
+    if not notifications:
+        return None
+    events = [experiments.mapper.to_domain_event(n) for n in notifications]
+    fold = _fold(view, events, [n.id for n in notifications], states, writer)
+    return fold.rows(), notifications[-1].id, len(notifications)
+
+
+def _fold(
+    view: ReadModelView,
+    events: list[Any],
+    positions: list[int],
+    states: dict[UUID, ExperimentState],
+    writer: BatchWriter,
+) -> Fold:
+    with view.datastore.transaction(commit=False) as cursor:
+        fold = Fold(load_keyring(cursor, base_of(view.schema), people_in(events)), states)
+        missing = sorted(fold.needs(events))
+        if missing:
+            writer.drain()  # the view holds these states only once what came before is in
+            fold.load(load_states(cursor, view.schema, missing))
+    for event, position in zip(events, positions, strict=True):
+        fold.add(event, position)
+    return fold
 
 
 def serving_pointer(

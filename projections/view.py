@@ -17,7 +17,7 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor, sql
 
 from projections import schema
-from projections.fold import Fold, load_states, people_in
+from projections.fold import Fold, Rows, load_states, people_in
 from services.people import load_keyring
 
 APPLICATION = "Experiments"
@@ -28,6 +28,10 @@ Role = Literal["serving", "building"]
 
 class SchemaSwitched(RuntimeError):
     """The read models are served from another schema now: restart on that one."""
+
+
+class Overtaken(RuntimeError):
+    """Another writer applied some of these events first: start again from its position."""
 
 
 def base_of(physical: str) -> str:
@@ -47,15 +51,32 @@ class ReadModelView(PostgresTrackingRecorder):
     def apply(self, pairs: Sequence[tuple[Any, Tracking]], *, role: Role = "serving") -> int:
         """Apply events in one transaction; return how many were new to this view."""
         with self.datastore.transaction(commit=True) as cursor:
-            current = schema.pointer(cursor, base_of(self.schema), lock="share")
-            expected = current["physical"] if role == "serving" else current["building"]
-            if expected != self.schema:
-                raise SchemaSwitched(f"{self.schema} is no longer the {role} schema ({expected})")
-            if role == "building":
-                # A rebuild that loses its last batches to a crash redoes them (the tracking
-                # position is lost with them), so it need not wait for each commit to disk.
-                cursor.execute("SET LOCAL synchronous_commit = off")
+            self._check_role(cursor, role)
             return self.apply_in(cursor, pairs)
+
+    def apply_rows(self, rows: Rows, *, after: int, last: Tracking, role: Role) -> bool:
+        """Write rows folded elsewhere from the events after `after` up to `last`, in one
+        transaction with their tracking; False if they were all applied already."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._check_role(cursor, role)
+            done = self._max_tracking_id(APPLICATION, cursor) or 0
+            if done >= last.notification_id:
+                return False
+            if done != after:
+                raise Overtaken(f"{self.schema} is at {done}, not {after}")
+            rows.write(cursor, self.schema)
+            self._insert_tracking(cursor, last)
+            return True
+
+    def _check_role(self, cursor: Cursor[Any], role: Role) -> None:
+        current = schema.pointer(cursor, base_of(self.schema), lock="share")
+        expected = current["physical"] if role == "serving" else current["building"]
+        if expected != self.schema:
+            raise SchemaSwitched(f"{self.schema} is no longer the {role} schema ({expected})")
+        if role == "building":
+            # A rebuild that loses its last batches to a crash redoes them (the tracking
+            # position is lost with them), so it need not wait for each commit to disk.
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
     def apply_in(self, cursor: Cursor[Any], pairs: Sequence[tuple[Any, Tracking]]) -> int:
         done = self._max_tracking_id(APPLICATION, cursor) or 0

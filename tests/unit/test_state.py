@@ -1,0 +1,38 @@
+"""The fold's direct copy of a state must mean exactly what `dataclasses.replace` means."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from domain.decisions import DecisionType
+from domain.state import ExperimentState, _changes, begin, evolve
+from tests.builders import PM, decision, one_cycle, start
+
+FIELDS = {f.name for f in dataclasses.fields(ExperimentState)}
+
+
+def test_evolve_sets_only_fields_and_equals_replace() -> None:
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    state = begin("e-1", start(), at=at)
+    later = [
+        *one_cycle(),
+        decision("stage_due", PM),
+        decision("stage_overdue", PM),
+        decision("close", PM, outcome="adopted"),
+    ]
+    for n, d in enumerate(later, start=1):
+        moment = at + timedelta(days=n)
+        evolved = evolve(state, d, at=moment)
+        expected = dataclasses.replace(
+            state,
+            **_changes(state, d.type, d.payload, moment),
+            updated_at=moment,
+            version=state.version + 1,
+        )
+        assert set(vars(evolved)) == FIELDS, d.type
+        assert evolved == expected, d.type
+        assert state.version == n, "the state evolved from must stay as it was"
+        state = evolved
+    assert state.status.value == "closed"
+    assert {d.type for d in later} >= set(DecisionType) - {DecisionType.START}
