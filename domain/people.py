@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -102,21 +101,30 @@ def parse_person(value: Any) -> dict[str, str] | None:
     }
 
 
-def sealed_paths(actor: dict[str, Any], payload: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every sealed value of a decision as (path, owner): what a reader must open or blank."""
-    owner = sealed_owner(actor.get("name"))
-    if owner:
-        yield "actor.name", owner
+def sealed_paths(actor: dict[str, Any], payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every sealed value of a decision as (path, owner): what a reader must open or blank.
+
+    Asked of every event a projector folds, and most hold nothing sealed: a list, not a
+    generator, and one prefix test before any pattern is matched.
+    """
+    found: list[tuple[str, str]] = []
+    name = actor.get("name")
+    if isinstance(name, str) and name.startswith(SEALED_PREFIX):
+        owner = sealed_owner(name)
+        if owner:
+            found.append(("actor.name", owner))
     person = payload.get("person")
     if isinstance(person, dict):
         for key in ("name", "contact"):
             owner = sealed_owner(person.get(key))
             if owner:
-                yield f"payload.person.{key}", owner
-    for key in ("text",):
-        owner = sealed_owner(payload.get(key))
+                found.append((f"payload.person.{key}", owner))
+    text = payload.get("text")
+    if isinstance(text, str) and text.startswith(SEALED_PREFIX):
+        owner = sealed_owner(text)
         if owner:
-            yield f"payload.{key}", owner
+            found.append(("payload.text", owner))
+    return found
 
 
 def get_path(actor: dict[str, Any], payload: dict[str, Any], path: str) -> Any:

@@ -163,7 +163,11 @@ class ExperimentState:
 
 def begin(experiment_id: str, decision: Decision, *, at: datetime) -> ExperimentState:
     """The state right after the `start` decision."""
-    p = decision.payload
+    return begin_by(experiment_id, decision.payload, at=at)
+
+
+def begin_by(experiment_id: str, p: dict[str, Any], *, at: datetime) -> ExperimentState:
+    """`begin` from the start decision's payload alone, as a stored event carries it."""
     n = p["neighbourhood"]
     return ExperimentState(
         id=experiment_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.people import ERASED_LABEL
+from projections import copy_text
 
 TABLE = "lessons"
 
@@ -42,14 +43,21 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS lessons_by_town ON {schema}.lessons (municipality, position DESC)",
 ]
 
-# One JSON array per batch, unpacked by PostgreSQL (see `projections.decisions.INSERT`).
-INSERT = """
-    INSERT INTO {schema}.lessons (position, experiment_id, municipality, neighbourhood_code,
-        experiment_title, cycle, decision_id, text, themes, at, owner, erased)
-    SELECT position, experiment_id, municipality, neighbourhood_code, experiment_title, cycle,
-        decision_id, text, themes, at, owner, erased
-    FROM json_populate_recordset(NULL::{schema}.lessons, %s::json)
-"""
+COPY_COLUMNS = (
+    "position",
+    "experiment_id",
+    "municipality",
+    "neighbourhood_code",
+    "experiment_title",
+    "cycle",
+    "decision_id",
+    "text",
+    "themes",
+    "at",
+    "owner",
+    "erased",
+)
+COPY = copy_text.statement(TABLE, COPY_COLUMNS)
 
 
 def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:

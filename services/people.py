@@ -287,7 +287,7 @@ class People:
         and the decision's own account (`PERSONAL_TEXT_FIELDS`) is sealed with the key of
         the person whose words it is, when it is personal (by default for residents).
         """
-        if next(sealed_paths({}, decision.payload), None) is not None:
+        if sealed_paths({}, decision.payload):
             raise InvalidInput("values of the form sealed:v1:… are wijklab's own", field="payload")
         seal_for = _Sealer(self)
         actor = decision.actor
