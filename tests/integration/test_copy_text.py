@@ -22,7 +22,9 @@ TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x0
     plain=TEXT,
     maybe=st.none() | TEXT,
     items=st.lists(TEXT, max_size=4),
-    document=st.dictionaries(TEXT, TEXT | st.integers(-(2**63), 2**63 - 1) | st.lists(TEXT, max_size=3), max_size=4),
+    document=st.dictionaries(
+        TEXT, TEXT | st.integers(-(2**63), 2**63 - 1) | st.lists(TEXT, max_size=3), max_size=4
+    ),
     flag=st.booleans(),
 )
 def test_round_trip(
