@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -68,11 +68,21 @@ class Principal:
     municipality: str | None
     name: str
     person_id: str | None = None
+    # The person's own sealing key, read with the key itself: a decision of theirs is then
+    # sealed without looking it up again. Never shown, never compared.
+    person_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def actor_id(self) -> str:
         """The id decisions record: the person where there is one, else the key."""
         return self.person_id or str(self.key_id)
+
+    @property
+    def known_keys(self) -> dict[str, bytes]:
+        """The sealing keys this request already holds, by person id."""
+        if self.person_id is None or self.person_key is None:
+            return {}
+        return {self.person_id: self.person_key}
 
     def may(self, permission: Permission) -> bool:
         return self.role in PERMISSIONS[permission]
@@ -184,6 +194,7 @@ class KeyStore:
             municipality=None if municipality == ALL_MUNICIPALITIES else municipality,
             name=name,
             person_id=person_id,
+            person_key=bytes(key) if key is not None else None,
         )
 
     def list(self) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -71,7 +72,12 @@ class DecisionService:
         )
 
     async def start(
-        self, actor: Actor, municipality: str, body: dict[str, Any], idempotency_key: str | None
+        self,
+        actor: Actor,
+        municipality: str,
+        body: dict[str, Any],
+        idempotency_key: str | None,
+        known_keys: Mapping[str, bytes] | None = None,
     ) -> DecisionOutput:
         decision_id = self.decision_id(idempotency_key)
         payload = {field: body.get(field) for field in START_FIELDS}
@@ -86,7 +92,7 @@ class DecisionService:
         )
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
-        decision = await asyncio.to_thread(self.people.seal_decision, decision, municipality)
+        decision = await self._sealed(decision, municipality, known_keys or {})
         answer = await self._call(self.workflows.start(experiment_id, decision))
         self._owners[experiment_id] = municipality
         DECISIONS.labels(type="start", source="api").inc()
@@ -101,8 +107,10 @@ class DecisionService:
         *,
         decision_id: str,
         source: str,
+        known_keys: Mapping[str, bytes] | None = None,
     ) -> DecisionOutput:
-        """Take a decision on an experiment the caller's municipality (`scope`) can see."""
+        """Take a decision on an experiment the caller's municipality (`scope`) can see;
+        `known_keys` are sealing keys the caller already holds (see `Principal`)."""
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
         owner = await self.owner(experiment_id)
         if owner is None or (scope is not None and owner != scope):
@@ -126,13 +134,23 @@ class DecisionService:
                 stage=None,
                 allowed=[],
             )
-        decision = await asyncio.to_thread(self.people.seal_decision, decision, owner)
+        decision = await self._sealed(decision, owner, known_keys or {})
         try:
             answer = await self._call(self.workflows.decide(experiment_id, decision))
         except WorkflowNotRunning:
             answer = await self._without_workflow(experiment_id, decision)
         DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
         return answer
+
+    async def _sealed(
+        self, decision: Decision, municipality: str, known_keys: Mapping[str, bytes]
+    ) -> Decision:
+        """The decision sealed; on this thread when that needs no lookup in the database."""
+        if self.people.seals_offline(decision, known_keys):
+            return self.people.seal_decision(decision, municipality, known_keys)
+        return await asyncio.to_thread(
+            self.people.seal_decision, decision, municipality, known_keys
+        )
 
     async def owner(self, experiment_id: UUID) -> str | None:
         """The municipality an experiment belongs to (it never changes, so it is cached)."""

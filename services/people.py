@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -280,7 +280,9 @@ class People:
 
     # --- sealing decisions --------------------------------------------------------------
 
-    def seal_decision(self, decision: Decision, municipality: str) -> Decision:
+    def seal_decision(
+        self, decision: Decision, municipality: str, known_keys: Mapping[str, bytes] | None = None
+    ) -> Decision:
         """The decision as it may be stored and sent: personal data sealed, people as ids.
 
         The actor's name is sealed with their key. A named person is found or registered,
@@ -289,7 +291,7 @@ class People:
         """
         if sealed_paths({}, decision.payload):
             raise InvalidInput("values of the form sealed:v1:… are wijklab's own", field="payload")
-        seal_for = _Sealer(self)
+        seal_for = _Sealer(self, known_keys)
         actor = decision.actor
         payload = dict(decision.payload)
         owner: str | None = actor.id if actor.role in HUMAN_ROLES and _is_person(actor.id) else None
@@ -321,6 +323,19 @@ class People:
                 if isinstance(value, str) and value:
                     payload[field] = seal_for(owner, value)
         return replace(decision, actor=actor, payload=payload)
+
+    @staticmethod
+    def seals_offline(decision: Decision, known_keys: Mapping[str, bytes]) -> bool:
+        """Whether `seal_decision` needs nothing but these keys: no person named, and the
+        actor a person whose key is known (or no person at all). Then it is pure
+        computation, and need not leave the caller's thread."""
+        if decision.type.value in MENTIONS_PERSON and isinstance(
+            decision.payload.get("person"), dict
+        ):
+            return False
+        actor = decision.actor
+        is_person = actor.role in HUMAN_ROLES and _is_person(actor.id)
+        return not is_person or actor.id in known_keys
 
     def _resolve(
         self, person: dict[str, Any], municipality: str, seal_for: _Sealer
@@ -384,9 +399,9 @@ def open_profile(person_id: str, key: bytes | None, profile: str | None) -> dict
 class _Sealer:
     """Seals for one decision, looking each person's key up once."""
 
-    def __init__(self, people: People) -> None:
+    def __init__(self, people: People, known_keys: Mapping[str, bytes] | None = None) -> None:
         self.people = people
-        self.keys: dict[str, bytes] = {}
+        self.keys: dict[str, bytes] = dict(known_keys or {})
 
     def __call__(self, person_id: str, plain: str) -> str:
         if person_id not in self.keys:

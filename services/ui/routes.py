@@ -274,6 +274,7 @@ async def start_experiment(request: Request) -> Response:
             principal.municipality,
             body,
             str(form.get("nonce") or uuid.uuid4()),
+            principal.known_keys,
         )
     except DomainError as error:
         return _redirect("/experiments?" + urlencode(_error_params(error)))
@@ -438,6 +439,7 @@ async def take_decision(request: Request, experiment_id: UUID) -> Response:
             body,
             decision_id=services.decisions.decision_id(str(form.get("nonce") or uuid.uuid4())),
             source="api",
+            known_keys=principal.known_keys,
         )
     except (RuleViolation, InvalidInput) as error:
         return _redirect(f"/experiments/{experiment_id}?" + urlencode(_error_params(error)))

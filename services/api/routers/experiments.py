@@ -68,7 +68,11 @@ async def start_experiment(
     if principal.municipality is None:
         raise ApiError(403, "forbidden", "a key for all municipalities cannot start experiments")
     answer = await services.decisions.start(
-        actor_of(principal), principal.municipality, body.model_dump(), idempotency_key
+        actor_of(principal),
+        principal.municipality,
+        body.model_dump(),
+        idempotency_key,
+        principal.known_keys,
     )
     experiment = dict(answer.experiment)
     return JSONResponse(
@@ -149,6 +153,7 @@ async def take_decision(
         body.model_dump(),
         decision_id=services.decisions.decision_id(idempotency_key),
         source="api",
+        known_keys=principal.known_keys,
     )
     return _answer(answer, 200)
 
