@@ -53,6 +53,7 @@ class Fold:
         self.decision_rows: list[str] = []
         self.lesson_rows: list[str] = []
         self.erasures: list[str] = []
+        self.events = 0
 
     def needs(self, events: Iterable[Any]) -> set[UUID]:
         """Experiments whose current state must be loaded before these events fold."""
@@ -76,6 +77,7 @@ class Fold:
     def add(self, event: Any, position: int) -> None:
         # The event's fields, read from its dictionary: this runs for every stored event on
         # every rebuild, and attribute lookups through the event classes cost four times more.
+        self.events += 1
         fields = vars(event)
         if isinstance(event, Experiment.Started):
             state = begin_by(str(event.originator_id), fields["payload"], at=fields["timestamp"])
@@ -152,6 +154,7 @@ class Fold:
         """Everything folded so far, encoded: a snapshot that later folds do not change."""
         touched = [experiments.row(self.states[i], self.positions[i]) for i in self.positions]
         return Rows(
+            events=self.events,
             experiments=orjson.dumps(touched).decode() if touched else None,
             decisions="".join(self.decision_rows) or None,
             lessons="".join(self.lesson_rows) or None,
@@ -172,6 +175,7 @@ class Rows:
     catch-up hands to another thread while it folds the next batch.
     """
 
+    events: int
     experiments: str | None
     decisions: str | None
     lessons: str | None

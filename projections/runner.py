@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
 import structlog
-from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.projection import ProjectionRunner
 from eventsourcing.utils import Environment
 from psycopg.rows import dict_row
@@ -90,52 +91,61 @@ def catch_up(
 ) -> int:
     """Apply the backlog in batches until the view has reached the head of the log.
 
-    This thread reads and folds; a `BatchWriter` commits each batch while the next one folds.
-    The experiments' states stay in memory from batch to batch instead of being read back.
+    Three threads share the work: a reader selects the next page of events while this thread
+    decodes and folds the current one, and a `BatchWriter` commits the one before. The
+    experiments' states stay in memory from batch to batch instead of being read back.
     """
     submitted, began = 0, time.monotonic()
     start = view.position()
     states: dict[UUID, ExperimentState] = {}
-    with BatchWriter(view, role) as writer:
+
+    def page(after: int) -> Sequence[Notification]:
+        return experiments.recorder.select_notifications(
+            after, batch_size, inclusive_of_start=False
+        )
+
+    with (
+        BatchWriter(view, role) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="read-model-reader") as reader,
+    ):
+        ahead = reader.submit(page, start)
         while not (stop and stop.is_set()):
+            notifications = ahead.result()
+            if not notifications:
+                break
+            last, full = notifications[-1].id, len(notifications) == batch_size
+            if full:
+                ahead = reader.submit(page, last)
             if len(states) > MAX_STATES_IN_MEMORY:
                 writer.drain()
                 states.clear()
             with collector_paused():
-                batch = _next_batch(view, experiments, start, batch_size, states, writer)
-            if batch is None:
-                break
-            rows, last, count = batch
-            writer.submit(rows, after=start, last=Tracking(APPLICATION, last), events=count)
-            submitted += count
+                rows = _rows(view, experiments, notifications, states, writer)
+            del notifications
+            writer.submit(rows, after=start, last=Tracking(APPLICATION, last), events=rows.events)
+            submitted += rows.events
             start = last
             if progress:
                 elapsed = max(time.monotonic() - began, 1e-9)
                 progress(
                     Progress(done=start, total=experiments.max_position(), rate=submitted / elapsed)
                 )
-            if count < batch_size:
+            if not full:
                 break
     return writer.applied
 
 
-def _next_batch(
+def _rows(
     view: ReadModelView,
     experiments: Experiments,
-    after: int,
-    batch_size: int,
+    notifications: Sequence[Notification],
     states: dict[UUID, ExperimentState],
     writer: BatchWriter,
-) -> tuple[Rows, int, int] | None:
-    """The rows of the next batch of events, its last position and its size."""
-    notifications = experiments.recorder.select_notifications(
-        after, batch_size, inclusive_of_start=False
-    )
-    if not notifications:
-        return None
+) -> Rows:
+    """The rows of a page of events, decoded and folded."""
     events = [experiments.mapper.to_domain_event(n) for n in notifications]
     fold = _fold(view, events, [n.id for n in notifications], states, writer)
-    return fold.rows(), notifications[-1].id, len(notifications)
+    return fold.rows()
 
 
 def _fold(
