@@ -24,10 +24,12 @@ from psycopg.conninfo import make_conninfo
 from domain.errors import InvalidInput
 from domain.experiment import Experiment
 from projections import schema
+from projections.fold import Fold
+from projections.pipeline import BatchWriter
 from projections.queries import ProjectionLagging, ReadModels
 from projections.rebuild import rebuild
 from projections.runner import open_view, run_projector, serving_physical
-from projections.view import APPLICATION
+from projections.view import APPLICATION, Overtaken, SchemaSwitched
 from services.database import Database
 from services.experiments import Experiments
 from tests.builders import PLAN, RESIDENT, decision, one_cycle, start
@@ -302,6 +304,32 @@ def _wijklab() -> str:
     found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
     assert found
     return found
+
+
+def test_rows_for_a_view_that_moved_on_are_refused_and_change_nothing(
+    experiments: Experiments, database: Database
+) -> None:
+    """A catch-up writes batches on a writer thread; if another writer got there first, the
+    batch is skipped (all applied already) or refused (partly), and the submitter hears it."""
+    seed(experiments, 3)
+    rebuild(database)
+    before = dump(database)
+    physical = serving_physical(database)
+    assert physical is not None
+    view = open_view(database, physical)
+    head = view.position()
+    rows = Fold().rows()
+    try:
+        assert not view.apply_rows(rows, after=0, last=Tracking(APPLICATION, head), role="serving")
+        with pytest.raises(Overtaken):
+            view.apply_rows(rows, after=0, last=Tracking(APPLICATION, head + 5), role="serving")
+        with pytest.raises(Overtaken), BatchWriter(view, "serving") as writer:
+            writer.submit(rows, after=0, last=Tracking(APPLICATION, head + 5), events=5)
+        with pytest.raises(SchemaSwitched), BatchWriter(view, "building") as writer:
+            writer.submit(rows, after=head, last=Tracking(APPLICATION, head + 5), events=5)
+    finally:
+        view.datastore.close()
+    assert dump(database) == before
 
 
 def test_projector_killed_mid_batch_resumes_without_gap_or_double(
