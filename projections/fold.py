@@ -21,7 +21,7 @@ from domain.decisions import DecisionType
 from domain.experiment import Experiment
 from domain.people import Erasure, get_path, sealed_paths, set_path
 from domain.state import ExperimentState, begin_by, evolve_by
-from projections import copy_text, decisions, experiments, lessons
+from projections import decisions, experiments, lessons
 from services.people import Keyring
 
 
@@ -113,22 +113,7 @@ class Fold:
         if event.decision_type is DecisionType.RECORD_LESSON:
             themes = payload.get("themes") or [t.value for t in state.themes]
             self.lesson_rows.append(
-                copy_text.line(
-                    (
-                        str(position),
-                        state.id,
-                        copy_text.text(state.municipality),
-                        copy_text.text(state.neighbourhood.code),
-                        copy_text.text(state.title),
-                        str(fields["cycle"]),
-                        copy_text.text(fields["decision_id"]),
-                        copy_text.text(payload["text"]),
-                        copy_text.array(themes),
-                        copy_text.moment(fields["timestamp"]),
-                        copy_text.optional_text(sealed.get("payload.text")),
-                        copy_text.boolean("payload.text" in erased),
-                    )
-                )
+                lessons.row(fields, position, state, payload["text"], themes, sealed, erased)
             )
 
     def opened(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.people import ERASED_LABEL
+from domain.state import ExperimentState
 from projections import copy_text
 
 TABLE = "lessons"
@@ -58,6 +59,35 @@ COPY_COLUMNS = (
     "erased",
 )
 COPY = copy_text.statement(TABLE, COPY_COLUMNS)
+
+
+def row(
+    event: dict[str, Any],
+    position: int,
+    state: ExperimentState,
+    text: str,
+    themes: list[str],
+    sealed: dict[str, str],
+    erased: list[str],
+) -> str:
+    """One line of `COPY` (in `COPY_COLUMNS` order) for a lesson event's fields, with its
+    text as the reader may see it (opened or blanked) and whose it is."""
+    return copy_text.line(
+        (
+            str(position),
+            state.id,
+            copy_text.text(state.municipality),
+            copy_text.text(state.neighbourhood.code),
+            copy_text.text(state.title),
+            str(event["cycle"]),
+            copy_text.text(event["decision_id"]),
+            copy_text.text(text),
+            copy_text.array(themes),
+            copy_text.moment(event["timestamp"]),
+            copy_text.optional_text(sealed.get("payload.text")),
+            copy_text.boolean("payload.text" in erased),
+        )
+    )
 
 
 def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:
