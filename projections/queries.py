@@ -240,7 +240,7 @@ class ReadModels:
         after = decode_cursor(cursor, 1)
         if after is not None:
             query += sql.SQL(" AND position > %s")
-            params.append(_int(after[0]))
+            params.append(cursor_int(after[0]))
         query += sql.SQL(" ORDER BY position LIMIT %s")
         rows = self._rows(query, [experiment_id, *params, size + 1])
         items = [decisions.entry(r, language) for r in rows[:size]]
@@ -341,7 +341,7 @@ class ReadModels:
             where.append(sql.SQL("%s = ANY(themes)"))
             params.append(theme)
         offset = decode_cursor(cursor, 1)
-        start = _int(offset[0]) if offset else 0
+        start = cursor_int(offset[0]) if offset else 0
         query = sql.SQL("SELECT *, {} AS rank FROM {}.lessons").format(rank, self.schema)
         if where:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
@@ -433,7 +433,8 @@ def _uuid(value: Any) -> UUID:
         raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
 
 
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+def cursor_int(value: Any) -> int:
+    """A whole number from a decoded cursor, in PostgreSQL's bigint range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise InvalidInput("cursor is not one this service handed out", field="cursor")
     return value

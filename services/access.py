@@ -8,8 +8,6 @@ pseudonymous person id, never by name, so erasing a reader leaves the trail inta
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,22 +16,13 @@ import orjson
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from domain.errors import InvalidInput
+from projections.queries import Page, cursor_int, decode_cursor, encode_cursor
 from services.auth import ALL_MUNICIPALITIES, Principal
 from services.database import Connect, Database
 
 TABLE = "access_records"
 ACTIONS = ("history", "export", "past_state", "people")
 DEFAULT_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class AccessPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"items": self.items, "next_cursor": self.next_cursor}
 
 
 class AccessLog:
@@ -102,10 +91,11 @@ class AccessLog:
         since: datetime | None = None,
         cursor: str | None = None,
         limit: int | None = None,
-    ) -> AccessPage:
+    ) -> Page:
         """Records of one municipality's data (None: all), newest first."""
         limit = limit or DEFAULT_LIMIT
-        before = _decode_cursor(cursor)
+        after = decode_cursor(cursor, 1)
+        before = cursor_int(after[0]) if after else None
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 sql.SQL(
@@ -145,18 +135,5 @@ class AccessLog:
             }
             for r in rows
         ]
-        next_cursor = _encode_cursor(rows[-1]["id"]) if more else None
-        return AccessPage(items, next_cursor)
-
-
-def _encode_cursor(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except ValueError:
-        raise InvalidInput("cursor is not one this API handed out", field="cursor") from None
+        next_cursor = encode_cursor([rows[-1]["id"]]) if more else None
+        return Page(items, next_cursor)

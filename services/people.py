@@ -40,6 +40,7 @@ from domain.people import (
     sealed_owner,
     sealed_paths,
 )
+from domain.values import Actor
 from services.database import Connect, Database
 
 KEY_BYTES = 32
@@ -294,7 +295,7 @@ class People:
         seal_for = _Sealer(self, known_keys)
         actor = decision.actor
         payload = dict(decision.payload)
-        owner: str | None = actor.id if actor.role in HUMAN_ROLES and _is_person(actor.id) else None
+        owner = _person_of(actor)
         if owner is not None and actor.name:
             actor = replace(actor, name=seal_for(owner, actor.name))
         kind = decision.type.value
@@ -333,9 +334,8 @@ class People:
             decision.payload.get("person"), dict
         ):
             return False
-        actor = decision.actor
-        is_person = actor.role in HUMAN_ROLES and _is_person(actor.id)
-        return not is_person or actor.id in known_keys
+        person = _person_of(decision.actor)
+        return person is None or person in known_keys
 
     def _resolve(
         self, person: dict[str, Any], municipality: str, seal_for: _Sealer
@@ -412,5 +412,6 @@ class _Sealer:
         return seal(self.keys[person_id], person_id, plain)
 
 
-def _is_person(value: str) -> bool:
-    return value.startswith(PERSON_PREFIX)
+def _person_of(actor: Actor) -> str | None:
+    """The person an actor is, when it is one (not an integration, the timer or an older key)."""
+    return actor.id if actor.role in HUMAN_ROLES and actor.id.startswith(PERSON_PREFIX) else None

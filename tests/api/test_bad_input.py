@@ -116,3 +116,31 @@ async def test_sealed_looking_values_and_unknown_people_are_refused(stack: Stack
         assert_error(await stack.client.post(path, json=body, headers=headers), 422)
     stored = stack.runtime.experiments.history(UUID(started["id"]))
     assert [e.type for e in stored] == ["start", "revise_plan"]
+
+
+async def test_forged_cursors_are_refused_on_every_paged_list(stack: Stack) -> None:
+    """A cursor is opaque, but a client can still forge one: out of range, wrong type or
+    garbage must be 422 on the cursor, never a database error."""
+    import base64
+    import json
+
+    def forged(values: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    started = await start(stack)
+    lists = [
+        ("pm", f"/v1/experiments/{started['id']}/decisions"),
+        ("pm", "/v1/lessons"),
+        ("pm", "/v1/experiments"),
+        ("admin", "/v1/access-records"),
+    ]
+    cursors = [forged([2**70]), forged([-1]), forged(["x"]), forged([1.5]), "%%%", forged({})]
+    for role, path in lists:
+        for cursor in cursors:
+            params: dict[str, object] = {"cursor": cursor}
+            if path == "/v1/lessons":
+                params["q"] = "bewoners"
+            if path.endswith("/decisions"):  # once the read models hold the experiment
+                params["min_position"] = started["position"]
+            answer = await stack.client.get(path, params=params, headers=stack.auth(role))
+            assert_error(answer, 422, "invalid_input")
