@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Known vulnerabilities in the pinned runtime dependencies (asks PyPI's vulnerability data,
 # so it needs the network; run it in CI where that is allowed).

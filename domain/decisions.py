@@ -53,8 +53,10 @@ DEFAULT_ACT_DAYS = 90
 MAX_ACT_DAYS = 3650
 MAX_LIST = 100
 MAX_DECISION_ID = 200
+# Printable ASCII without spaces, 1 to MAX_DECISION_ID characters.
+DECISION_ID_PATTERN = f"^[!-~]{{1,{MAX_DECISION_ID}}}$"
 
-_DECISION_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+_DECISION_ID = re.compile(DECISION_ID_PATTERN)
 _SOURCE = re.compile(r"^(api|timer|webhook:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
 
 

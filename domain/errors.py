@@ -45,3 +45,13 @@ class DecisionIdReused(DomainError):
     """A decision id that was already used for a different decision or experiment."""
 
     code = "decision_id_reused"
+
+
+class PersonNotFound(DomainError):
+    code = "person_not_found"
+
+
+class PersonErased(DomainError):
+    """The person was erased: their key is gone, so nothing can be sealed for them again."""
+
+    code = "person_erased"

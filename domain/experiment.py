@@ -101,6 +101,12 @@ class Experiment(Aggregate):
         # Decision id -> the version it was recorded at: which ids were already used.
         self.decision_versions: dict[str, int] = {}
 
+    def recent_decision_ids(self, limit: int) -> list[str]:
+        """The ids of the last `limit` decisions, oldest first: what a workflow restarted
+        from the record is given to tell repeats by itself."""
+        ids = sorted(self.decision_versions, key=self.decision_versions.__getitem__)
+        return ids[-limit:]
+
     @classmethod
     def start(
         cls, decision: Decision, *, experiment_id: uuid.UUID, at: datetime | None = None

@@ -7,7 +7,7 @@ every copy of their data, in every event, backup of the event store and workflow
 becomes unreadable at once, while the decisions themselves (role, moment, reason, order) stay.
 
 This module is the pure part: which fields are personal, how a sealed value is recognised,
-and the `Erasure` record. The cryptography lives in `services.people`.
+and the `Erasure` record. The cryptography lives in `services.stores.people`.
 """
 
 from __future__ import annotations

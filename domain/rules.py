@@ -126,9 +126,25 @@ def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
     return None
 
 
+def role_refusal(decision: Decision) -> Refusal | None:
+    """Why the decision's actor may never take a decision of its type, or None."""
+    kind, role = decision.type, decision.actor.role
+    if role not in ROLE_MATRIX[kind]:
+        return Refusal("role_not_allowed", f"a {role.value} may not take a {kind.value} decision")
+    return None
+
+
+def check_role(decision: Decision) -> None:
+    """Refuse, before anything is loaded, a decision its actor's role may never take: the
+    state is not known yet, so the refusal names no stage and no alternatives."""
+    found = role_refusal(decision)
+    if found is not None:
+        raise RuleViolation(found.code, found.message, stage=None, allowed=[])
+
+
 def refusal(state: ExperimentState | None, decision: Decision) -> Refusal | None:
     """Why `decision` cannot be taken now, or None when it can."""
-    kind, role = decision.type, decision.actor.role
+    kind = decision.type
     if state is None:
         if kind is not DecisionType.START:
             return Refusal("not_started", "the experiment has not started")
@@ -136,8 +152,8 @@ def refusal(state: ExperimentState | None, decision: Decision) -> Refusal | None
         return Refusal("already_started", "the experiment has already started")
     elif state.is_closed:
         return Refusal("experiment_closed", f"the experiment was closed ({state.outcome})")
-    if role not in ROLE_MATRIX[kind]:
-        return Refusal("role_not_allowed", f"a {role.value} may not take a {kind.value} decision")
+    if (by_role := role_refusal(decision)) is not None:
+        return by_role
     if state is None:
         return None
     if state.stage not in STAGES[kind]:

@@ -90,6 +90,9 @@ THEME_LABELS_NL: dict[Theme, str] = {
 
 MAX_TEXT = 20_000
 MAX_SHORT_TEXT = 300
+# Days after an act period ends before a stage left open is recorded as overdue (a setting;
+# this is its default, and what workflows started before the setting existed use).
+OVERDUE_GRACE_DAYS = 14
 
 
 # A value sealed for one person (see `domain.people`): their id, then nonce and ciphertext.
@@ -148,7 +151,9 @@ def themes(value: Any, field: str = "themes", *, required: bool = True) -> tuple
     return tuple(seen)
 
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# A neighbourhood code: a CBS code (WK034401) or a slug.
+NEIGHBOURHOOD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_CODE = re.compile(NEIGHBOURHOOD_CODE_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)

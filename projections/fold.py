@@ -22,7 +22,7 @@ from domain.experiment import Experiment
 from domain.people import Erasure, get_path, sealed_paths, set_path
 from domain.state import ExperimentState, begin_by, evolve_by
 from projections import decisions, experiments, lessons
-from services.people import Keyring
+from services.infra.crypto import Keyring
 
 
 def people_in(events: Iterable[Any]) -> set[str]:

@@ -8,32 +8,33 @@ municipality (the read-only cross-municipality evaluator).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from domain.errors import DomainError, InvalidInput
 from projections import decisions, lessons
 from projections.schema import serving_schema
-from services.database import POOL_WAIT_SECONDS
+from services.infra.paging import (
+    Page,
+    cursor_int,
+    decode_cursor,
+    encode_cursor,
+    page_limit,
+    parsed_timestamp,
+    parsed_uuid,
+)
 
 # The event store's table (eventsourcing names it after the `Experiments` application).
 EVENTS_TABLE = "experiments_events"
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 DEFAULT_WAIT = 5.0
 
 
@@ -54,55 +55,16 @@ class ReadModelsUnavailable(DomainError):
     code = "read_models_unavailable"
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"items": self.items, "next_cursor": self.next_cursor}
-
-
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
-    if cursor is None or cursor == "":
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
-    if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor")
-    return values
-
-
-def _limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-    return limit
-
-
 class ReadModels:
-    def __init__(self, conninfo: str, base_schema: str, *, pool_size: int = 8) -> None:
+    """Queries over the served read models, through a pool of dict-row connections that the
+    composition root makes (and closes)."""
+
+    def __init__(
+        self, pool: ConnectionPool[psycopg.Connection[dict[str, Any]]], base_schema: str
+    ) -> None:
         self.schema = sql.Identifier(serving_schema(base_schema))
         self.events = sql.Identifier(base_schema, EVENTS_TABLE)
-        self.pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = ConnectionPool(
-            conninfo,
-            min_size=1,
-            max_size=pool_size,
-            kwargs={"row_factory": dict_row, "autocommit": True},
-            open=True,
-            timeout=POOL_WAIT_SECONDS,
-        )
-
-    def close(self) -> None:
-        self.pool.close()
+        self.pool = pool
 
     def _rows(self, query: sql.Composed | sql.SQL, params: Any = ()) -> list[dict[str, Any]]:
         try:
@@ -172,7 +134,7 @@ class ReadModels:
         cursor: str | None = None,
         limit: int | None = None,
     ) -> Page:
-        size = _limit(limit)
+        size = page_limit(limit)
         where: list[sql.Composable] = []
         params: list[Any] = []
         for column, value in (
@@ -190,7 +152,7 @@ class ReadModels:
         after = decode_cursor(cursor, 2)
         if after is not None:
             where.append(sql.SQL("(created_at, id) < (%s, %s)"))
-            params += [_timestamp(after[0]), _uuid(after[1])]
+            params += [parsed_timestamp(after[0]), parsed_uuid(after[1])]
         query = sql.SQL("SELECT id, created_at, doc FROM {}.experiments").format(self.schema)
         if where:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
@@ -235,7 +197,7 @@ class ReadModels:
         limit: int | None = None,
         language: str = "en",
     ) -> Page:
-        size = _limit(limit)
+        size = page_limit(limit)
         query, params = self._decisions_query(municipality)
         after = decode_cursor(cursor, 1)
         if after is not None:
@@ -321,7 +283,7 @@ class ReadModels:
         limit: int | None = None,
         language: str = "en",
     ) -> Page:
-        size = _limit(limit)
+        size = page_limit(limit)
         where: list[sql.Composable] = []
         params: list[Any] = []
         rank: sql.Composable = sql.SQL("0")
@@ -417,24 +379,3 @@ def _tenant(municipality: str | None) -> tuple[sql.Composable, list[Any]]:
     if municipality is None:
         return sql.SQL(""), []
     return sql.SQL(" WHERE municipality = %s"), [municipality]
-
-
-def _timestamp(value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
-
-
-def cursor_int(value: Any) -> int:
-    """A whole number from a decoded cursor, in PostgreSQL's bigint range."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor")
-    return value

@@ -15,10 +15,9 @@ from eventsourcing.persistence import Tracking
 from psycopg.rows import dict_row
 
 from projections import schema
-from projections.runner import BATCH_SIZE, ProgressCallback, catch_up, open_view
+from projections.catch_up import BATCH_SIZE, OpenRecord, ProgressCallback, catch_up, open_view
 from projections.view import APPLICATION
-from services.bootstrap import experiments_for
-from services.database import Database
+from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +36,7 @@ class RebuildReport:
 
 def rebuild(
     database: Database,
+    open_record: OpenRecord,
     *,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
@@ -48,7 +48,7 @@ def rebuild(
         conn.commit()
     log.info("rebuild_started", schema=physical)
     view = open_view(database, physical)
-    experiments = experiments_for(database)
+    experiments = open_record()
     try:
         applied = catch_up(
             view, experiments, role="building", batch_size=batch_size, progress=progress

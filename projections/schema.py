@@ -13,7 +13,7 @@ from typing import Any, Literal
 from psycopg import Cursor, sql
 
 from projections import decisions, experiments, lessons, neighbourhoods
-from services.database import ddl_transaction
+from services.infra.postgres import ddl_transaction
 
 MODULES = (experiments, decisions, lessons)
 TABLES = tuple(m.TABLE for m in MODULES)

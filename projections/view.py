@@ -18,7 +18,7 @@ from psycopg import Cursor, sql
 
 from projections import schema
 from projections.fold import Fold, Rows, load_states, people_in
-from services.people import load_keyring
+from services.stores.people import load_keyring
 
 APPLICATION = "Experiments"
 PROJECTION = "ReadModels"

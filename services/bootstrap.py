@@ -1,28 +1,88 @@
-"""The composition root: settings, logging, database and application wired in one place."""
+"""The composition root: every process's pools, stores and clients are made here, and only here.
+
+Each entry point (`wijklab api`, `worker`, `projector`, the admin commands, `wijklab dev`)
+asks for what its role needs: `runtime` for settings, logging, the database and the event
+store; `prepare_stores` for the tables' stores; `api_services` for the API's container;
+`worker_for`, `run_read_models` and `rebuild_read_models` for the worker and the projector.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any
 
-from services.database import Database, open_database
-from services.experiments import Experiments
+import psycopg
+from fastapi.concurrency import run_in_threadpool
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from projections.catch_up import ProgressCallback
+from projections.queries import ReadModels
+from projections.rebuild import RebuildReport, rebuild
+from projections.runner import run_projector
+from services.app.decisions import DecisionService
+from services.app.sealing import Sealing
+from services.infra.event_store import Experiments
+from services.infra.postgres import POOL_WAIT_SECONDS, Connect, Database, open_database
+from services.infra.rate_limits import RateLimits
+from services.infra.secret_box import SecretBox
+from services.infra.temporal import connect
 from services.logging import configure_logging
 from services.settings import Settings, get_settings
+from services.stores.access_records import AccessLog
+from services.stores.api_keys import KeyStore
+from services.stores.integrations import IntegrationStore
+from services.stores.people import People
+from workflows.client import ExperimentWorkflows
+from workflows.reconcile import ReconcileReport, reconcile
+from workflows.worker import build_worker, ensure_search_attributes
+
+# Connections an API process keeps for its stores, and for its read-model queries.
+STORE_POOL_SIZE = 8
+READ_POOL_SIZE = 8
+# How long a process waits for Temporal to come up on start.
+TEMPORAL_WAIT_SECONDS = 30
 
 
 @dataclass(frozen=True)
 class Runtime:
+    """What every wijklab process has: its settings, the database, the event store."""
+
     settings: Settings
     database: Database
     experiments: Experiments
 
 
-def experiments_for(database: Database) -> Experiments:
-    """The event store application; its tables are created under the DDL lock."""
-    with database.ddl_lock():
-        return Experiments(env=database.eventsourcing_env())
+@dataclass(frozen=True)
+class Stores:
+    keys: KeyStore
+    integrations: IntegrationStore
+    people: People
+    access: AccessLog
+
+
+@dataclass
+class Services:
+    """The API's dependencies, built once per process in the app's lifespan."""
+
+    settings: Settings
+    database: Database
+    experiments: Experiments
+    read_models: ReadModels
+    keys: KeyStore
+    integrations: IntegrationStore
+    people: People
+    access: AccessLog
+    rate_limits: RateLimits
+    temporal: Client
+    decisions: DecisionService
 
 
 @contextlib.contextmanager
@@ -31,8 +91,133 @@ def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
     with open_database(settings) as database:
-        experiments = experiments_for(database)
+        experiments = Experiments.open(database)
         try:
             yield Runtime(settings=settings, database=database, experiments=experiments)
         finally:
             experiments.close()
+
+
+def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
+    """The stores of the API's own tables, created idempotently so that processes may start
+    in any order; `connect` lends connections (a pool's), else each use opens its own."""
+    box = SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
+    people = People(rt.database, box.derive("people-lookup"), connect)
+    stores = Stores(
+        keys=KeyStore(rt.database, people, connect),
+        integrations=IntegrationStore(rt.database, box, connect),
+        people=people,
+        access=AccessLog(rt.database, connect),
+    )
+    with rt.database.ddl_lock():
+        people.prepare()
+        stores.keys.prepare()
+        stores.integrations.prepare()
+        stores.access.prepare()
+    return stores
+
+
+def _pool(database: Database, size: int, **kwargs: Any) -> ConnectionPool[Any]:
+    return ConnectionPool(
+        database.conninfo,
+        min_size=1,
+        max_size=size,
+        kwargs={"autocommit": True, **kwargs},
+        open=True,
+        timeout=POOL_WAIT_SECONDS,
+    )
+
+
+@contextlib.contextmanager
+def read_models_for(database: Database) -> Iterator[ReadModels]:
+    """Queries over the served read models, with a pool of their own."""
+    pool: ConnectionPool[psycopg.Connection[dict[str, Any]]] = _pool(
+        database, READ_POOL_SIZE, row_factory=dict_row
+    )
+    try:
+        yield ReadModels(pool, database.schema)
+    finally:
+        pool.close()
+
+
+def experiment_workflows(rt: Runtime, client: Client) -> ExperimentWorkflows:
+    return ExperimentWorkflows(
+        client,
+        task_queue=rt.settings.temporal_task_queue,
+        overdue_grace_days=rt.settings.overdue_grace_days,
+    )
+
+
+def api_services(
+    rt: Runtime, address: str | None = None
+) -> Callable[[], AbstractAsyncContextManager[Services]]:
+    """The API's container, entered for the app's lifetime (see `services.web`)."""
+
+    @contextlib.asynccontextmanager
+    async def build() -> AsyncIterator[Services]:
+        pool: ConnectionPool[psycopg.Connection[Any]] = _pool(rt.database, STORE_POOL_SIZE)
+        try:
+            stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
+            client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
+            with read_models_for(rt.database) as read_models:
+                yield Services(
+                    settings=rt.settings,
+                    database=rt.database,
+                    experiments=rt.experiments,
+                    read_models=read_models,
+                    keys=stores.keys,
+                    integrations=stores.integrations,
+                    people=stores.people,
+                    access=stores.access,
+                    rate_limits=RateLimits(rt.settings),
+                    temporal=client,
+                    decisions=DecisionService(
+                        rt.experiments,
+                        experiment_workflows(rt, client),
+                        Sealing(stores.people),
+                    ),
+                )
+        finally:
+            pool.close()
+
+    return build
+
+
+async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | None) -> Worker:
+    """A worker for the experiments' workflows and activities on this process's executor."""
+    client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
+    await ensure_search_attributes(client)
+    return build_worker(
+        client,
+        rt.experiments,
+        task_queue=rt.settings.temporal_task_queue,
+        executor=executor,
+        threads=rt.settings.worker_activity_threads,
+    )
+
+
+def run_read_models(
+    rt: Runtime, stop: threading.Event, progress: ProgressCallback | None = None
+) -> None:
+    """The projector: keep the read models up to date until `stop` is set."""
+    run_projector(
+        rt.database,
+        lambda: Experiments.open(rt.database),
+        stop,
+        progress=progress,
+        batch_size=rt.settings.projector_batch_size,
+    )
+
+
+def rebuild_read_models(rt: Runtime, progress: ProgressCallback | None = None) -> RebuildReport:
+    return rebuild(
+        rt.database,
+        lambda: Experiments.open(rt.database),
+        progress=progress,
+        batch_size=rt.settings.projector_batch_size,
+    )
+
+
+async def reconcile_workflows(rt: Runtime, *, wait: float = 10) -> ReconcileReport:
+    client = await connect(rt.settings, wait=wait)
+    return await reconcile(experiment_workflows(rt, client), rt.experiments)

@@ -10,6 +10,11 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.values import OVERDUE_GRACE_DAYS
+
+# Events per transaction when the projector catches up or a rebuild runs.
+DEFAULT_BATCH_SIZE = 5000
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
@@ -26,9 +31,8 @@ class Settings(BaseSettings):
     # Ports of the Temporal dev server that `wijklab dev` starts when TEMPORAL_ADDRESS is unset.
     temporal_dev_port: int = Field(default=7233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_PORT")
     temporal_ui_port: int = Field(default=8233, ge=1, le=65535, alias="WIJKLAB_TEMPORAL_UI_PORT")
-    # Events per transaction when the projector catches up or a rebuild runs.
     projector_batch_size: int = Field(
-        default=5000, ge=1, le=100_000, alias="WIJKLAB_PROJECTOR_BATCH_SIZE"
+        default=DEFAULT_BATCH_SIZE, ge=1, le=100_000, alias="WIJKLAB_PROJECTOR_BATCH_SIZE"
     )
     # Where `wijklab projector` serves its Prometheus metrics (position, events applied);
     # unset: not served (the API's /metrics has the lag either way).
@@ -41,7 +45,9 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535, alias="WIJKLAB_HTTP_PORT")
 
     # Days after an act period's end before a stage left open is recorded as overdue.
-    overdue_grace_days: int = Field(default=14, ge=1, le=365, alias="WIJKLAB_OVERDUE_GRACE_DAYS")
+    overdue_grace_days: int = Field(
+        default=OVERDUE_GRACE_DAYS, ge=1, le=365, alias="WIJKLAB_OVERDUE_GRACE_DAYS"
+    )
 
     # 32 bytes in base64 that encrypt webhook secrets at rest; development keeps one in
     # the data directory when unset.

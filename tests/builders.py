@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from domain.decisions import Decision
 from domain.values import Actor, Role
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
 
 PM = Actor("pm-1", Role.PROGRAMME_MANAGER, "Petra Manager")
 RESIDENT = Actor("res-1", Role.RESIDENT, "Rachid Bewoner")
@@ -93,3 +96,9 @@ def one_cycle() -> list[Decision]:
         ),
         decision("advance", PM, to="plan"),
     ]
+
+
+def record_opener(database: Database) -> Callable[[], Experiments]:
+    """What the composition root hands the projector and a rebuild: a way to open the
+    event store on `database`."""
+    return lambda: Experiments.open(database)

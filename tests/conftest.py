@@ -19,13 +19,15 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from projections.runner import run_projector
-from services.api.serve import prepare_stores, serve
-from services.bootstrap import Runtime, experiments_for
-from services.database import Database, EmbeddedPostgres
-from services.experiments import Experiments
+from services.bootstrap import Runtime, prepare_stores
+from services.cli.processes import serve
+from services.infra.embedded_postgres import EmbeddedPostgres
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from services.infra.temporal import TUNING_ARGS
 from services.logging import configure_logging
 from services.settings import Settings
-from services.temporal import TUNING_ARGS
+from tests.builders import record_opener
 from workflows import search_attributes
 
 
@@ -128,13 +130,15 @@ def live_service(
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
-    rt = Runtime(settings=settings, database=database, experiments=experiments_for(database))
+    rt = Runtime(settings=settings, database=database, experiments=Experiments.open(database))
     keys = prepare_stores(rt).keys
     tokens = {
         who: keys.create(role, town, f"{who} test")[0] for who, (role, town) in LIVE_KEYS.items()
     }
     halt = threading.Event()
-    projector = threading.Thread(target=run_projector, args=(database, halt), daemon=True)
+    projector = threading.Thread(
+        target=run_projector, args=(database, record_opener(database), halt), daemon=True
+    )
     projector.start()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()

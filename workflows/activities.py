@@ -16,14 +16,17 @@ from temporalio import activity
 
 from domain.decisions import Decision, DecisionType
 from domain.errors import DomainError, InvalidInput
-from services.experiments import Experiments
+from services.infra.event_store import Experiments
 from workflows.errors import to_application_error
-from workflows.payloads import DecisionOutput, LoadInput, LoadOutput, RecordInput
+from workflows.payloads import (
+    RECENT_DECISION_IDS,
+    DecisionAnswer,
+    LoadInput,
+    LoadOutput,
+    RecordInput,
+)
 
 log = structlog.get_logger(__name__)
-
-# How many recent decision ids a (re)started workflow is given to de-duplicate by itself.
-RECENT_DECISION_IDS = 1000
 
 
 class ExperimentActivities:
@@ -31,7 +34,7 @@ class ExperimentActivities:
         self.experiments = experiments
 
     @activity.defn(name="record_decision")
-    def record_decision(self, request: RecordInput) -> DecisionOutput:
+    def record_decision(self, request: RecordInput) -> DecisionAnswer:
         decision = Decision.from_dict(request.decision)
         experiment_id = UUID(request.experiment_id)
         at = datetime.fromisoformat(request.at)
@@ -57,13 +60,7 @@ class ExperimentActivities:
                 raise to_application_error(
                     InvalidInput(f"the decision cannot be stored: {error}", field="body")
                 ) from error
-        return DecisionOutput(
-            result.decision_id,
-            result.experiment,
-            result.position,
-            repeated=result.repeated,
-            fingerprint=result.fingerprint,
-        )
+        return result
 
     @activity.defn(name="load_experiment")
     def load_experiment(self, request: LoadInput) -> LoadOutput:
@@ -72,5 +69,6 @@ class ExperimentActivities:
         found = self.experiments.find(experiment_id)
         if found is None:
             return LoadOutput(state=None, decision_ids=[])
-        ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)
-        return LoadOutput(state=found.state.to_dict(), decision_ids=ids[-RECENT_DECISION_IDS:])
+        return LoadOutput(
+            state=found.state.to_dict(), decision_ids=found.recent_decision_ids(RECENT_DECISION_IDS)
+        )

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import rules
+    from domain.answers import DecisionAnswer
     from domain.decisions import Decision, DecisionType
     from domain.errors import DomainError, RuleViolation
     from domain.state import ExperimentState
@@ -26,16 +27,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.activities import ExperimentActivities
     from workflows.errors import NON_RETRYABLE_TYPES, from_failure, to_application_error
     from workflows.payloads import (
+        RECENT_DECISION_IDS,
         DecisionInput,
-        DecisionOutput,
         ExperimentInput,
         LoadInput,
         RecordInput,
     )
-
-# How many decision ids to carry across continue-as-new; older repeats fall back on the
-# event store's own check.
-RECENT_IDS_KEPT = 1000
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # The append runs as a local activity: on the worker that holds the workflow, without a round
@@ -74,7 +71,7 @@ class ExperimentWorkflow:
     def __init__(self, start: ExperimentInput) -> None:
         self.experiment_id = start.experiment_id
         self.state = ExperimentState.from_dict(start.state) if start.state else None
-        self.recent_ids = list(start.recent_decision_ids)[-RECENT_IDS_KEPT:]
+        self.recent_ids = list(start.recent_decision_ids)[-RECENT_DECISION_IDS:]
         self.known_ids = set(self.recent_ids)
         self.grace = timedelta(days=start.overdue_grace_days)
         self.grace_days = start.overdue_grace_days
@@ -102,7 +99,7 @@ class ExperimentWorkflow:
     # --- the update ---------------------------------------------------------------------
 
     @workflow.update
-    async def decide(self, request: DecisionInput) -> DecisionOutput:
+    async def decide(self, request: DecisionInput) -> DecisionAnswer:
         return await self._record(_parse(request))
 
     @decide.validator
@@ -121,7 +118,7 @@ class ExperimentWorkflow:
 
     # --- recording ----------------------------------------------------------------------
 
-    async def _record(self, decision: Decision) -> DecisionOutput:
+    async def _record(self, decision: Decision) -> DecisionAnswer:
         """Record one decision; handlers take turns, so decisions never interleave."""
         async with self.lock:
             repeat = decision.decision_id in self.known_ids
@@ -181,7 +178,7 @@ class ExperimentWorkflow:
             return
         self.recent_ids.append(decision_id)
         self.known_ids.add(decision_id)
-        if len(self.recent_ids) > RECENT_IDS_KEPT:
+        if len(self.recent_ids) > RECENT_DECISION_IDS:
             self.known_ids.discard(self.recent_ids.pop(0))
 
     async def _reload(self) -> None:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.answers import DecisionAnswer
+from domain.values import OVERDUE_GRACE_DAYS
+
+__all__ = ["DecisionAnswer"]
+
 WORKFLOW_ID_PREFIX = "experiment-"
+
+# How many recent decision ids a workflow keeps, and is given when (re)started from the record,
+# to de-duplicate by itself: Temporal's own update de-duplication does not survive
+# continue-as-new.
+RECENT_DECISION_IDS = 1000
 
 
 def workflow_id(experiment_id: str) -> str:
@@ -25,23 +35,12 @@ class ExperimentInput:
     # Decision ids recently taken, because Temporal's own update de-duplication does not
     # survive continue-as-new.
     recent_decision_ids: list[str] = field(default_factory=list)
-    overdue_grace_days: int = 14
+    overdue_grace_days: int = OVERDUE_GRACE_DAYS
 
 
 @dataclass
 class DecisionInput:
     decision: dict[str, Any]
-
-
-@dataclass
-class DecisionOutput:
-    decision_id: str
-    experiment: dict[str, Any]
-    position: int
-    # True when this answers a decision id that was already taken.
-    repeated: bool = False
-    # Of the decision as stored (see `Decision.fingerprint`); empty in older histories.
-    fingerprint: str = ""
 
 
 @dataclass

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 
 import structlog
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.experiments import Experiments
-from workflows.activities import RECENT_DECISION_IDS
-from workflows.experiment import ExperimentWorkflow
-from workflows.payloads import ExperimentInput, workflow_id
+from services.infra.event_store import Experiments
+from workflows.client import ExperimentWorkflows
+from workflows.payloads import workflow_id
 
 log = structlog.get_logger(__name__)
 
@@ -40,13 +38,7 @@ async def _is_running(client: Client, experiment_id: str) -> bool:
     return described.status is WorkflowExecutionStatus.RUNNING
 
 
-async def reconcile(
-    client: Client,
-    experiments: Experiments,
-    *,
-    task_queue: str,
-    overdue_grace_days: int,
-) -> ReconcileReport:
+async def reconcile(workflows: ExperimentWorkflows, experiments: Experiments) -> ReconcileReport:
     report = ReconcileReport()
     for experiment_id in experiments.experiment_ids():
         experiment = experiments.find(experiment_id)
@@ -56,23 +48,10 @@ async def reconcile(
             report.closed += 1
             continue
         report.active += 1
-        if await _is_running(client, str(experiment_id)):
+        if await _is_running(workflows.client, str(experiment_id)):
             report.running += 1
             continue
-        ids = sorted(experiment.decision_versions, key=experiment.decision_versions.__getitem__)
-        await client.start_workflow(
-            ExperimentWorkflow.run,
-            ExperimentInput(
-                experiment_id=str(experiment_id),
-                state=experiment.state.to_dict(),
-                recent_decision_ids=ids[-RECENT_DECISION_IDS:],
-                overdue_grace_days=overdue_grace_days,
-            ),
-            id=workflow_id(str(experiment_id)),
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        )
+        await workflows.restart_from_record(experiment)
         report.restarted += 1
         log.info("workflow_restarted", experiment_id=str(experiment_id))
     return report

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
-from services.experiments import Experiments
+from services.infra.event_store import Experiments
 from workflows import search_attributes
 from workflows.activities import ExperimentActivities
 from workflows.experiment import ExperimentWorkflow

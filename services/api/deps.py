@@ -7,11 +7,16 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
+from domain.access import Permission, Principal
+from domain.decisions import DECISION_ID_PATTERN, MAX_DECISION_ID
 from domain.values import Actor
-from services.api.container import Services
 from services.api.errors import ApiError
-from services.api.rate_limits import client_address
-from services.auth import Permission, Principal
+from services.bootstrap import Services
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (a trusted proxy's X-Forwarded-For already applied by uvicorn)."""
+    return request.client.host if request.client else "unknown"
 
 
 def get_services(request: Request) -> Services:
@@ -73,8 +78,11 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=200,
-        description="1 to 200 printable ASCII characters without spaces; becomes the decision id",
-        json_schema_extra={"pattern": "^[!-~]{1,200}$"},
+        max_length=MAX_DECISION_ID,
+        description=(
+            f"1 to {MAX_DECISION_ID} printable ASCII characters without spaces; "
+            "becomes the decision id"
+        ),
+        json_schema_extra={"pattern": DECISION_ID_PATTERN},
     ),
 ]

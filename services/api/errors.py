@@ -19,13 +19,15 @@ from domain.errors import (
     DomainError,
     ExperimentNotFound,
     InvalidInput,
+    PersonErased,
+    PersonNotFound,
     RuleViolation,
 )
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
-from services.decisions import DecisionPending
-from services.people import PersonErased, PersonNotFound
-from services.temporal import TemporalUnavailable
-from services.webhooks import SignatureRejected
+from services.app.errors import DecisionPending
+from services.infra.rate_limits import TooManyRequests
+from services.infra.temporal import TemporalUnavailable
+from services.infra.webhooks import SignatureRejected
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +76,14 @@ def _domain(error: DomainError) -> JSONResponse:
             headers={"Retry-After": RETRY_AFTER},
             position=error.position,
             min_position=error.wanted,
+        )
+    if isinstance(error, TooManyRequests):
+        return error_response(
+            429,
+            error.code,
+            error.message,
+            headers={"Retry-After": str(error.retry_after)},
+            retry_after=error.retry_after,
         )
     if isinstance(error, ReadModelsUnavailable | DecisionPending):
         return error_response(503, error.code, error.message, headers={"Retry-After": RETRY_AFTER})

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from domain.decisions import MAX_ACT_DAYS, TIMER_DECISIONS, DecisionType
-from domain.values import MAX_SHORT_TEXT, NeighbourhoodKind, Theme
+from domain.values import MAX_SHORT_TEXT, NEIGHBOURHOOD_CODE_PATTERN, NeighbourhoodKind, Theme
 
 # Constraints shown in the OpenAPI document (so clients and generated tests know them) but
 # checked by the domain, whose refusals say more than a type error would.
@@ -24,7 +24,7 @@ class NeighbourhoodIn(BaseModel):
     code: str = Field(
         examples=["WK034401"],
         description="CBS code where known, else a slug",
-        json_schema_extra={"pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"},
+        json_schema_extra={"pattern": NEIGHBOURHOOD_CODE_PATTERN},
     )
     name: str = Field(examples=["Overvecht"], json_schema_extra=_TEXT)
     kind: str = Field(

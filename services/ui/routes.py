@@ -18,15 +18,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.templating import Jinja2Templates
 
 from domain import rules
+from domain.access import Permission, Principal
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
 from domain.state import NEXT_STAGE, ExperimentState
 from domain.values import NeighbourhoodKind, Outcome, Role, Stage, Theme
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
-from services.api.container import Services
-from services.api.deps import actor_of
-from services.api.errors import ApiError, error_response
-from services.api.rate_limits import client_address
-from services.auth import Permission, Principal
+from services.api.deps import actor_of, client_address
+from services.api.errors import error_response
+from services.bootstrap import Services
+from services.infra.rate_limits import TooManyRequests
 from services.ui.i18n import AGENDAS, LANG_COOKIE, Translator, negotiate
 
 router = APIRouter(include_in_schema=False)
@@ -159,7 +159,7 @@ async def sign_in(request: Request) -> Response:
     client = client_address(request)
     try:
         limits.check_auth(client)
-    except ApiError:
+    except TooManyRequests:
         return render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
     principal = (
         await run_in_threadpool(_services(request).keys.authenticate, token) if token else None

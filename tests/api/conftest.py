@@ -15,12 +15,14 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from projections.runner import run_projector
-from services.api.serve import app_for, prepare_stores
-from services.auth import KeyStore
-from services.bootstrap import Runtime, experiments_for
-from services.database import Database
+from services.bootstrap import Runtime, prepare_stores
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
 from services.settings import Settings
-from services.webhooks import IntegrationStore
+from services.stores.api_keys import KeyStore
+from services.stores.integrations import IntegrationStore
+from services.web import app_for
+from tests.builders import record_opener
 from workflows.worker import build_worker
 
 
@@ -66,14 +68,16 @@ async def stack(
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
-    experiments = experiments_for(database)
+    experiments = Experiments.open(database)
     rt = Runtime(settings=settings, database=database, experiments=experiments)
     stores = prepare_stores(rt)
     keys, integrations = stores.keys, stores.integrations
     tokens = {who: keys.create(role, town, who)[0] for who, (role, town) in WHO.items()}
 
     stop = threading.Event()
-    projector = threading.Thread(target=run_projector, args=(database, stop), daemon=True)
+    projector = threading.Thread(
+        target=run_projector, args=(database, record_opener(database), stop), daemon=True
+    )
     projector.start()
     executor = ThreadPoolExecutor(8)
     worker = build_worker(

@@ -7,8 +7,8 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 
-from services.api.container import Services
-from services.api.rate_limits import RateLimits
+from services.bootstrap import Services
+from services.infra.rate_limits import RateLimits
 from services.settings import Settings
 from tests.api.conftest import Stack
 from tests.api.test_contract import PLAN, decide, start

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from projections.rebuild import rebuild
 from tests.api.conftest import Stack, experiment_body
+from tests.builders import record_opener
 
 NAME = "Fatima Özdemir-Verhoeven"
 CONTACT = "fatima.ozdemir@voorbeeld.nl"
@@ -287,7 +288,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     ).status_code == 403
 
     # A rebuild from the store, where her key is gone, shows exactly what the projector made.
-    await asyncio.to_thread(rebuild, stack.runtime.database)
+    await asyncio.to_thread(rebuild, stack.runtime.database, record_opener(stack.runtime.database))
     rebuilt = (
         await stack.client.get(
             f"/v1/experiments/{experiment_id}/decisions",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from services.webhooks import sign
+from services.infra.webhooks import sign
 from tests.api.conftest import Stack
 from tests.api.test_contract import PLAN, assert_error, decide, start
 

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from domain.experiment import Experiment
 from projections.rebuild import rebuild
-from services.database import Database, EmbeddedPostgres
-from services.experiments import Experiments
-from tests.builders import one_cycle, start
+from services.infra.embedded_postgres import EmbeddedPostgres
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from tests.builders import one_cycle, record_opener, start
 
 
 def seed(experiments: Experiments, events: int) -> None:
@@ -78,7 +79,7 @@ def main() -> None:
                     file=sys.stderr,
                 )
 
-            report = rebuild(database, progress=show)
+            report = rebuild(database, record_opener(database), progress=show)
             print(file=sys.stderr)
             raw_rate = total / raw_seconds
             print(f"raw_read_events_per_s {raw_rate:,.0f}")

@@ -33,16 +33,17 @@ from temporalio.worker import Worker
 
 from domain.experiment import Experiment
 from projections.rebuild import rebuild
-from services.api.serve import prepare_stores
-from services.bootstrap import Runtime, experiments_for
-from services.database import Database, EmbeddedPostgres
-from services.experiments import Experiments
+from services.bootstrap import Runtime, prepare_stores
+from services.infra.embedded_postgres import EmbeddedPostgres
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from services.infra.temporal import TemporalDevServer
 from services.settings import Settings
-from services.temporal import TemporalDevServer
 from tests.benchmarks.bare import BareWorkflow, noop
 from tests.benchmarks.rebuild import raw_read, seed
-from tests.builders import PM, decision, start
+from tests.builders import PM, decision, record_opener, start
 from tests.conftest import free_port, wait_ready
+from workflows import search_attributes
 
 CALLERS = 16
 EXPERIMENTS = 200
@@ -112,11 +113,11 @@ class Stack:
             WIJKLAB_TEMPORAL_PORT=free_port(),
             WIJKLAB_TEMPORAL_UI_PORT=free_port(),
         )
-        self.temporal = TemporalDevServer(settings, headless=True)
+        self.temporal = TemporalDevServer(settings, search_attributes.ALL, headless=True)
         self.address = self.temporal.start()
         # Chosen only now: the dev server takes random free ports of its own as it starts.
         self.settings = settings.model_copy(update={"http_port": free_port()})
-        self.experiments = experiments_for(self.database)
+        self.experiments = Experiments.open(self.database)
         rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
         keys = prepare_stores(rt).keys
         self.token, _ = keys.create("programme_manager", "bench", "bench")
@@ -473,7 +474,9 @@ async def main() -> None:
             def show(p: Any) -> None:
                 progress("rebuild", p.done, p.total)
 
-            report = await asyncio.to_thread(rebuild, stack.database, progress=show)
+            report = await asyncio.to_thread(
+                rebuild, stack.database, record_opener(stack.database), progress=show
+            )
             results["rebuild_events_per_s"] = report.rate
             results["rebuild_ratio"] = report.rate / results["raw_read_events_per_s"]
             results["rebuild_events"] = report.events

@@ -8,6 +8,7 @@ as processes, each restartable, killable, stoppable.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import shutil
@@ -25,17 +26,19 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from projections.queries import ReadModels
 from projections.rebuild import rebuild
-from services.auth import KeyStore
-from services.database import Database
-from services.experiments import Experiments
-from services.people import People
-from services.secret_box import SecretBox
+from services.bootstrap import read_models_for
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from services.infra.secret_box import SecretBox
+from services.infra.temporal import TemporalDevServer
 from services.settings import Settings
-from services.temporal import TemporalDevServer
-from services.webhooks import IntegrationStore
+from services.stores.api_keys import KeyStore
+from services.stores.integrations import IntegrationStore
+from services.stores.people import People
+from tests.builders import record_opener
 from tests.conftest import free_port, wait_ready
+from workflows import search_attributes
 
 
 def _wijklab() -> str:
@@ -85,7 +88,9 @@ class FaultStack:
             WIJKLAB_TEMPORAL_PORT=free_port(),
             WIJKLAB_TEMPORAL_UI_PORT=free_port(),
         )
-        self.temporal = TemporalDevServer(self.temporal_settings, headless=True)
+        self.temporal = TemporalDevServer(
+            self.temporal_settings, search_attributes.ALL, headless=True
+        )
         self.temporal.start()
         self.secret_key = base64.b64encode(secrets.token_bytes(32)).decode()
         self.env = {
@@ -214,16 +219,17 @@ class FaultStack:
 
     def check_read_models_equal_a_rebuild(self) -> None:
         head = self.head()
-        read_models = ReadModels(self.database.conninfo, self.database.schema)
+        closing = contextlib.ExitStack()
+        read_models = closing.enter_context(read_models_for(self.database))
         try:
             read_models.wait_for(head, timeout=60)
         except Exception:
             self.dump_logs()
             raise
         finally:
-            read_models.close()
+            closing.close()
         live = self.read_models_snapshot()
-        rebuild(self.database)
+        rebuild(self.database, record_opener(self.database))
         assert self.read_models_snapshot() == live, "the read models differ from a rebuild"
 
 

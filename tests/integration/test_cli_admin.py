@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from services.database import EmbeddedPostgres
+from services.infra.embedded_postgres import EmbeddedPostgres
 
 
 def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

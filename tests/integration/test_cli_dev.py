@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -19,10 +20,9 @@ import httpx
 import psutil
 import pytest
 
-from projections.queries import ReadModels
-from services.bootstrap import runtime
+from services.bootstrap import read_models_for, runtime
+from services.infra.temporal import connect
 from services.settings import Settings
-from services.temporal import connect
 from tests.builders import one_cycle, start
 from workflows.client import ExperimentWorkflows
 
@@ -110,14 +110,15 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
         # projector that dev runs has brought the read models up to date.
         with runtime(settings) as rt:
             assert rt.experiments.experiment(experiment_id).stage.value == "act"
-            read_models = ReadModels(rt.database.conninfo, rt.database.schema)
+            closing = contextlib.ExitStack()
+            read_models = closing.enter_context(read_models_for(rt.database))
             try:
                 read_models.wait_for(position, timeout=30)
                 shown = read_models.experiment(experiment_id, "utrecht")
                 assert shown is not None
                 assert shown["stage"] == "act"
             finally:
-                read_models.close()
+                closing.close()
         reconcile = subprocess.run(
             [_binary("wijklab"), "workflows", "reconcile"],
             env=env,

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections import copy_text
-from services.database import Database
+from services.infra.postgres import Database
 
 # PostgreSQL text cannot hold NUL, and the domain refuses lone surrogates.
 TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=60)

@@ -10,10 +10,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.answers import DecisionAnswer
 from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound, RuleViolation
 from domain.experiment import experiment_id_for
-from services.database import Database
-from services.experiments import DecisionResult, Experiments
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
 from tests.builders import RESIDENT, decision, one_cycle, start
 
 
@@ -23,7 +24,7 @@ def _started(experiments: Experiments) -> UUID:
     return experiment_id
 
 
-def _start_with_key(experiments: Experiments, key: str, **overrides: object) -> DecisionResult:
+def _start_with_key(experiments: Experiments, key: str, **overrides: object) -> DecisionAnswer:
     municipality = str(overrides.get("municipality", "utrecht"))
     return experiments.start(
         start(decision_id=key, **overrides),  # type: ignore[arg-type]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from services.auth import KeyStore
-from services.database import Database
-from services.people import People, seal
+from services.infra.crypto import seal
+from services.infra.postgres import Database
+from services.stores.api_keys import KeyStore
+from services.stores.people import People
 
 
 def test_naming_the_same_person_at_once_registers_one(database: Database) -> None:
@@ -27,7 +28,7 @@ def test_naming_the_same_person_at_once_registers_one(database: Database) -> Non
 def test_forgetting_takes_key_profile_and_lookup(database: Database) -> None:
     people = People(database, secrets.token_bytes(32))
     people.prepare()
-    KeyStore(database, people).prepare()  # erasure revokes the person's API keys too
+    KeyStore(database, people).prepare()
     person_id = people.mention("utrecht", "Kees", "kees@example.org")
     key = people.key_of(person_id)
     assert key is not None

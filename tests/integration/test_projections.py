@@ -24,15 +24,17 @@ from psycopg.conninfo import make_conninfo
 from domain.errors import InvalidInput
 from domain.experiment import Experiment
 from projections import schema
+from projections.catch_up import open_view
 from projections.fold import Fold
 from projections.pipeline import BatchWriter
 from projections.queries import ProjectionLagging, ReadModels
 from projections.rebuild import rebuild
-from projections.runner import open_view, run_projector, serving_physical
+from projections.runner import run_projector, serving_physical
 from projections.view import APPLICATION, Overtaken, SchemaSwitched
-from services.database import Database
-from services.experiments import Experiments
-from tests.builders import PLAN, RESIDENT, decision, one_cycle, start
+from services.bootstrap import read_models_for
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from tests.builders import PLAN, RESIDENT, decision, one_cycle, record_opener, start
 
 
 def seed(
@@ -56,9 +58,8 @@ def seed(
 
 @pytest.fixture
 def read_models(database: Database) -> Iterator[ReadModels]:
-    models = ReadModels(database.conninfo, database.schema)
-    yield models
-    models.close()
+    with read_models_for(database) as models:
+        yield models
 
 
 def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -82,7 +83,9 @@ def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture
 def projector(database: Database) -> Iterator[threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=run_projector, args=(database, stop), daemon=True)
+    thread = threading.Thread(
+        target=run_projector, args=(database, record_opener(database), stop), daemon=True
+    )
     thread.start()
     yield stop
     stop.set()
@@ -100,7 +103,7 @@ def test_rebuild_projects_every_read_model(
         neighbourhood={"code": "dorp-ootmarsum", "name": "Ootmarsum", "kind": "dorp"},
         municipality="dinkelland",
     )
-    report = rebuild(database)
+    report = rebuild(database, record_opener(database))
     assert report.events == experiments.max_position() == 5 * (1 + len(one_cycle()))
     assert read_models.position() == experiments.max_position()
 
@@ -138,7 +141,7 @@ def test_pagination_by_cursor(
     experiments: Experiments, database: Database, read_models: ReadModels
 ) -> None:
     seed(experiments, 7)
-    rebuild(database)
+    rebuild(database, record_opener(database))
     seen: list[str] = []
     cursor = None
     while True:
@@ -178,7 +181,7 @@ def test_lessons_search_in_dutch_and_english(
         )
     )
     experiments.save(experiment)
-    rebuild(database)
+    rebuild(database, record_opener(database))
 
     def found(q: str, **kw: Any) -> list[str]:
         return [lesson["text"] for lesson in read_models.lessons("utrecht", q=q, **kw).items]
@@ -201,7 +204,7 @@ def test_lessons_search_in_dutch_and_english(
 
 def test_the_same_events_twice_change_nothing(experiments: Experiments, database: Database) -> None:
     seed(experiments, 4)
-    rebuild(database)
+    rebuild(database, record_opener(database))
     before = dump(database)
     physical = serving_physical(database)
     assert physical is not None
@@ -281,7 +284,7 @@ def test_rebuild_while_serving_equals_the_incremental_build(
 
     writer = threading.Thread(target=keep_deciding)
     writer.start()
-    report = rebuild(database)
+    report = rebuild(database, record_opener(database))
     stop_writing.set()
     writer.join()
     assert report.replaced == first
@@ -294,7 +297,7 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     assert [r for r in after["experiments"] if r[0] in seeded] == incremental["experiments"]
     for table in ("decisions", "lessons"):
         assert after[table][: len(incremental[table])] == incremental[table]
-    rebuilt_again = rebuild(database)
+    rebuilt_again = rebuild(database, record_opener(database))
     assert rebuilt_again.replaced == report.schema
     assert dump(database) == after
     assert written
@@ -312,7 +315,7 @@ def test_rows_for_a_view_that_moved_on_are_refused_and_change_nothing(
     """A catch-up writes batches on a writer thread; if another writer got there first, the
     batch is skipped (all applied already) or refused (partly), and the submitter hears it."""
     seed(experiments, 3)
-    rebuild(database)
+    rebuild(database, record_opener(database))
     before = dump(database)
     physical = serving_physical(database)
     assert physical is not None
@@ -373,7 +376,7 @@ def test_projector_killed_mid_batch_resumes_without_gap_or_double(
     assert [r[0] for r in resumed["decisions"]] == [
         n.id for n in experiments.recorder.select_notifications(None, total + 1)
     ]
-    rebuild(database)
+    rebuild(database, record_opener(database))
     assert dump(database) == resumed
 
 

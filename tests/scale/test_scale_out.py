@@ -5,6 +5,7 @@ doubled or left unprojected."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import shutil
@@ -21,11 +22,12 @@ import httpx
 from psycopg.conninfo import make_conninfo
 from temporalio.testing import WorkflowEnvironment
 
-from projections.queries import ProjectionLagging, ReadModels
-from services.auth import KeyStore
-from services.database import Database
-from services.experiments import Experiments
-from services.people import People
+from projections.queries import ProjectionLagging
+from services.bootstrap import read_models_for
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from services.stores.api_keys import KeyStore
+from services.stores.people import People
 from tests.conftest import free_port, wait_ready
 
 
@@ -156,7 +158,8 @@ def test_two_of_everything_and_failover(
         assert sum(stored.values()) == len(acknowledged) + len(experiment_ids)
 
         # The standby projector took over and the read models hold every decision.
-        read_models = ReadModels(database.conninfo, database.schema)
+        closing = contextlib.ExitStack()
+        read_models = closing.enter_context(read_models_for(database))
         try:
             try:
                 read_models.wait_for(head, timeout=60)
@@ -169,7 +172,7 @@ def test_two_of_everything_and_failover(
                 for e in experiment_ids
             )
         finally:
-            read_models.close()
+            closing.close()
         assert projected == sum(stored.values())
         standby = "projector-2" if active == "projector-1" else "projector-1"
         assert b"projector_active" in (tmp_path / f"{standby}.log").read_bytes()

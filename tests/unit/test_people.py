@@ -12,7 +12,8 @@ from domain.decisions import DecisionType, parse_payload
 from domain.errors import InvalidInput
 from domain.people import parse_person, sealed_owner, sealed_paths
 from domain.values import MAX_SHORT_TEXT, text
-from services.people import Keyring, new_person_id, open_sealed, seal
+from services.infra.crypto import Keyring, open_sealed, seal
+from services.stores.people import new_person_id
 
 KEY = secrets.token_bytes(32)
 PERSON = new_person_id()

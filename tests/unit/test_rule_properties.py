@@ -15,7 +15,7 @@ from domain.errors import RuleViolation
 from domain.experiment import Experiment, experiment_id_for
 from domain.state import ExperimentState
 from domain.values import Role, Stage, Status
-from services.experiments import Experiments
+from services.infra.event_store import Experiments
 from tests.builders import ACTORS, start
 
 KNOWN_CODES = {

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.webhooks import SignatureRejected, sign, verify
+from services.infra.webhooks import SignatureRejected, sign, verify
 
 
 def test_several_signatures_one_of_which_matches() -> None:

@@ -14,7 +14,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from services.experiments import Experiments
+from services.infra.event_store import Experiments
 from workflows.activities import ExperimentActivities
 from workflows.client import ExperimentWorkflows
 from workflows.worker import build_worker, ensure_search_attributes

@@ -20,8 +20,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.errors import RuleViolation
-from services.database import Database, EmbeddedPostgres
-from services.experiments import Experiments
+from services.infra.embedded_postgres import EmbeddedPostgres
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
 from tests.builders import RESIDENT, decision, one_cycle, start
 from workflows.client import ExperimentWorkflows
 from workflows.payloads import workflow_id

@@ -18,7 +18,7 @@ from tests.builders import PM, RESIDENT, decision, one_cycle, start
 from tests.workflows.conftest import Harness
 from workflows.activities import ExperimentActivities
 from workflows.experiment import ExperimentWorkflow
-from workflows.payloads import DecisionOutput, RecordInput, workflow_id
+from workflows.payloads import DecisionAnswer, RecordInput, workflow_id
 from workflows.reconcile import reconcile
 
 
@@ -100,7 +100,7 @@ class FailsAfterAppend(ExperimentActivities):
     """Commits the decision, then dies before answering, as a worker killed mid-activity."""
 
     @activity.defn(name="record_decision")
-    def record_decision(self, request: RecordInput) -> DecisionOutput:
+    def record_decision(self, request: RecordInput) -> DecisionAnswer:
         answer = super().record_decision(request)
         if request.decision["type"] == "revise_plan" and activity.info().attempt == 1:
             raise RuntimeError("worker lost after the commit")
@@ -230,12 +230,7 @@ async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harnes
         await harness.workflows.decide(closed, decision("close", outcome="stopped"))
 
         await harness.env.client.get_workflow_handle(workflow_id(str(lost))).terminate("lost")
-        report = await reconcile(
-            harness.env.client,
-            harness.experiments,
-            task_queue=harness.task_queue,
-            overdue_grace_days=14,
-        )
+        report = await reconcile(harness.workflows, harness.experiments)
         assert (report.active, report.running, report.restarted, report.closed) == (2, 1, 1, 1)
 
         # The restarted workflow knows its state, its past decision ids and its timers.
@@ -244,12 +239,7 @@ async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harnes
         await harness.env.sleep(timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, lost))
 
-        again = await reconcile(
-            harness.env.client,
-            harness.experiments,
-            task_queue=harness.task_queue,
-            overdue_grace_days=14,
-        )
+        again = await reconcile(harness.workflows, harness.experiments)
         assert (again.running, again.restarted) == (2, 0)
         # The workflow that was never lost kept its own run: reconcile left it alone.
         kept_handle = harness.env.client.get_workflow_handle(workflow_id(str(kept)))

@@ -9,11 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, PersonNotFound
 from domain.people import check_person_id
 from services.api.deps import PeopleAdmin, ServicesDep
-from services.erasure import erase_person
-from services.people import PersonNotFound
+from services.app.erasure import erase_person
 
 router = APIRouter(tags=["people"])
 
@@ -45,6 +44,7 @@ async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -
     done = await run_in_threadpool(
         erase_person,
         services.people,
+        services.keys,
         services.experiments,
         person_id,
         erased_by={"id": principal.actor_id, "role": principal.role.value},

@@ -13,11 +13,11 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidInput
 from domain.values import Actor, Role
-from services.api.deps import ServicesDep
-from services.api.rate_limits import client_address
+from services.api.deps import ServicesDep, client_address
 from services.api.schemas import DecisionAnswer, WebhookIn
+from services.infra.webhooks import SignatureRejected, verify
 from services.metrics import WEBHOOKS
-from services.webhooks import IntegrationStore, SignatureRejected, verify
+from services.stores.integrations import IntegrationStore
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 

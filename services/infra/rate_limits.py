@@ -11,18 +11,21 @@ from __future__ import annotations
 import math
 import time
 
-from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from services.api.errors import ApiError
+from domain.errors import DomainError
 from services.settings import Settings
 
 
-def client_address(request: Request) -> str:
-    """The caller's address (a trusted proxy's X-Forwarded-For already applied by uvicorn)."""
-    return request.client.host if request.client else "unknown"
+class TooManyRequests(DomainError):
+    """A limit was reached: the caller should wait `retry_after` seconds."""
+
+    def __init__(self, code: str, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry_after = retry_after
 
 
 class RateLimits:
@@ -43,13 +46,8 @@ class RateLimits:
         if not self._limiter.hit(self.webhooks, "webhook", integration):
             raise self._refusal(self.webhooks, "webhook", integration, "rate_limited")
 
-    def _refusal(self, item: RateLimitItem, *identifiers: str) -> ApiError:
+    def _refusal(self, item: RateLimitItem, *identifiers: str) -> TooManyRequests:
         *keys, code = identifiers
         stats = self._limiter.get_window_stats(item, *keys)
         wait = max(1, math.ceil(stats.reset_time - time.time()))
-        return ApiError(
-            429,
-            code,
-            "too many requests; try again later",
-            retry_after=wait,
-        )
+        return TooManyRequests(code, "too many requests; try again later", retry_after=wait)

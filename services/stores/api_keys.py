@@ -1,4 +1,4 @@
-"""API keys and the role matrix: who may do what, for which municipality.
+"""API keys: who is calling, for which municipality (the role matrix is `domain.access`).
 
 A key is 32 random bytes, shown once; only its SHA-256 is stored. (A fast hash is enough for
 a secret with 256 bits of entropy: nothing to guess, so nothing to slow down.)
@@ -8,98 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from domain.access import ALL_MUNICIPALITIES, KEY_ROLES, Principal, check_municipality
 from domain.errors import InvalidInput
 from domain.people import HUMAN_ROLES
 from domain.values import Role
-from services.database import Connect, Database
-from services.people import People, open_profile
+from services.infra.postgres import Connect, Database
+from services.stores.people import People, open_profile
 
 TOKEN_PREFIX = "wl_"  # noqa: S105 - a marker, not a secret
-ALL_MUNICIPALITIES = "*"
-
-
-class Permission(StrEnum):
-    START_EXPERIMENT = "start_experiment"
-    READ = "read"
-    DECIDE = "decide"
-    READ_PAST_STATE = "read_past_state"
-    MANAGE_KEYS = "manage_keys"
-    MANAGE_PEOPLE = "manage_people"
-
-
-# The role matrix, in one place. Which decision types each role may take is the domain's
-# business (`domain.rules.ROLE_MATRIX`); integrations decide only through signed webhooks.
-PERMISSIONS: dict[Permission, frozenset[Role]] = {
-    Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
-    Permission.READ: frozenset(
-        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.INTEGRATION}
-    ),
-    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
-    Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
-    Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
-    Permission.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
-}
-
-KEY_ROLES = (
-    Role.PROGRAMME_MANAGER,
-    Role.RESIDENT,
-    Role.EVALUATOR,
-    Role.INTEGRATION,
-    Role.ADMIN,
-)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's id, role, municipality (None: every one), name and the
-    pseudonymous person behind a person's key (None for integrations and older keys)."""
-
-    key_id: UUID
-    role: Role
-    municipality: str | None
-    name: str
-    person_id: str | None = None
-    # The person's own sealing key, read with the key itself: a decision of theirs is then
-    # sealed without looking it up again. Never shown, never compared.
-    person_key: bytes | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def actor_id(self) -> str:
-        """The id decisions record: the person where there is one, else the key."""
-        return self.person_id or str(self.key_id)
-
-    @property
-    def known_keys(self) -> dict[str, bytes]:
-        """The sealing keys this request already holds, by person id."""
-        if self.person_id is None or self.person_key is None:
-            return {}
-        return {self.person_id: self.person_key}
-
-    def may(self, permission: Permission) -> bool:
-        return self.role in PERMISSIONS[permission]
-
-    def sees(self, municipality: str) -> bool:
-        return self.municipality is None or self.municipality == municipality
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_municipality(value: str) -> str:
-    value = value.strip()
-    if not value or len(value) > 100:
-        raise InvalidInput("municipality must be 1 to 100 characters", field="municipality")
-    return value
 
 
 class KeyStore:
@@ -224,6 +151,18 @@ class KeyStore:
                 (key_id,),
             )
             return done.rowcount == 1
+
+    def revoke_person(self, person_id: str) -> int:
+        """Revoke every key of a person (on erasure) and forget the name kept with them."""
+        with self.connect() as conn:
+            done = conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET revoked_at = coalesce(revoked_at, now()), name = '' "
+                    "WHERE person_id = %s"
+                ).format(self.table),
+                (person_id,),
+            )
+            return done.rowcount
 
 
 def when(value: datetime | None) -> str:

@@ -22,33 +22,15 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from domain import rules
+from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision
-from domain.errors import ConcurrentDecision, DecisionIdReused, ExperimentNotFound
+from domain.errors import ConcurrentDecision, ExperimentNotFound
 from domain.experiment import Experiment
 from domain.people import Erasure, erasure_id
 from domain.state import ExperimentState
+from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class DecisionResult:
-    """The answer to a decision: the same whether it was just taken or is a repeat."""
-
-    decision_id: str
-    experiment: dict[str, Any]
-    position: int
-    repeated: bool = False
-    # Of the decision as stored: lets callers behind other de-duplication layers (Temporal's
-    # update ids) tell a true repeat from a decision id reused for something else.
-    fingerprint: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision_id": self.decision_id,
-            "experiment": self.experiment,
-            "position": self.position,
-        }
 
 
 @dataclass(frozen=True)
@@ -83,11 +65,17 @@ class HistoryEntry:
 class Experiments(Application[UUID]):
     name = "Experiments"
 
+    @classmethod
+    def open(cls, database: Database) -> Experiments:
+        """The event store on `database`; its tables are created under the DDL lock."""
+        with database.ddl_lock():
+            return cls(env=database.eventsourcing_env())
+
     # --- commands -----------------------------------------------------------------------
 
     def start(
         self, decision: Decision, *, experiment_id: UUID, at: datetime | None = None
-    ) -> DecisionResult:
+    ) -> DecisionAnswer:
         """Start an experiment. Starting the same id again returns the first answer.
 
         Callers name the experiment with `experiment_id_for`, so a retried request with the
@@ -109,7 +97,7 @@ class Experiments(Application[UUID]):
             experiment_id=str(experiment_id),
             decision_id=decision.decision_id,
         )
-        return DecisionResult(
+        return DecisionAnswer(
             decision_id=decision.decision_id,
             experiment=experiment.state.to_dict(),
             position=recordings[-1].notification.id,
@@ -118,7 +106,7 @@ class Experiments(Application[UUID]):
 
     def decide(
         self, experiment_id: UUID, decision: Decision, *, at: datetime | None = None
-    ) -> DecisionResult:
+    ) -> DecisionAnswer:
         """Take `decision`, or return the first answer if its id was already used here.
 
         Raises `RuleViolation` when the rules refuse it, `ConcurrentDecision` when another
@@ -149,7 +137,7 @@ class Experiments(Application[UUID]):
             type=decision.type.value,
             version=experiment.version,
         )
-        return DecisionResult(
+        return DecisionAnswer(
             decision_id=decision.decision_id,
             experiment=experiment.state.to_dict(),
             position=recordings[-1].notification.id,
@@ -158,7 +146,7 @@ class Experiments(Application[UUID]):
 
     def answer_without_deciding(
         self, experiment_id: UUID, decision: Decision
-    ) -> DecisionResult | None:
+    ) -> DecisionAnswer | None:
         """For an experiment whose workflow is gone: the first answer to a repeated decision,
         the rules' refusal (closed experiments refuse everything), or None when the decision
         would be allowed and must go through a workflow after all."""
@@ -265,28 +253,26 @@ class Experiments(Application[UUID]):
             raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
         return found
 
-    def _repeat(self, experiment: Experiment, decision: Decision, version: int) -> DecisionResult:
+    def _repeat(self, experiment: Experiment, decision: Decision, version: int) -> DecisionAnswer:
         """The first answer to a decision, after checking the repeat asks for the same thing."""
         first = cast(
             Experiment.Decided,
             next(iter(self.events.get(experiment.id, gt=version - 1, lte=version))),
         )
-        if (first.decision_type, first.payload) != (decision.type, decision.payload):
-            raise DecisionIdReused(
-                f"decision id {decision.decision_id!r} was already used for a different decision"
-            )
+        fingerprint = first.decision().fingerprint()
+        check_repeat(fingerprint, decision)
         at_version = cast(Experiment, self.repository.get(experiment.id, version=version))
         log.info(
             "decision_repeated",
             experiment_id=str(experiment.id),
             decision_id=first.decision_id,
         )
-        return DecisionResult(
+        return DecisionAnswer(
             decision_id=first.decision_id,
             experiment=at_version.state.to_dict(),
             position=self._positions(experiment.id, version=version)[version],
             repeated=True,
-            fingerprint=first.decision().fingerprint(),
+            fingerprint=fingerprint,
         )
 
     def _positions(self, experiment_id: UUID, version: int | None = None) -> dict[int, int]:

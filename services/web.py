@@ -1,4 +1,5 @@
-"""The FastAPI application: wiring, middleware, error handlers and routers."""
+"""The web application: the API's routers and the pages in one FastAPI app, with the error
+handlers and middleware they share."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from services.api import errors
-from services.api.container import Services
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import experiments, lessons, ops, people, webhooks
+from services.bootstrap import Runtime, Services, api_services
 from services.ui import routes as pages
 
 DESCRIPTION = """
@@ -48,3 +49,8 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
     app.add_middleware(LimitBody)
     app.add_middleware(RequestContext)
     return app
+
+
+def app_for(rt: Runtime, address: str | None = None) -> FastAPI:
+    """The app with its production container (Temporal at `address`, else as configured)."""
+    return create_app(api_services(rt, address))

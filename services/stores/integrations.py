@@ -1,38 +1,28 @@
-"""Signed webhooks by the Standard Webhooks specification (standardwebhooks.com).
+"""Webhook integrations: who may deliver, for which municipality, with which secrets.
 
-A sender signs `"<webhook-id>.<webhook-timestamp>.<raw body>"` with HMAC-SHA256 under the
-integration's secret (`whsec_<base64>`) and sends `v1,<base64 signature>`, possibly several
-space-separated. We accept a delivery when any signature matches the current secret or, for a
-grace period after a rotation, the previous one, and its timestamp is within five minutes.
+A secret is stored encrypted (`SecretBox`); after a rotation the previous one stays valid for
+a grace period, so a sender can switch without losing deliveries. Verifying a delivery is
+`services.infra.webhooks`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from domain.errors import DomainError, InvalidInput
-from services.auth import check_municipality
-from services.database import Connect, Database
-from services.secret_box import SecretBox
+from domain.access import check_municipality
+from domain.errors import InvalidInput
+from services.infra.postgres import Connect, Database
+from services.infra.secret_box import SecretBox
+from services.infra.webhooks import new_secret
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's marker, not a secret
-TOLERANCE = timedelta(minutes=5)
 ROTATION_GRACE = timedelta(hours=24)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-
-
-class SignatureRejected(DomainError):
-    code = "invalid_signature"
 
 
 @dataclass(frozen=True)
@@ -40,43 +30,6 @@ class Integration:
     name: str
     municipality: str
     secrets: tuple[str, ...]  # current first, then the previous one while its grace lasts
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
-def verify(
-    secrets_: tuple[str, ...],
-    *,
-    msg_id: str | None,
-    timestamp: str | None,
-    signature: str | None,
-    body: bytes,
-    now: datetime | None = None,
-) -> None:
-    """Raise `SignatureRejected` unless the delivery is fresh and signed with a known secret."""
-    if not msg_id or not timestamp or not signature:
-        raise SignatureRejected("webhook-id, webhook-timestamp and webhook-signature are required")
-    try:
-        sent = datetime.fromtimestamp(int(timestamp), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        raise SignatureRejected("webhook-timestamp must be unix seconds") from None
-    now = now or datetime.now(UTC)
-    if abs(now - sent) > TOLERANCE:
-        raise SignatureRejected("webhook-timestamp is more than five minutes off")
-    offered = [part.split(",", 1)[1] for part in signature.split() if part.startswith("v1,")]
-    for secret in secrets_:
-        expected = sign(secret, msg_id, int(timestamp), body).split(",", 1)[1]
-        if any(hmac.compare_digest(expected.encode(), o.encode()) for o in offered):
-            return
-    raise SignatureRejected("no webhook-signature matches")
 
 
 class IntegrationStore:

@@ -16,9 +16,9 @@ import orjson
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from projections.queries import Page, cursor_int, decode_cursor, encode_cursor
-from services.auth import ALL_MUNICIPALITIES, Principal
-from services.database import Connect, Database
+from domain.access import ALL_MUNICIPALITIES, Principal
+from services.infra.paging import Page, cursor_int, decode_cursor, encode_cursor
+from services.infra.postgres import Connect, Database
 
 TABLE = "access_records"
 ACTIONS = ("history", "export", "past_state", "people")

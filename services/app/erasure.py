@@ -1,6 +1,6 @@
 """Erasing a person: their key goes, then the record says so, then the read models follow.
 
-The order matters. The key is deleted first, so nothing can open their data from that moment
+The order matters. The key is deleted first (and the person's API keys revoked), so nothing can open their data from that moment
 on, wherever it was copied; then the `Erasure` event is recorded, which the projector acts on
 to blank what it had opened before. Both steps are idempotent, so an erasure cut short
 between them is completed by running it again.
@@ -13,9 +13,9 @@ from typing import Any
 
 import structlog
 
+from domain.errors import PersonNotFound
 from domain.people import check_person_id
-from services.experiments import Experiments
-from services.people import People, PersonNotFound
+from services.app.ports import DecisionRecord, KeyRevoker, PeopleRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -32,8 +32,9 @@ class ErasureDone:
 
 
 def erase_person(
-    people: People,
-    experiments: Experiments,
+    people: PeopleRegistry,
+    keys: KeyRevoker,
+    experiments: DecisionRecord,
     person_id: str,
     *,
     erased_by: dict[str, str],
@@ -45,6 +46,7 @@ def erase_person(
     if found is None or (scope is not None and found.municipality != scope):
         raise PersonNotFound(f"person {person_id} does not exist")
     erased = people.forget(person_id, erased_by=erased_by.get("id", ""))
+    keys.revoke_person(person_id)
     position = experiments.record_erasure(person_id, found.municipality, erased_by)
     log.info("person_erasure_recorded", person_id=person_id, position=position)
     assert erased.erased_at is not None

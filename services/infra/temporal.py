@@ -9,13 +9,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import structlog
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 
 from services.settings import Settings
-from workflows import search_attributes
 
 log = structlog.get_logger(__name__)
 
@@ -83,8 +85,17 @@ TUNING_ARGS = (
 class TemporalDevServer:
     """`temporal server start-dev` with file persistence under the data directory."""
 
-    def __init__(self, settings: Settings, *, headless: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        search_attributes: Sequence[SearchAttributeKey[Any]] = (),
+        *,
+        headless: bool = False,
+    ) -> None:
+        """`search_attributes` are registered with the server as it starts (the workflows'
+        own, from `workflows.search_attributes`)."""
         self.settings = settings
+        self.search_attributes = tuple(search_attributes)
         self.headless = headless
         self.host = "127.0.0.1"
         self.process: subprocess.Popen[bytes] | None = None
@@ -115,7 +126,7 @@ class TemporalDevServer:
             "error",
             *TUNING_ARGS,
         ]
-        for key in search_attributes.ALL:
+        for key in self.search_attributes:
             command += ["--search-attribute", f"{key.name}={key.indexed_value_type.name.title()}"]
         if self.headless:
             command.append("--headless")

@@ -1,0 +1,144 @@
+"""Catching a read-model view up with the event store in batches: the backlog after a pause,
+and the whole log for a rebuild. Folding happens here; committing in `projections.pipeline`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.utils import Environment
+
+from domain.state import ExperimentState
+from projections.collector import collector_paused
+from projections.fold import Fold, Rows, load_states, people_in
+from projections.pipeline import BatchWriter
+from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+from services.settings import DEFAULT_BATCH_SIZE
+from services.stores.people import load_keyring
+
+BATCH_SIZE = DEFAULT_BATCH_SIZE
+# States a catch-up keeps between batches (a few kilobytes each) before it starts afresh.
+MAX_STATES_IN_MEMORY = 50_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    rate: float
+
+
+ProgressCallback = Callable[[Progress], None]
+# Opens the event store for a catch-up or a rebuild (each closes what it opened).
+OpenRecord = Callable[[], Experiments]
+
+
+def view_env(database: Database, physical: str) -> dict[str, str]:
+    env = database.eventsourcing_env()
+    env[f"{PROJECTION.upper()}_POSTGRES_SCHEMA"] = physical
+    return env
+
+
+def open_view(database: Database, physical: str) -> ReadModelView:
+    with database.ddl_lock():
+        factory = InfrastructureFactory[ReadModelView].construct(
+            env=Environment(PROJECTION, view_env(database, physical))
+        )
+        view = factory.tracking_recorder(ReadModelView)
+        with view.datastore.transaction(commit=True) as cursor:
+            view.create_position_view(cursor)
+    return view
+
+
+def catch_up(
+    view: ReadModelView,
+    experiments: Experiments,
+    *,
+    role: Role,
+    batch_size: int = BATCH_SIZE,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Apply the backlog in batches until the view has reached the head of the log.
+
+    Three threads share the work: a reader selects the next page of events while this thread
+    decodes and folds the current one, and a `BatchWriter` commits the one before. The
+    experiments' states stay in memory from batch to batch instead of being read back.
+    """
+    submitted, began = 0, time.monotonic()
+    start = view.position()
+    states: dict[UUID, ExperimentState] = {}
+
+    def page(after: int) -> Sequence[Notification]:
+        return experiments.recorder.select_notifications(
+            after, batch_size, inclusive_of_start=False
+        )
+
+    with (
+        BatchWriter(view, role) as writer,
+        ThreadPoolExecutor(1, thread_name_prefix="read-model-reader") as reader,
+    ):
+        ahead = reader.submit(page, start)
+        while not (stop and stop.is_set()):
+            notifications = ahead.result()
+            if not notifications:
+                break
+            last, full = notifications[-1].id, len(notifications) == batch_size
+            if full:
+                ahead = reader.submit(page, last)
+            if len(states) > MAX_STATES_IN_MEMORY:
+                writer.drain()
+                states.clear()
+            with collector_paused():
+                rows = _rows(view, experiments, notifications, states, writer)
+            del notifications
+            writer.submit(rows, after=start, last=Tracking(APPLICATION, last), events=rows.events)
+            submitted += rows.events
+            start = last
+            if progress:
+                elapsed = max(time.monotonic() - began, 1e-9)
+                progress(
+                    Progress(done=start, total=experiments.max_position(), rate=submitted / elapsed)
+                )
+            if not full:
+                break
+    return writer.applied
+
+
+def _rows(
+    view: ReadModelView,
+    experiments: Experiments,
+    notifications: Sequence[Notification],
+    states: dict[UUID, ExperimentState],
+    writer: BatchWriter,
+) -> Rows:
+    """The rows of a page of events, decoded and folded."""
+    events = [experiments.mapper.to_domain_event(n) for n in notifications]
+    fold = _fold(view, events, [n.id for n in notifications], states, writer)
+    return fold.rows()
+
+
+def _fold(
+    view: ReadModelView,
+    events: list[Any],
+    positions: list[int],
+    states: dict[UUID, ExperimentState],
+    writer: BatchWriter,
+) -> Fold:
+    with view.datastore.transaction(commit=False) as cursor:
+        fold = Fold(load_keyring(cursor, base_of(view.schema), people_in(events)), states)
+        missing = sorted(fold.needs(events))
+        if missing:
+            writer.drain()  # the view holds these states only once what came before is in
+            fold.load(load_states(cursor, view.schema, missing))
+    for event, position in zip(events, positions, strict=True):
+        fold.add(event, position)
+    return fold

@@ -1,0 +1,1 @@
+"""Use cases: deciding, sealing, erasure, against small ports."""

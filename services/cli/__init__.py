@@ -1,0 +1,11 @@
+"""The `wijklab` command line: its groups in `apps`, the commands in one module per kind."""
+
+from __future__ import annotations
+
+from services.cli import admin, operations, processes
+from services.cli.apps import app
+
+__all__ = ["admin", "app", "operations", "processes"]
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Adapters to what lies outside wijklab: PostgreSQL, Temporal, cryptography, paging, HTTP."""

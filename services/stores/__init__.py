@@ -1,0 +1,1 @@
+"""Table stores: each owns its tables and never writes another's."""
