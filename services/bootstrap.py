@@ -30,6 +30,7 @@ from projections.runner import run_projector
 from services.app.decisions import DecisionService
 from services.app.sealing import Sealing
 from services.infra.event_store import Experiments
+from services.infra.migrations import Migration, available, migrate
 from services.infra.postgres import POOL_WAIT_SECONDS, Connect, Database, open_database
 from services.infra.rate_limits import RateLimits
 from services.infra.secret_box import SecretBox
@@ -87,10 +88,12 @@ class Services:
 
 @contextlib.contextmanager
 def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
-    """Everything a wijklab process needs, prepared idempotently and closed on exit."""
+    """Everything a wijklab process needs, closed on exit. The schema is migrated first, so
+    that processes start in any order against an empty database."""
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
     with open_database(settings) as database:
+        migrate(database)
         experiments = Experiments.open(database)
         try:
             yield Runtime(settings=settings, database=database, experiments=experiments)
@@ -98,23 +101,25 @@ def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
             experiments.close()
 
 
+def migrate_schema(settings: Settings | None = None) -> tuple[list[Migration], int]:
+    """Apply the migrations this database lacks; what was applied, and the version now."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    with open_database(settings) as database:
+        return migrate(database), len(available())
+
+
 def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
-    """The stores of the API's own tables, created idempotently so that processes may start
-    in any order; `connect` lends connections (a pool's), else each use opens its own."""
+    """The stores of wijklab's own tables (their schema is `runtime`'s to migrate);
+    `connect` lends connections (a pool's), else each use opens its own."""
     box = SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
     people = People(rt.database, box.derive("people-lookup"), connect)
-    stores = Stores(
+    return Stores(
         keys=KeyStore(rt.database, people, connect),
         integrations=IntegrationStore(rt.database, box, connect),
         people=people,
         access=AccessLog(rt.database, connect),
     )
-    with rt.database.ddl_lock():
-        people.prepare()
-        stores.keys.prepare()
-        stores.integrations.prepare()
-        stores.access.prepare()
-    return stores
 
 
 def _pool(database: Database, size: int, **kwargs: Any) -> ConnectionPool[Any]:

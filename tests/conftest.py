@@ -23,6 +23,7 @@ from services.bootstrap import Runtime, prepare_stores
 from services.cli.processes import serve
 from services.infra.embedded_postgres import EmbeddedPostgres
 from services.infra.event_store import Experiments
+from services.infra.migrations import migrate
 from services.infra.postgres import Database
 from services.infra.temporal import TUNING_ARGS
 from services.logging import configure_logging
@@ -130,6 +131,7 @@ def live_service(
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
+    migrate(database)
     rt = Runtime(settings=settings, database=database, experiments=Experiments.open(database))
     keys = prepare_stores(rt).keys
     tokens = {

@@ -1,4 +1,5 @@
-"""Operating the record: rebuilding the read models, reconciling workflows."""
+"""Operating the record: migrating the schema, rebuilding the read models, reconciling
+workflows."""
 
 from __future__ import annotations
 
@@ -16,8 +17,14 @@ from rich.progress import (
 )
 
 from projections.catch_up import Progress as RebuildProgress
-from services.bootstrap import Runtime, rebuild_read_models, reconcile_workflows, runtime
-from services.cli.apps import projections_app, workflows_app
+from services.bootstrap import (
+    Runtime,
+    migrate_schema,
+    rebuild_read_models,
+    reconcile_workflows,
+    runtime,
+)
+from services.cli.apps import app, projections_app, workflows_app
 from services.infra.temporal import TemporalUnavailable
 
 
@@ -68,3 +75,12 @@ def reconcile_command() -> None:
         except TemporalUnavailable as error:
             typer.echo(f"wijklab workflows reconcile: {error}", err=True)
             raise typer.Exit(1) from error
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (every process also does so as it starts)."""
+    applied, version = migrate_schema()
+    for migration in applied:
+        typer.echo(f"applied {migration.version:04d} {migration.name}")
+    typer.echo(f"schema at version {version}")

@@ -30,29 +30,6 @@ class AccessLog:
         self.table = sql.Identifier(database.schema, TABLE)
         self.connect = database.connector(connect)
 
-    def prepare(self) -> None:
-        with self.connect() as conn:
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} ("
-                    " id bigserial PRIMARY KEY,"
-                    " at timestamptz NOT NULL DEFAULT now(),"
-                    " key_id uuid NOT NULL,"
-                    " actor_id text NOT NULL,"
-                    " role text NOT NULL,"
-                    " reader_municipality text NOT NULL,"
-                    " municipality text NOT NULL,"
-                    " action text NOT NULL,"
-                    " experiment_id uuid,"
-                    " detail jsonb NOT NULL DEFAULT '{{}}')"
-                ).format(self.table)
-            )
-            conn.execute(
-                sql.SQL(
-                    "CREATE INDEX IF NOT EXISTS access_records_by_town ON {} (municipality, id)"
-                ).format(self.table)
-            )
-
     def record(
         self,
         principal: Principal,

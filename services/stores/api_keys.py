@@ -38,25 +38,6 @@ class KeyStore:
         self.table = sql.Identifier(database.schema, self.TABLE)
         self.connect = database.connector(connect)
 
-    def prepare(self) -> None:
-        with self.connect() as conn:
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} ("
-                    " id uuid PRIMARY KEY,"
-                    " token_sha256 text NOT NULL UNIQUE,"
-                    " role text NOT NULL,"
-                    " municipality text NOT NULL,"
-                    " name text NOT NULL,"
-                    " created_at timestamptz NOT NULL DEFAULT now(),"
-                    " revoked_at timestamptz)"
-                ).format(self.table)
-            )
-            # A person's key names a pseudonymous person; their name lives sealed in `people`.
-            conn.execute(
-                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS person_id text").format(self.table)
-            )
-
     def create(
         self, role_name: str, municipality: str, name: str = "", contact: str = ""
     ) -> tuple[str, UUID]:

@@ -41,22 +41,6 @@ class IntegrationStore:
         self.table = sql.Identifier(database.schema, self.TABLE)
         self.connect = database.connector(connect)
 
-    def prepare(self) -> None:
-        with self.connect() as conn:
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} ("
-                    " name text PRIMARY KEY,"
-                    " municipality text NOT NULL,"
-                    " secret bytea NOT NULL,"
-                    " previous_secret bytea,"
-                    " previous_valid_until timestamptz,"
-                    " created_at timestamptz NOT NULL DEFAULT now(),"
-                    " rotated_at timestamptz,"
-                    " revoked_at timestamptz)"
-                ).format(self.table)
-            )
-
     @staticmethod
     def check_name(name: str) -> str:
         if not _NAME.match(name):

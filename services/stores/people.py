@@ -92,31 +92,6 @@ class People:
         self.lookup_key = lookup_key
         self.connect = database.connector(connect)
 
-    def prepare(self) -> None:
-        with self.connect() as conn:
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} ("
-                    " person_id text PRIMARY KEY,"
-                    " municipality text NOT NULL,"
-                    " profile text,"
-                    " lookup text UNIQUE,"
-                    " created_at timestamptz NOT NULL DEFAULT now(),"
-                    " erased_at timestamptz,"
-                    " erased_by text)"
-                ).format(self.people)
-            )
-            conn.execute(
-                sql.SQL(
-                    "CREATE TABLE IF NOT EXISTS {} ("
-                    " person_id text PRIMARY KEY,"
-                    " key bytea NOT NULL,"
-                    " created_at timestamptz NOT NULL DEFAULT now())"
-                ).format(self.keys)
-            )
-
-    # --- registering --------------------------------------------------------------------
-
     def register(
         self, municipality: str, name: str, contact: str = "", *, lookup: str | None = None
     ) -> str:

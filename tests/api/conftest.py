@@ -17,12 +17,14 @@ from temporalio.testing import WorkflowEnvironment
 from projections.runner import run_projector
 from services.bootstrap import Runtime, prepare_stores
 from services.infra.event_store import Experiments
+from services.infra.migrations import migrate
 from services.infra.postgres import Database
 from services.settings import Settings
 from services.stores.api_keys import KeyStore
 from services.stores.integrations import IntegrationStore
 from services.web import app_for
 from tests.builders import record_opener
+from tests.upgrade import v1
 from workflows.worker import build_worker
 
 
@@ -51,15 +53,29 @@ WHO = {
 
 
 @pytest.fixture(scope="module")
+def stack_origin() -> str:
+    """What the stack's database starts as: `new` (empty), or `version-1` (a database made by
+    version 1 of wijklab, migrated in place); a test module may ask for both."""
+    return "new"
+
+
+@pytest.fixture(scope="module")
 async def stack(
     postgres: dict[str, str],
     dev_server: WorkflowEnvironment,
     tmp_path_factory: pytest.TempPathFactory,
+    stack_origin: str,
 ) -> AsyncIterator[Stack]:
     database = Database(params=postgres, schema=f"api_{uuid.uuid4().hex[:10]}")
-    database.ensure_schema()
+    secret_key = None
+    if stack_origin == "version-1":
+        v1.restore(database)
+        secret_key = v1.facts()["secret_key"]
+    else:
+        database.ensure_schema()
     task_queue = f"api-{uuid.uuid4().hex[:8]}"
     settings = Settings(
+        WIJKLAB_SECRET_KEY=secret_key,
         WIJKLAB_DATA_DIR=tmp_path_factory.mktemp("data"),
         WIJKLAB_DATABASE_SCHEMA=database.schema,
         TEMPORAL_ADDRESS=dev_server.client.service_client.config.target_host,
@@ -68,6 +84,7 @@ async def stack(
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
     )
+    migrate(database)
     experiments = Experiments.open(database)
     rt = Runtime(settings=settings, database=database, experiments=experiments)
     stores = prepare_stores(rt)

@@ -16,6 +16,14 @@ from projections.queries import ProjectionLagging
 from services.api import errors as errors_module
 from tests.api.conftest import Stack, experiment_body
 
+
+@pytest.fixture(scope="module", params=["new", "version-1"])
+def stack_origin(request: pytest.FixtureRequest) -> str:
+    """The whole contract, on an empty database and on one made by version 1 and migrated."""
+    origin: str = request.param
+    return origin
+
+
 PLAN = {
     "type": "revise_plan",
     "rationale": "besproken in het wijkoverleg",

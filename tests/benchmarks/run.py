@@ -36,6 +36,7 @@ from projections.rebuild import rebuild
 from services.bootstrap import Runtime, prepare_stores
 from services.infra.embedded_postgres import EmbeddedPostgres
 from services.infra.event_store import Experiments
+from services.infra.migrations import migrate
 from services.infra.postgres import Database
 from services.infra.temporal import TemporalDevServer
 from services.settings import Settings
@@ -117,6 +118,7 @@ class Stack:
         self.address = self.temporal.start()
         # Chosen only now: the dev server takes random free ports of its own as it starts.
         self.settings = settings.model_copy(update={"http_port": free_port()})
+        migrate(self.database)
         self.experiments = Experiments.open(self.database)
         rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
         keys = prepare_stores(rt).keys

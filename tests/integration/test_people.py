@@ -7,14 +7,14 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from services.infra.crypto import seal
+from services.infra.migrations import migrate
 from services.infra.postgres import Database
-from services.stores.api_keys import KeyStore
 from services.stores.people import People
 
 
 def test_naming_the_same_person_at_once_registers_one(database: Database) -> None:
+    migrate(database)
     people = People(database, secrets.token_bytes(32))
-    people.prepare()
     with ThreadPoolExecutor(8) as pool:
         ids = set(pool.map(lambda _: people.mention("utrecht", "Ans Bakker", "06-1"), range(16)))
     assert len(ids) == 1
@@ -26,9 +26,8 @@ def test_naming_the_same_person_at_once_registers_one(database: Database) -> Non
 
 
 def test_forgetting_takes_key_profile_and_lookup(database: Database) -> None:
+    migrate(database)
     people = People(database, secrets.token_bytes(32))
-    people.prepare()
-    KeyStore(database, people).prepare()
     person_id = people.mention("utrecht", "Kees", "kees@example.org")
     key = people.key_of(person_id)
     assert key is not None
