@@ -23,7 +23,8 @@ from domain.values import MAX_SHORT_TEXT, SEALED_VALUE, Role, text
 
 PERSON_PREFIX = "prs_"
 _PERSON_ID = re.compile(r"^prs_[0-9a-f]{32}$")
-SEALED_PREFIX = "sealed:v1:"
+# Every sealed value starts so, whatever its scheme: one cheap test before any pattern.
+SEALED_PREFIX = "sealed:"
 _SEALED = SEALED_VALUE
 
 # Shown in place of an erased person's data.
@@ -61,15 +62,23 @@ def sealed_owner(value: Any) -> str | None:
     """The person a sealed value belongs to, or None for anything else."""
     if isinstance(value, str) and value.startswith(SEALED_PREFIX):
         found = _SEALED.match(value)
-        return found.group(1) if found else None
+        return found.group(2) if found else None
     return None
+
+
+def sealed_scheme(value: str) -> str:
+    """How a sealed value was sealed (`v1`, `v2`)."""
+    found = _SEALED.match(value)
+    if found is None:
+        raise ValueError("not a sealed value")
+    return found.group(1)
 
 
 def sealed_body(value: str) -> str:
     found = _SEALED.match(value)
     if found is None:
         raise ValueError("not a sealed value")
-    return found.group(2)
+    return found.group(3)
 
 
 def personal_by_default(role: Role, mentioned: bool) -> bool:

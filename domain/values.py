@@ -95,13 +95,14 @@ MAX_SHORT_TEXT = 300
 OVERDUE_GRACE_DAYS = 14
 
 
-# A value sealed for one person (see `domain.people`): their id, then nonce and ciphertext.
-SEALED_VALUE = re.compile(r"^sealed:v1:(prs_[0-9a-f]{32}):([A-Za-z0-9_-]+={0,2})$")
+# A value sealed for one person (see `domain.people`): the scheme, their id, then the sealed
+# bytes in base64url (`v2`: AES-SIV; `v1`, still readable: nonce and AES-GCM ciphertext).
+SEALED_VALUE = re.compile(r"^sealed:(v1|v2):(prs_[0-9a-f]{32}):([A-Za-z0-9_-]+={0,2})$")
 
 
 def sealed_length(max_length: int) -> int:
     """How long a sealed text of at most `max_length` characters can be (4 bytes a character
-    at most in UTF-8, 28 of nonce and tag, base64, the prefix)."""
+    at most in UTF-8, 28 of nonce and tag at most, base64, the prefix)."""
     return (max_length * 4 + 28) * 4 // 3 + 60
 
 
@@ -112,7 +113,7 @@ def text(value: Any, field: str, *, max_length: int = MAX_TEXT, required: bool =
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string", field=field)
-    if value.startswith("sealed:v1:") and SEALED_VALUE.match(value):
+    if value.startswith("sealed:") and SEALED_VALUE.match(value):
         if len(value) > sealed_length(max_length):
             raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
         return value

@@ -19,15 +19,21 @@ from structlog.contextvars import bind_contextvars
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_decision_id
-from domain.errors import ExperimentNotFound, InvalidInput
+from domain.errors import DecisionIdReused, ExperimentNotFound, InvalidInput
 from domain.experiment import experiment_id_for
+from domain.people import sealed_paths
 from domain.values import Actor
 from services.app.errors import DecisionPending, WorkflowNotRunning
 from services.app.ports import DecisionRecord, ExperimentWorkflowsPort
 from services.app.sealing import Sealing
+from services.infra.crypto import CURRENT, Scheme
 from services.metrics import DECISIONS
 
 log = structlog.get_logger(__name__)
+
+# A repeat of a decision first stored with `sealed:v1:` values seals differently now; sealed
+# the old way it is recognised as the repeat it is (a reused id stays refused either way).
+LEGACY: Scheme = "v1"
 
 START_FIELDS = ("neighbourhood", "title", "question", "residents_agenda", "themes", "act_days")
 
@@ -74,8 +80,14 @@ class DecisionService:
         )
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
-        decision = await self._sealed(decision, municipality, known_keys or {})
-        answer = await self._call(self.workflows.start(experiment_id, decision))
+        sealed = await self._sealed(decision, municipality, known_keys or {})
+        try:
+            answer = await self._call(self.workflows.start(experiment_id, sealed))
+        except DecisionIdReused:
+            if not _holds_sealed(sealed):
+                raise
+            legacy = await self._sealed(decision, municipality, known_keys or {}, LEGACY)
+            answer = await self._call(self.workflows.start(experiment_id, legacy))
         self._owners[experiment_id] = municipality
         DECISIONS.labels(type="start", source="api").inc()
         return answer
@@ -110,22 +122,35 @@ class DecisionService:
             payload=fields,
         )
         rules.check_role(decision)
-        decision = await self._sealed(decision, owner, known_keys or {})
+        sealed = await self._sealed(decision, owner, known_keys or {})
         try:
-            answer = await self._call(self.workflows.decide(experiment_id, decision))
-        except WorkflowNotRunning:
-            answer = await self._without_workflow(experiment_id, decision)
+            answer = await self._hand_over(experiment_id, sealed)
+        except DecisionIdReused:
+            if not _holds_sealed(sealed):
+                raise
+            legacy = await self._sealed(decision, owner, known_keys or {}, LEGACY)
+            answer = await self._hand_over(experiment_id, legacy)
         DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
         return answer
 
+    async def _hand_over(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer:
+        try:
+            return await self._call(self.workflows.decide(experiment_id, decision))
+        except WorkflowNotRunning:
+            return await self._without_workflow(experiment_id, decision)
+
     async def _sealed(
-        self, decision: Decision, municipality: str, known_keys: Mapping[str, bytes]
+        self,
+        decision: Decision,
+        municipality: str,
+        known_keys: Mapping[str, bytes],
+        scheme: Scheme = CURRENT,
     ) -> Decision:
         """The decision sealed; on this thread when that needs no lookup in the database."""
         if self.sealing.seals_offline(decision, known_keys):
-            return self.sealing.seal_decision(decision, municipality, known_keys)
+            return self.sealing.seal_decision(decision, municipality, known_keys, scheme)
         return await asyncio.to_thread(
-            self.sealing.seal_decision, decision, municipality, known_keys
+            self.sealing.seal_decision, decision, municipality, known_keys, scheme
         )
 
     async def owner(self, experiment_id: UUID) -> str | None:
@@ -164,3 +189,7 @@ class DecisionService:
                 "the decision was handed over but not answered in time; send it again with "
                 "the same Idempotency-Key to get its answer"
             ) from None
+
+
+def _holds_sealed(decision: Decision) -> bool:
+    return bool(sealed_paths(decision.actor.to_dict(), decision.payload))

@@ -24,7 +24,7 @@ from domain.people import (
 )
 from domain.values import Actor
 from services.app.ports import PeopleDirectory
-from services.infra.crypto import seal
+from services.infra.crypto import CURRENT, Scheme, seal
 
 
 class Sealing:
@@ -34,7 +34,11 @@ class Sealing:
         self.people = people
 
     def seal_decision(
-        self, decision: Decision, municipality: str, known_keys: Mapping[str, bytes] | None = None
+        self,
+        decision: Decision,
+        municipality: str,
+        known_keys: Mapping[str, bytes] | None = None,
+        scheme: Scheme = CURRENT,
     ) -> Decision:
         """The decision as it may be stored and sent: personal data sealed, people as ids.
 
@@ -43,8 +47,8 @@ class Sealing:
         the person whose words it is, when it is personal (by default for residents).
         """
         if sealed_paths({}, decision.payload):
-            raise InvalidInput("values of the form sealed:v1:… are wijklab's own", field="payload")
-        seal_for = _Sealer(self.people, known_keys)
+            raise InvalidInput("values of the form sealed:… are wijklab's own", field="payload")
+        seal_for = _Sealer(self.people, known_keys, scheme)
         actor = decision.actor
         payload = dict(decision.payload)
         owner = _person_of(actor)
@@ -113,10 +117,14 @@ class _Sealer:
     """Seals for one decision, looking each person's key up once."""
 
     def __init__(
-        self, people: PeopleDirectory, known_keys: Mapping[str, bytes] | None = None
+        self,
+        people: PeopleDirectory,
+        known_keys: Mapping[str, bytes] | None = None,
+        scheme: Scheme = CURRENT,
     ) -> None:
         self.people = people
         self.keys: dict[str, bytes] = dict(known_keys or {})
+        self.scheme = scheme
 
     def __call__(self, person_id: str, plain: str) -> str:
         if person_id not in self.keys:
@@ -124,7 +132,7 @@ class _Sealer:
             if key is None:
                 raise PersonErased(f"person {person_id} was erased")
             self.keys[person_id] = key
-        return seal(self.keys[person_id], person_id, plain)
+        return seal(self.keys[person_id], person_id, plain, self.scheme)
 
 
 def _person_of(actor: Actor) -> str | None:

@@ -187,3 +187,40 @@ async def test_an_answer_that_does_not_come_in_time_is_pending(
         await _decide(
             service, experiment_id, {"type": "revise_plan", "rationale": "a", **PLAN}, "p-1"
         )
+
+
+async def test_a_repeat_of_a_decision_sealed_the_old_way_is_still_a_repeat(
+    record: FakeRecord, workflows: FakeWorkflows
+) -> None:
+    people = FakePeople()
+    service = DecisionService(record, workflows, Sealing(people), answer_timeout=5)
+    experiment_id = await _started(service)
+    await _decide(service, experiment_id, {"type": "revise_plan", "rationale": "a", **PLAN}, "p")
+    await _decide(service, experiment_id, {"type": "endorse_plan", "rationale": "ja"}, "e")
+    await _decide(service, experiment_id, {"type": "advance", "rationale": "nu", "to": "act"}, "a")
+    resident = Actor(people.register("utrecht", "Fatima"), Role.RESIDENT, "Fatima")
+    finding = {"type": "record_finding", "rationale": "", "text": "Fijn", "source": "residents"}
+    # Stored before AES-SIV: the same decision, its values sealed with `sealed:v1:`.
+    parsed = Decision.parse(
+        decision_id="f-1",
+        type="record_finding",
+        actor=resident,
+        rationale="",
+        source="api",
+        payload={"text": "Fijn", "source": "residents"},
+    )
+    first = record.take(experiment_id, Sealing(people).seal_decision(parsed, "utrecht", None, "v1"))
+    again = await service.decide(
+        resident, "utrecht", experiment_id, dict(finding), decision_id="f-1", source="api"
+    )
+    assert again.position == first.position
+    assert again.repeated
+    with pytest.raises(DecisionIdReused):
+        await service.decide(
+            resident,
+            "utrecht",
+            experiment_id,
+            {**finding, "text": "Iets anders"},
+            decision_id="f-1",
+            source="api",
+        )

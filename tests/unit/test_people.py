@@ -80,3 +80,22 @@ def test_sealed_paths_name_every_sealed_value_and_its_owner() -> None:
         ("payload.person.name", other),
         ("payload.text", other),
     ]
+
+
+def test_new_values_are_sealed_with_aes_siv_and_older_ones_stay_readable() -> None:
+    current = seal(KEY, PERSON, "Fatima")
+    assert current.startswith(f"sealed:v2:{PERSON}:")
+    assert seal(KEY, PERSON, "Fatima") == current, "AES-SIV is deterministic"
+    legacy = seal(KEY, PERSON, "Fatima", "v1")
+    assert legacy.startswith(f"sealed:v1:{PERSON}:")
+    assert open_sealed(KEY, legacy) == open_sealed(KEY, current) == "Fatima"
+    keyring = Keyring({PERSON: KEY})
+    assert keyring.open(legacy) == keyring.open(current) == "Fatima"
+    assert sealed_owner(current) == sealed_owner(legacy) == PERSON
+
+
+def test_a_tampered_sealed_value_opens_to_nothing() -> None:
+    current = seal(KEY, PERSON, "Fatima")
+    body = current.rsplit(":", 1)[1]
+    flipped = ("B" if body[0] != "B" else "C") + body[1:]
+    assert Keyring({PERSON: KEY}).open(current.replace(body, flipped)) is None
