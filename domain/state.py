@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.decisions import Decision, DecisionType
+from domain.decisions import DEFAULT_ACT_DAYS, Decision, DecisionType
 from domain.values import (
     BudgetLine,
     FindingSource,
@@ -59,12 +59,15 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
+        """Tolerant, like `ExperimentState.from_dict`: what is missing takes its default."""
         return cls(
-            revision=data["revision"],
-            description=data["description"],
-            indicators=tuple(Indicator(i["name"], i["target"]) for i in data["indicators"]),
-            budget=tuple(BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in data["budget"]),
-            endorsed=data["endorsed"],
+            revision=data.get("revision", 0),
+            description=data.get("description", ""),
+            indicators=tuple(Indicator(i["name"], i["target"]) for i in data.get("indicators", ())),
+            budget=tuple(
+                BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in data.get("budget", ())
+            ),
+            endorsed=data.get("endorsed", False),
         )
 
 
@@ -133,7 +136,14 @@ class ExperimentState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ExperimentState:
+        """A state from its stored document (a read model's row, a workflow's carried state).
+
+        Tolerant: the experiment's identity is required, anything added since a document was
+        written takes its default, and keys this code does not know are ignored, so documents
+        of older and newer shapes both load.
+        """
         n = data["neighbourhood"]
+        created = datetime.fromisoformat(data["created_at"])
         entered = data.get("stage_entered_at")
         return cls(
             id=data["id"],
@@ -142,22 +152,24 @@ class ExperimentState:
             title=data["title"],
             question=data["question"],
             residents_agenda=data["residents_agenda"],
-            themes=tuple(Theme(t) for t in data["themes"]),
-            act_days=data["act_days"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            version=data["version"],
-            cycle=data["cycle"],
-            stage=Stage(data["stage"]),
-            status=Status(data["status"]),
+            themes=tuple(Theme(t) for t in data.get("themes", ())),
+            act_days=data.get("act_days", DEFAULT_ACT_DAYS),
+            created_at=created,
+            updated_at=datetime.fromisoformat(data["updated_at"])
+            if "updated_at" in data
+            else created,
+            version=data.get("version", 1),
+            cycle=data.get("cycle", 1),
+            stage=Stage(data.get("stage", Stage.PLAN.value)),
+            status=Status(data.get("status", Status.ACTIVE.value)),
             outcome=Outcome(data["outcome"]) if data.get("outcome") else None,
-            plan=Plan.from_dict(data["plan"]),
+            plan=Plan.from_dict(data.get("plan", {})),
             stage_entered_at=datetime.fromisoformat(entered) if entered else None,
-            findings_this_cycle=data["findings_this_cycle"],
-            resident_findings_this_cycle=data["resident_findings_this_cycle"],
-            lessons_this_cycle=data["lessons_this_cycle"],
-            stage_due=data["stage_due"],
-            stage_overdue=data["stage_overdue"],
+            findings_this_cycle=data.get("findings_this_cycle", 0),
+            resident_findings_this_cycle=data.get("resident_findings_this_cycle", 0),
+            lessons_this_cycle=data.get("lessons_this_cycle", 0),
+            stage_due=data.get("stage_due", False),
+            stage_overdue=data.get("stage_overdue", False),
         )
 
 

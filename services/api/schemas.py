@@ -1,12 +1,10 @@
-"""Request and response shapes, for the OpenAPI document.
+"""The shapes of request bodies, for the OpenAPI document (answers: `services.api.answers`).
 
 The domain checks every field (`domain.decisions`); these models describe them for clients
 and keep types loose enough that the domain's clearer messages reach the caller.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -80,19 +78,3 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment_id: str
     decision: DecisionIn
-
-
-class DecisionAnswer(BaseModel):
-    decision_id: str
-    experiment: dict[str, Any]
-    position: int
-
-
-class ExperimentPage(BaseModel):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-class Page(BaseModel):
-    items: list[dict[str, Any]]
-    next_cursor: str | None

@@ -36,3 +36,30 @@ def test_evolve_sets_only_fields_and_equals_replace() -> None:
         state = evolved
     assert state.status.value == "closed"
     assert {d.type for d in later} >= set(DecisionType) - {DecisionType.START}
+
+
+def test_stored_documents_of_older_and_newer_shapes_load() -> None:
+    state = begin("e-1", start(), at=datetime(2026, 3, 1, tzinfo=UTC))
+    for d in one_cycle()[:3]:
+        state = evolve(state, d, at=datetime(2026, 3, 2, tzinfo=UTC))
+    document = state.to_dict()
+    assert ExperimentState.from_dict(document) == state
+    newer = {
+        **document,
+        "indicators": [],
+        "programme_id": None,
+        "plan": {**document["plan"], "x": 1},
+    }
+    assert ExperimentState.from_dict(newer) == state, "unknown keys are ignored"
+    older = {
+        k: v
+        for k, v in document.items()
+        if k not in ("stage_due", "stage_overdue", "lessons_this_cycle", "stage_entered_at")
+    }
+    loaded = ExperimentState.from_dict(older)
+    assert (loaded.stage, loaded.plan, loaded.version) == (state.stage, state.plan, state.version)
+    assert (loaded.stage_due, loaded.lessons_this_cycle, loaded.stage_entered_at) == (
+        False,
+        0,
+        None,
+    )

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from domain.errors import ExperimentNotFound, InvalidInput
+from services.api import answers
 from services.api.deps import (
     Decider,
     IdempotencyKey,
@@ -21,9 +22,9 @@ from services.api.deps import (
     actor_of,
 )
 from services.api.errors import ApiError
-from services.api.schemas import DecisionAnswer, DecisionIn, ExperimentPage, Page, StartExperiment
+from services.api.schemas import DecisionIn, StartExperiment
 
-router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
+router = APIRouter(prefix="/v1/experiments", tags=["experiments"], responses=answers.ERRORS)
 
 MinPosition = Annotated[
     int | None, Query(ge=0, description="wait until the read models include this position")
@@ -42,14 +43,18 @@ def _answer(answer: Any, status: int) -> JSONResponse:
 
 
 # OpenAPI links: what a client (or a stateful test) can do with the experiment it started.
+# Reads follow a write with its position as `min_position` (read-your-writes): the read models
+# are eventually consistent, and a read right after a write may otherwise miss it.
 _EXPERIMENT_ID = {"experiment_id": "$response.body#/id"}
+_READ_YOUR_WRITE = {**_EXPERIMENT_ID, "min_position": "$response.body#/position"}
 START_LINKS: dict[int | str, dict[str, Any]] = {
     201: {
+        "model": answers.StartedExperiment,
         "description": "the experiment as started",
         "links": {
-            "GetExperiment": {"operationId": "getExperiment", "parameters": _EXPERIMENT_ID},
+            "GetExperiment": {"operationId": "getExperiment", "parameters": _READ_YOUR_WRITE},
             "TakeDecision": {"operationId": "takeDecision", "parameters": _EXPERIMENT_ID},
-            "DecisionHistory": {"operationId": "decisionHistory", "parameters": _EXPERIMENT_ID},
+            "DecisionHistory": {"operationId": "decisionHistory", "parameters": _READ_YOUR_WRITE},
             "StateAt": {"operationId": "stateAt", "parameters": _EXPERIMENT_ID},
         },
     }
@@ -82,7 +87,7 @@ async def start_experiment(
     )
 
 
-@router.get("", response_model=ExperimentPage)
+@router.get("", response_model=answers.Page[answers.Experiment])
 def list_experiments(
     principal: Reader,
     services: ServicesDep,
@@ -106,7 +111,7 @@ def list_experiments(
     ).to_dict()
 
 
-@router.get("/{experiment_id}", operation_id="getExperiment")
+@router.get("/{experiment_id}", response_model=answers.Experiment, operation_id="getExperiment")
 def get_experiment(
     experiment_id: UUID, principal: Reader, services: ServicesDep, min_position: MinPosition = None
 ) -> dict[str, Any]:
@@ -119,7 +124,7 @@ def get_experiment(
 
 @router.post(
     "/{experiment_id}/decisions",
-    response_model=DecisionAnswer,
+    response_model=answers.DecisionAnswer,
     operation_id="takeDecision",
     responses={
         200: {
@@ -127,11 +132,17 @@ def get_experiment(
             "links": {
                 "DecisionHistory": {
                     "operationId": "decisionHistory",
-                    "parameters": {"experiment_id": "$request.path.experiment_id"},
+                    "parameters": {
+                        "experiment_id": "$request.path.experiment_id",
+                        "min_position": "$response.body#/position",
+                    },
                 },
                 "GetExperiment": {
                     "operationId": "getExperiment",
-                    "parameters": {"experiment_id": "$request.path.experiment_id"},
+                    "parameters": {
+                        "experiment_id": "$request.path.experiment_id",
+                        "min_position": "$response.body#/position",
+                    },
                 },
             },
         }
@@ -158,7 +169,12 @@ async def take_decision(
     return _answer(answer, 200)
 
 
-@router.get("/{experiment_id}/decisions", response_model=Page, operation_id="decisionHistory")
+@router.get(
+    "/{experiment_id}/decisions",
+    response_model=answers.Page[answers.HistoryEntry],
+    operation_id="decisionHistory",
+    responses={200: {"content": {"text/csv": {}}, "description": "the history (CSV by Accept)"}},
+)
 def decision_history(
     experiment_id: UUID,
     principal: Reader,
@@ -194,7 +210,7 @@ def decision_history(
     ).to_dict()
 
 
-@router.get("/{experiment_id}/state", operation_id="stateAt")
+@router.get("/{experiment_id}/state", response_model=answers.ExperimentAsOf, operation_id="stateAt")
 async def state_at(
     experiment_id: UUID,
     principal: PastReader,

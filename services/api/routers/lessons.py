@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from services.api import answers
 from services.api.deps import Reader, ServicesDep
-from services.api.schemas import Page
 
-router = APIRouter(prefix="/v1", tags=["lessons"])
+router = APIRouter(prefix="/v1", tags=["lessons"], responses=answers.ERRORS)
 
 
-@router.get("/lessons", response_model=Page)
+@router.get("/lessons", response_model=answers.Page[answers.Lesson])
 def search_lessons(
     principal: Reader,
     services: ServicesDep,
@@ -27,7 +27,7 @@ def search_lessons(
     ).to_dict()
 
 
-@router.get("/neighbourhoods")
+@router.get("/neighbourhoods", response_model=answers.Page[answers.NeighbourhoodSummary])
 def neighbourhoods(principal: Reader, services: ServicesDep) -> dict[str, Any]:
     """Per neighbourhood: experiments by stage, closed ones, and budget per funding source."""
     return {
@@ -36,7 +36,7 @@ def neighbourhoods(principal: Reader, services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get("/themes")
+@router.get("/themes", response_model=answers.Page[answers.ThemeSummary])
 def themes(principal: Reader, services: ServicesDep) -> dict[str, Any]:
     """Per theme: active experiments by stage, closed ones, and lessons learnt."""
     return {"items": services.read_models.themes(principal.municipality), "next_cursor": None}

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from services.api import answers
 from services.api.deps import ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -27,7 +28,7 @@ LAG_SECONDS = Gauge(
 POSITION = Gauge("wijklab_event_store_position", "Last notification id in the event store")
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=answers.Health)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -50,7 +51,11 @@ def _database_checks(services: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=answers.Readiness,
+    responses={503: {"model": answers.Readiness, "description": "not ready; see Retry-After"}},
+)
 async def readyz(services: ServicesDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     ready = True

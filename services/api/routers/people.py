@@ -11,13 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import InvalidInput, PersonNotFound
 from domain.people import check_person_id
+from services.api import answers
 from services.api.deps import PeopleAdmin, ServicesDep
 from services.app.erasure import erase_person
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=answers.ERRORS)
 
 
-@router.get("/v1/people")
+@router.get("/v1/people", response_model=answers.Page[answers.Person])
 def list_people(principal: PeopleAdmin, services: ServicesDep) -> dict[str, Any]:
     """The people of the admin's municipality (names included: this read is recorded)."""
     municipality = principal.municipality or "*"
@@ -26,7 +27,7 @@ def list_people(principal: PeopleAdmin, services: ServicesDep) -> dict[str, Any]
     return {"items": [p.to_dict() for p in people], "next_cursor": None}
 
 
-@router.get("/v1/people/{person_id}")
+@router.get("/v1/people/{person_id}", response_model=answers.Person)
 def get_person(person_id: str, principal: PeopleAdmin, services: ServicesDep) -> dict[str, Any]:
     found = services.people.find(check_person_id(person_id))
     if found is None or not principal.sees(found.municipality):
@@ -37,7 +38,7 @@ def get_person(person_id: str, principal: PeopleAdmin, services: ServicesDep) ->
     return found.to_dict()
 
 
-@router.post("/v1/people/{person_id}/erasure")
+@router.post("/v1/people/{person_id}/erasure", response_model=answers.Erasure)
 async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -> dict[str, Any]:
     """Erase a person (AVG art. 17): their key is deleted and the record says so; decisions
     stay, their data reads "erased person" everywhere. Repeating it changes nothing."""
@@ -53,7 +54,7 @@ async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -
     return done.to_dict()
 
 
-@router.get("/v1/access-records")
+@router.get("/v1/access-records", response_model=answers.Page[answers.AccessRecord])
 def access_records(
     principal: PeopleAdmin,
     services: ServicesDep,

@@ -13,16 +13,17 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidInput
 from domain.values import Actor, Role
+from services.api import answers
 from services.api.deps import ServicesDep, client_address
-from services.api.schemas import DecisionAnswer, WebhookIn
+from services.api.schemas import WebhookIn
 from services.infra.webhooks import SignatureRejected, verify
 from services.metrics import WEBHOOKS
 from services.stores.integrations import IntegrationStore
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=answers.ERRORS)
 
 
-@router.post("/{integration}", response_model=DecisionAnswer)
+@router.post("/{integration}", response_model=answers.DecisionAnswer)
 async def receive(
     integration: str,
     request: Request,

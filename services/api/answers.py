@@ -1,0 +1,198 @@
+"""The shapes of every answer, so that `/openapi.json` describes each body a client gets.
+
+The contract lets fields be added, so every model allows more than it names (and clients
+should too); the contract tests check that each answer holds no field its model leaves out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Neighbourhood(Answer):
+    code: str
+    name: str
+    kind: str = Field(description="wijk, buurt, kern or dorp")
+
+
+class Indicator(Answer):
+    name: str
+    target: str
+
+
+class BudgetLine(Answer):
+    source: str = Field(description="the funding source (a departmental pot)")
+    amount_eur: str = Field(description="a decimal amount in euros, as a string: cents exact")
+
+
+class Plan(Answer):
+    revision: int = Field(description="0 until the first revise_plan")
+    description: str
+    indicators: list[Indicator]
+    budget: list[BudgetLine]
+    budget_total_eur: str
+    endorsed: bool = Field(description="residents endorsed this revision")
+
+
+class Experiment(Answer):
+    id: str
+    municipality: str
+    neighbourhood: Neighbourhood
+    title: str
+    question: str
+    residents_agenda: str
+    themes: list[str]
+    cycle: int
+    stage: str = Field(description="plan, act, evaluate or learn")
+    status: str = Field(description="active or closed")
+    outcome: str | None = Field(description="adopted, scaled or stopped, once closed")
+    plan: Plan
+    act_days: int
+    created_at: str
+    updated_at: str
+    version: int
+    stage_entered_at: str | None
+    findings_this_cycle: int
+    resident_findings_this_cycle: int
+    lessons_this_cycle: int
+    stage_due: bool
+    stage_overdue: bool
+
+
+class StartedExperiment(Experiment):
+    decision_id: str
+    position: int = Field(description="the start's position in the log (see min_position)")
+
+
+class ExperimentAsOf(Experiment):
+    as_of: str = Field(description="the moment asked for")
+
+
+class DecisionAnswer(Answer):
+    decision_id: str
+    experiment: Experiment
+    position: int = Field(description="the decision's position in the log (see min_position)")
+
+
+class Actor(Answer):
+    id: str
+    role: str
+    name: str
+
+
+class HistoryEntry(Answer):
+    decision_id: str
+    type: str
+    cycle: int
+    stage: str = Field(description="the stage in which it was taken")
+    actor: Actor
+    rationale: str
+    payload: dict[str, Any]
+    source: str = Field(description="api, webhook:<integration> or timer")
+    at: str
+    position: int
+
+
+class Lesson(Answer):
+    experiment_id: str
+    experiment_title: str
+    municipality: str
+    neighbourhood_code: str
+    cycle: int
+    decision_id: str
+    text: str
+    erased: bool
+    themes: list[str]
+    at: str
+    position: int
+
+
+class NeighbourhoodSummary(Answer):
+    municipality: str
+    code: str
+    name: str
+    kind: str
+    stages: dict[str, int] = Field(description="active experiments by stage")
+    closed: int
+    budget: dict[str, str] = Field(description="planned euros by funding source")
+
+
+class ThemeSummary(Answer):
+    theme: str
+    stages: dict[str, int]
+    closed: int
+    lessons: int
+
+
+class Person(Answer):
+    person_id: str
+    municipality: str
+    name: str
+    contact: str
+    created_at: str
+    erased_at: str | None
+
+
+class Erasure(Answer):
+    person_id: str
+    municipality: str
+    erased_at: str
+    position: int
+
+
+class AccessRecord(Answer):
+    id: int
+    at: str
+    key_id: str
+    actor_id: str
+    role: str
+    reader_municipality: str
+    municipality: str
+    action: str = Field(description="history, export, past_state or people")
+    experiment_id: str | None
+    detail: dict[str, Any]
+
+
+class Health(Answer):
+    status: str
+
+
+class Readiness(Answer):
+    status: str = Field(description="ready or not_ready")
+    checks: dict[str, Any] = Field(description="database, projector (and its lag), temporal")
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class ErrorDetail(Answer):
+    code: str = Field(description="stable, for programs")
+    message: str = Field(description="for people")
+
+
+class ErrorBody(Answer):
+    error: ErrorDetail
+
+
+_ERROR = {"model": ErrorBody}
+# The refusals any route of the API may answer, each in the error shape.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {**_ERROR, "description": "no key, or an unknown or revoked one"},
+    403: {**_ERROR, "description": "the role may not do this"},
+    404: {**_ERROR, "description": "not found (or another municipality's)"},
+    409: {**_ERROR, "description": "refused by the rules (code, stage, allowed)"},
+    422: {**_ERROR, "description": "a bad request: the field and the problem"},
+    429: {**_ERROR, "description": "too many attempts; see Retry-After"},
+    503: {**_ERROR, "description": "a part is away or behind; see Retry-After"},
+}
