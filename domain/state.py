@@ -1,8 +1,9 @@
 """The state of an experiment, and how each decision changes it.
 
-`evolve` is the single fold used everywhere: by the aggregate when events are replayed, by the
-workflow when it keeps its own copy, and by tests. It assumes the decision was allowed (see
-`domain.rules`) and only assigns.
+`evolve_by` is the one fold, from a decision's type and payload as every stored event carries
+them: the aggregate applies it when events are replayed (and so the workflow's copy, which
+comes from the aggregate's answers), the projector when it folds a batch. It assumes the
+decision was allowed (see `domain.rules`) and only assigns.
 """
 
 from __future__ import annotations
@@ -255,15 +256,10 @@ def _changes(
     raise ValueError(f"unknown decision type {kind}")  # pragma: no cover
 
 
-def evolve(state: ExperimentState, decision: Decision, *, at: datetime) -> ExperimentState:
-    """The state after `decision`, taken at `at`, which the rules already allowed."""
-    return evolve_by(state, decision.type, decision.payload, at=at)
-
-
 def evolve_by(
     state: ExperimentState, kind: DecisionType, payload: dict[str, Any], *, at: datetime
 ) -> ExperimentState:
-    """`evolve` from a decision's type and payload alone, as stored events carry them.
+    """The state after a decision of `kind` with `payload`, as stored events carry them.
 
     Folding runs once per stored event on every rebuild, so the copy is made directly, by the
     instance dictionary, rather than through `dataclasses.replace`, which costs thirty times

@@ -71,22 +71,6 @@ class Theme(StrEnum):
     ENERGY_TRANSITION = "energy_transition"
     PHYSICAL_ENVIRONMENT = "physical_environment"
 
-    @property
-    def label_nl(self) -> str:
-        return THEME_LABELS_NL[self]
-
-
-THEME_LABELS_NL: dict[Theme, str] = {
-    Theme.UPBRINGING: "opvoeding",
-    Theme.EDUCATION: "scholing",
-    Theme.SOCIAL_FUNCTIONING: "sociaal functioneren",
-    Theme.WORK_INCOME: "werk en inkomen",
-    Theme.HEALTH: "gezondheid",
-    Theme.HOUSING: "wonen",
-    Theme.SAFETY: "veiligheid en criminaliteit",
-    Theme.ENERGY_TRANSITION: "energietransitie",
-    Theme.PHYSICAL_ENVIRONMENT: "fysieke leefomgeving",
-}
 
 MAX_TEXT = 20_000
 MAX_SHORT_TEXT = 300

@@ -40,7 +40,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS experiments_by_neighbourhood ON {schema}.experiments (municipality, neighbourhood_code)",
 ]
 
-# One JSON array per batch, unpacked by PostgreSQL (see `projections.decisions.INSERT`).
+# One JSON array per batch, unpacked by PostgreSQL: an experiment changes many times in a batch
+# and is written once, its latest row (decisions and lessons are only ever added: `COPY`).
 UPSERT = """
     INSERT INTO {schema}.experiments (
         id, municipality, neighbourhood_code, neighbourhood_name, neighbourhood_kind, title,

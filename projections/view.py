@@ -8,7 +8,6 @@ restarts resumes where the last committed transaction left it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import singledispatchmethod
 from typing import Any, Literal
 
 from eventsourcing.persistence import Tracking
@@ -110,6 +109,5 @@ class ReadModelProjection(Projection[ReadModelView]):
 
     name = PROJECTION
 
-    @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.view.apply([(domain_event, tracking)])

@@ -12,7 +12,7 @@ from services.api import errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import experiments, lessons, ops, people, webhooks
 from services.bootstrap import Runtime, Services, api_services
-from services.ui import routes as pages
+from services.ui import pages
 
 DESCRIPTION = """
 Neighbourhood experiments as learning cycles (plan → act → evaluate → learn). Every change

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -72,6 +73,8 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=found,
         search_attributes=search_attributes.ALL,
         dev_server_extra_args=list(TUNING_ARGS),
+        # The default of a few seconds is too short on a busy two-core machine.
+        dev_server_startup_timeout=timedelta(seconds=60),
     )
     async with env:
         yield env

@@ -41,8 +41,8 @@ class BodyTooLarge(Exception):
 
 
 class LimitBody:
-    """Refuse request bodies over 1 MB with 413, whether announced or streamed, and URLs
-    carrying NUL characters with 422."""
+    """Refuse request bodies over 1 MB with 413, whether announced or streamed. (NUL
+    characters are refused where a value is read: `domain.values.text`.)"""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
         self.app = app

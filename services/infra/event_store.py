@@ -9,7 +9,6 @@ concurrency keeps consistent, so the same id can never be stored twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -31,35 +30,6 @@ from domain.state import ExperimentState
 from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    decision_id: str
-    type: str
-    cycle: int
-    stage: str
-    actor: dict[str, Any]
-    rationale: str
-    payload: dict[str, Any]
-    source: str
-    at: datetime
-    position: int
-    version: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision_id": self.decision_id,
-            "type": self.type,
-            "cycle": self.cycle,
-            "stage": self.stage,
-            "actor": self.actor,
-            "rationale": self.rationale,
-            "payload": self.payload,
-            "source": self.source,
-            "at": self.at.isoformat(),
-            "position": self.position,
-        }
 
 
 class Experiments(Application[UUID]):
@@ -188,29 +158,6 @@ class Experiments(Application[UUID]):
                 f"experiment {experiment_id} did not exist at {at.isoformat()}"
             )
         return aggregate.state
-
-    def history(self, experiment_id: UUID) -> list[HistoryEntry]:
-        """Every decision of the experiment, oldest first, with its position in the log."""
-        events = list(self.events.get(experiment_id))
-        if not events or not isinstance(events[0], Experiment.Started):
-            raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
-        positions = self._positions(experiment_id)
-        return [
-            HistoryEntry(
-                decision_id=e.decision_id,
-                type=e.decision_type.value,
-                cycle=e.cycle,
-                stage=e.stage,
-                actor=e.actor,
-                rationale=e.rationale,
-                payload=e.payload,
-                source=e.source,
-                at=e.timestamp,
-                position=positions[e.originator_version],
-                version=e.originator_version,
-            )
-            for e in cast(list[Experiment.Decided], events)
-        ]
 
     def experiment_ids(self, page_size: int = 1000) -> Iterator[UUID]:
         """Every experiment ever started, oldest first, read from the notification log."""

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from tests.api.conftest import Stack
 from tests.api.test_contract import assert_error, start
+from tests.stored import stored_history
 
 
 async def history_length(stack: Stack, experiment_id: str, position: int) -> int:
@@ -55,7 +56,7 @@ async def test_deep_huge_and_broken_bodies_change_nothing(stack: Stack) -> None:
     answer = await stack.client.post(path, content=lone_surrogate, headers=headers)
     assert answer.status_code == 422, answer.text
 
-    stored = stack.runtime.experiments.history(UUID(eid))
+    stored = stored_history(stack.runtime.experiments, UUID(eid))
     assert len(stored) == before, "a refused request left a trace in the event store"
 
 
@@ -114,7 +115,7 @@ async def test_sealed_looking_values_and_unknown_people_are_refused(stack: Stack
         {"type": "endorse_plan", "rationale": "r", "person": {"id": "prs_" + "1" * 32}},
     ):
         assert_error(await stack.client.post(path, json=body, headers=headers), 422)
-    stored = stack.runtime.experiments.history(UUID(started["id"]))
+    stored = stored_history(stack.runtime.experiments, UUID(started["id"]))
     assert [e.type for e in stored] == ["start", "revise_plan"]
 
 

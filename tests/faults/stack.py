@@ -38,6 +38,7 @@ from services.stores.integrations import IntegrationStore
 from services.stores.people import People
 from tests.builders import record_opener
 from tests.conftest import free_port, wait_ready
+from tests.stored import stored_history
 from workflows import search_attributes
 
 
@@ -182,7 +183,7 @@ class FaultStack:
             return Counter(
                 entry.decision_id
                 for experiment_id in experiment_ids
-                for entry in experiments.history(UUID(experiment_id))
+                for entry in stored_history(experiments, UUID(experiment_id))
             )
         finally:
             experiments.close()

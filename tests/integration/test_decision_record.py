@@ -16,6 +16,7 @@ from domain.experiment import experiment_id_for
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from tests.builders import RESIDENT, decision, one_cycle, start
+from tests.stored import stored_history
 
 
 def _started(experiments: Experiments) -> UUID:
@@ -47,7 +48,7 @@ def test_whole_cycle_then_second_cycle_then_close(experiments: Experiments) -> N
     assert result.experiment["outcome"] == "scaled"
     assert positions == sorted(positions)
 
-    history = experiments.history(experiment_id)
+    history = stored_history(experiments, experiment_id)
     assert [h.type for h in history][:3] == ["start", "revise_plan", "endorse_plan"]
     assert history[-1].type == "close"
     assert [h.cycle for h in history].count(2) == len(one_cycle()) - 2 + 1
@@ -75,7 +76,7 @@ def test_a_decision_id_is_taken_once(experiments: Experiments) -> None:
     late = experiments.decide(experiment_id, plan)
     assert late.experiment["version"] == 2
     assert late.experiment["plan"]["endorsed"] is False
-    assert len(experiments.history(experiment_id)) == 3
+    assert len(stored_history(experiments, experiment_id)) == 3
 
 
 def test_a_decision_id_cannot_name_another_decision(experiments: Experiments) -> None:
@@ -85,7 +86,7 @@ def test_a_decision_id_cannot_name_another_decision(experiments: Experiments) ->
         experiments.decide(
             experiment_id, decision("revise_plan", decision_id="k-1", description="b")
         )
-    assert len(experiments.history(experiment_id)) == 2
+    assert len(stored_history(experiments, experiment_id)) == 2
 
 
 def test_a_refused_decision_stores_nothing(experiments: Experiments) -> None:
@@ -125,7 +126,7 @@ def test_concurrent_starts_with_one_key_make_one_experiment(experiments: Experim
         t.join()
     assert len({r.experiment["id"] for r in results}) == 1
     assert sum(not r.repeated for r in results) == 1
-    assert len(experiments.history(UUID(results[0].experiment["id"]))) == 1
+    assert len(stored_history(experiments, UUID(results[0].experiment["id"]))) == 1
 
 
 def test_eight_concurrent_deciders_one_decision_per_version(experiments: Experiments) -> None:
@@ -160,7 +161,7 @@ def test_eight_concurrent_deciders_one_decision_per_version(experiments: Experim
     for t in threads:
         t.join()
 
-    history = experiments.history(experiment_id)
+    history = stored_history(experiments, experiment_id)
     stored = Counter(outcomes)["stored"]
     assert stored >= 1
     assert Counter(outcomes)["conflict"] >= 1, "eight threads at once must collide at least once"
@@ -201,7 +202,7 @@ def test_a_new_application_object_sees_everything(database: Database) -> None:
     second = Experiments(env=database.eventsourcing_env())
     try:
         assert second.experiment(experiment_id) == expected
-        assert len(second.history(experiment_id)) == 5
+        assert len(stored_history(second, experiment_id)) == 5
         # What the first object stored still counts for idempotency in the second.
         assert second.decide(experiment_id, cycle[3]).repeated
         assert second.decide(experiment_id, cycle[5]).experiment["stage"] == "evaluate"
@@ -216,4 +217,4 @@ def test_unknown_experiment(experiments: Experiments) -> None:
     with pytest.raises(ExperimentNotFound):
         experiments.decide(unknown, decision("advance", to="act"))
     with pytest.raises(ExperimentNotFound):
-        experiments.history(unknown)
+        stored_history(experiments, unknown)

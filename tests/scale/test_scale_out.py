@@ -29,6 +29,7 @@ from services.infra.postgres import Database
 from services.stores.api_keys import KeyStore
 from services.stores.people import People
 from tests.conftest import free_port, wait_ready
+from tests.stored import stored_history
 
 
 def _wijklab() -> str:
@@ -149,7 +150,7 @@ def test_two_of_everything_and_failover(
             stored = Counter(
                 entry.decision_id
                 for experiment_id in experiment_ids
-                for entry in experiments.history(UUID(experiment_id))
+                for entry in stored_history(experiments, UUID(experiment_id))
             )
             head = experiments.max_position()
         finally:

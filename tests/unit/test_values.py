@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain.decisions import Decision
 from domain.errors import InvalidInput
-from domain.values import THEME_LABELS_NL, Theme, text
+from domain.values import text
 from tests.builders import PM, decision, start, start_payload
 
 
@@ -133,11 +133,6 @@ def test_budget_is_kept_exact_to_the_cent() -> None:
 def test_text_is_stored_verbatim_apart_from_surrounding_space() -> None:
     odd = "  Bewoners 🏠 zeggen: '; DROP TABLE x; --  "
     assert decision("record_lesson", text=odd).payload["text"] == odd.strip()
-
-
-def test_every_theme_has_a_dutch_label() -> None:
-    assert set(THEME_LABELS_NL) == set(Theme)
-    assert Theme.SAFETY.label_nl == "veiligheid en criminaliteit"
 
 
 @given(st.text())

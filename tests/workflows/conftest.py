@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,15 @@ def _binary(name: str) -> str:
     return found
 
 
+SERVER_STARTUP = timedelta(seconds=60)
+
+
 @pytest.fixture(scope="session")
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=_binary("temporal-test-server")
+        test_server_existing_path=_binary("temporal-test-server"),
+        # The default of five seconds is too short on a busy two-core machine.
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     await ensure_search_attributes(env.client)
     async with env:

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from domain.errors import InvalidInput, RuleViolation
 from tests.builders import PM, RESIDENT, decision, one_cycle, start
+from tests.stored import stored_history
 from tests.workflows.conftest import Harness
 from workflows.activities import ExperimentActivities
 from workflows.experiment import ExperimentWorkflow
@@ -29,7 +30,7 @@ async def _start(h: Harness) -> UUID:
 
 
 def _types(h: Harness, experiment_id: UUID) -> list[str]:
-    return [entry.type for entry in h.experiments.history(experiment_id)]
+    return [entry.type for entry in stored_history(h.experiments, experiment_id)]
 
 
 async def test_a_whole_cycle_and_the_next(harness: Harness) -> None:
@@ -132,7 +133,7 @@ async def test_ninety_days_of_act_then_due_then_overdue(harness: Harness) -> Non
         await harness.env.sleep(timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, experiment_id))
         elapsed = time.monotonic() - began
-    history = harness.experiments.history(experiment_id)
+    history = stored_history(harness.experiments, experiment_id)
     due = next(h for h in history if h.type == "stage_due")
     assert (due.source, due.actor["role"], due.stage) == ("timer", "system", "act")
     entered_act = next(h for h in history if h.type == "advance").at
@@ -164,7 +165,9 @@ async def test_evaluation_left_open_becomes_overdue(harness: Harness) -> None:
         await harness.workflows.decide(experiment_id, decision("advance", to="evaluate"))
         await harness.env.sleep(timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, experiment_id))
-    overdue = [h for h in harness.experiments.history(experiment_id) if h.type == "stage_overdue"]
+    overdue = [
+        h for h in stored_history(harness.experiments, experiment_id) if h.type == "stage_overdue"
+    ]
     assert len(overdue) == 1
     assert overdue[0].stage == "evaluate"
 

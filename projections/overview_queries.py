@@ -1,0 +1,113 @@
+"""The lessons library and the overviews by neighbourhood and by theme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import sql
+
+from projections import lessons
+from projections.read_base import ReadModelsBase, tenant_clause
+from services.infra.paging import Page, cursor_int, decode_cursor, encode_cursor, page_limit
+
+
+class OverviewQueries(ReadModelsBase):
+    def lessons(
+        self,
+        municipality: str | None,
+        *,
+        q: str | None = None,
+        theme: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+        language: str = "en",
+    ) -> Page:
+        size = page_limit(limit)
+        where: list[sql.Composable] = []
+        params: list[Any] = []
+        rank: sql.Composable = sql.SQL("0")
+        rank_params: list[Any] = []
+        if q is not None and q.strip():
+            match = sql.SQL(
+                "(websearch_to_tsquery('dutch', %s) || websearch_to_tsquery('english', %s))"
+            )
+            where.append(sql.SQL("search @@ ") + match)
+            params += [q, q]
+            rank = sql.SQL("ts_rank(search, ") + match + sql.SQL(")")
+            rank_params = [q, q]
+        if municipality is not None:
+            where.append(sql.SQL("municipality = %s"))
+            params.append(municipality)
+        if theme is not None:
+            where.append(sql.SQL("%s = ANY(themes)"))
+            params.append(theme)
+        offset = decode_cursor(cursor, 1)
+        start = cursor_int(offset[0]) if offset else 0
+        query = sql.SQL("SELECT *, {} AS rank FROM {}.lessons").format(rank, self.schema)
+        if where:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+        query += sql.SQL(" ORDER BY rank DESC, position DESC LIMIT %s OFFSET %s")
+        rows = self._rows(query, [*rank_params, *params, size + 1, start])
+        items = [lessons.entry(r, language) for r in rows[:size]]
+        next_cursor = encode_cursor([start + size]) if len(rows) > size else None
+        return Page(items, next_cursor)
+
+    # --- neighbourhoods and themes ------------------------------------------------------
+
+    def neighbourhoods(self, municipality: str | None) -> list[dict[str, Any]]:
+        """Per neighbourhood: experiments by stage and status, and budget by funding source."""
+        tenant, params = tenant_clause(municipality)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in self._rows(
+            sql.SQL("SELECT * FROM {}.neighbourhood_stages").format(self.schema) + tenant, params
+        ):
+            entry = found.setdefault(
+                (r["municipality"], r["neighbourhood_code"]),
+                {
+                    "municipality": r["municipality"],
+                    "code": r["neighbourhood_code"],
+                    "name": r["neighbourhood_name"],
+                    "kind": r["neighbourhood_kind"],
+                    "stages": {},
+                    "closed": 0,
+                    "budget": {},
+                },
+            )
+            if r["status"] == "closed":
+                entry["closed"] += int(r["experiments"])
+            else:
+                entry["stages"][r["stage"]] = entry["stages"].get(r["stage"], 0) + int(
+                    r["experiments"]
+                )
+        for r in self._rows(
+            sql.SQL("SELECT * FROM {}.neighbourhood_budget").format(self.schema) + tenant, params
+        ):
+            key = (r["municipality"], r["neighbourhood_code"])
+            if key in found:
+                found[key]["budget"][r["source"]] = str(r["amount_eur"])
+        return sorted(found.values(), key=lambda e: (e["municipality"], e["name"]))
+
+    def themes(self, municipality: str | None) -> list[dict[str, Any]]:
+        """Per theme: active experiments by stage and lessons learnt."""
+        tenant, params = tenant_clause(municipality)
+        found: dict[str, dict[str, Any]] = {}
+        for r in self._rows(
+            sql.SQL("SELECT * FROM {}.theme_stages").format(self.schema) + tenant, params
+        ):
+            entry = found.setdefault(
+                r["theme"], {"theme": r["theme"], "stages": {}, "closed": 0, "lessons": 0}
+            )
+            if r["status"] == "closed":
+                entry["closed"] += int(r["experiments"])
+            else:
+                entry["stages"][r["stage"]] = entry["stages"].get(r["stage"], 0) + int(
+                    r["experiments"]
+                )
+        for r in self._rows(
+            sql.SQL("SELECT * FROM {}.theme_lessons").format(self.schema) + tenant, params
+        ):
+            entry = found.setdefault(
+                r["theme"], {"theme": r["theme"], "stages": {}, "closed": 0, "lessons": 0}
+            )
+            entry["lessons"] += int(r["lessons"])
+        return sorted(found.values(), key=lambda e: e["theme"])

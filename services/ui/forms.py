@@ -1,0 +1,66 @@
+"""From a page's form to the body the API takes, and from a refusal back to the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from domain.errors import DomainError, InvalidInput
+
+# Rows a plan form offers for indicators and budget lines.
+PLAN_ROWS = 5
+
+
+def decision_body(form: dict[str, Any]) -> dict[str, Any]:
+    """The decision a form asks for, as the API's body: the same decision an API call takes."""
+    kind = str(form.get("type") or "")
+    body: dict[str, Any] = {"type": kind, "rationale": form.get("rationale") or ""}
+    if kind == "revise_plan":
+        body["description"] = form.get("description")
+        body["indicators"] = _rows(form, "indicator", "name", "target")
+        budget = _rows(form, "budget", "source", "amount_eur")
+        for line in budget:
+            line["amount_eur"] = line["amount_eur"].replace(",", ".")
+        body["budget"] = budget
+    elif kind == "advance":
+        body["to"] = form.get("to")
+    elif kind == "record_finding":
+        body["text"] = form.get("text")
+        body["source"] = form.get("source")
+        body["indicator"] = form.get("indicator") or None
+        body["value"] = form.get("value") or None
+    elif kind == "record_lesson":
+        body["text"] = form.get("text")
+        body["themes"] = form.get("themes") or []
+    elif kind == "close":
+        body["outcome"] = form.get("outcome")
+    return body
+
+
+def _rows(form: dict[str, Any], prefix: str, first: str, second: str) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(1, PLAN_ROWS + 1):
+        a = str(form.get(f"{prefix}_{first}_{n}") or "").strip()
+        b = str(form.get(f"{prefix}_{second}_{n}") or "").strip()
+        if a or b:
+            rows.append({first: a, second: b})
+    return rows
+
+
+def error_params(error: DomainError) -> dict[str, str]:
+    code = "idempotency_key_reused" if error.code == "decision_id_reused" else error.code
+    params = {"error": code}
+    if isinstance(error, InvalidInput) and error.field:
+        params["field"] = error.field
+    return params
+
+
+def end_of_day(day: str | None) -> datetime | None:
+    """The end of a chosen day, for 'as it stood on'."""
+    if not day:
+        return None
+    try:
+        chosen = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput("choose a date as YYYY-MM-DD", field="at") from None
+    return datetime.combine(chosen.date(), time.max, tzinfo=UTC)

@@ -1,0 +1,174 @@
+"""The labels of the domain's values on the pages, by key: stages, roles, themes, decision
+types, refusal codes and the pages' own messages. Each is marked for the catalog with its
+context (`N_`) and translated when shown; an unknown key is shown as it is."""
+
+from __future__ import annotations
+
+import gettext
+
+from domain.values import Theme
+from services.ui.i18n import Lang, translations
+
+
+def N_(context: str, message: str) -> tuple[str, str]:
+    """Marks a label for the catalog (`pybabel extract -k N_:1c,2`); translated when shown."""
+    return context, message
+
+
+STAGES = {
+    "plan": N_("stage", "plan"),
+    "act": N_("stage", "act"),
+    "evaluate": N_("stage", "evaluate"),
+    "learn": N_("stage", "learn"),
+}
+STATUSES = {"active": N_("status", "active"), "closed": N_("status", "closed")}
+OUTCOMES = {
+    "adopted": N_("outcome", "adopted"),
+    "scaled": N_("outcome", "scaled"),
+    "stopped": N_("outcome", "stopped"),
+}
+ROLES = {
+    "programme_manager": N_("role", "programme manager"),
+    "resident": N_("role", "resident"),
+    "evaluator": N_("role", "evaluator"),
+    "integration": N_("role", "integration"),
+    "admin": N_("role", "admin"),
+    "system": N_("role", "system"),
+}
+KINDS = {
+    "wijk": N_("kind", "district"),
+    "buurt": N_("kind", "neighbourhood"),
+    "kern": N_("kind", "village core"),
+    "dorp": N_("kind", "village"),
+}
+FINDING_SOURCES = {
+    "residents": N_("finding_source", "residents"),
+    "professionals": N_("finding_source", "professionals"),
+    "data": N_("finding_source", "data"),
+}
+THEMES = {
+    Theme.UPBRINGING.value: N_("theme", "upbringing"),
+    Theme.EDUCATION.value: N_("theme", "education"),
+    Theme.SOCIAL_FUNCTIONING.value: N_("theme", "social functioning"),
+    Theme.WORK_INCOME.value: N_("theme", "work and income"),
+    Theme.HEALTH.value: N_("theme", "health"),
+    Theme.HOUSING.value: N_("theme", "housing"),
+    Theme.SAFETY.value: N_("theme", "safety and crime"),
+    Theme.ENERGY_TRANSITION.value: N_("theme", "energy transition"),
+    Theme.PHYSICAL_ENVIRONMENT.value: N_("theme", "physical living environment"),
+}
+# The three agendas the manifest wants connected, each with its themes.
+AGENDAS: dict[str, tuple[Theme, ...]] = {
+    "social": (
+        Theme.UPBRINGING,
+        Theme.EDUCATION,
+        Theme.SOCIAL_FUNCTIONING,
+        Theme.WORK_INCOME,
+        Theme.HEALTH,
+        Theme.SAFETY,
+    ),
+    "physical": (Theme.HOUSING, Theme.PHYSICAL_ENVIRONMENT),
+    "energy": (Theme.ENERGY_TRANSITION,),
+}
+AGENDA_NAMES = {
+    "social": N_("agenda", "Social agenda"),
+    "physical": N_("agenda", "Physical agenda"),
+    "energy": N_("agenda", "Energy transition"),
+}
+
+
+DECISIONS = {
+    "start": N_("decision", "started"),
+    "revise_plan": N_("decision", "plan revised"),
+    "endorse_plan": N_("decision", "plan endorsed"),
+    "advance": N_("decision", "advanced"),
+    "record_finding": N_("decision", "finding recorded"),
+    "record_lesson": N_("decision", "lesson recorded"),
+    "close": N_("decision", "closed"),
+    "stage_due": N_("decision", "act period over"),
+    "stage_overdue": N_("decision", "stage overdue"),
+}
+ACTIONS = {
+    "revise_plan": N_("action", "Revise the plan"),
+    "endorse_plan": N_("action", "Endorse the plan (for residents)"),
+    "advance": N_("action", "Move to the next stage"),
+    "record_finding": N_("action", "Record a finding"),
+    "record_lesson": N_("action", "Record a lesson"),
+    "close": N_("action", "Close the experiment"),
+}
+REASONS = {
+    "no_plan": N_("reason", "there is no plan yet"),
+    "plan_not_endorsed": N_("reason", "residents have not endorsed the plan yet"),
+    "plan_without_indicator": N_("reason", "the plan has no indicator yet"),
+    "plan_already_endorsed": N_("reason", "residents already endorsed this plan"),
+    "no_resident_finding": N_("reason", "there is no finding from residents in this cycle yet"),
+    "no_lesson": N_("reason", "no lesson was recorded in this cycle yet"),
+    "invalid_transition": N_("reason", "not possible in this stage"),
+    "experiment_closed": N_("reason", "the experiment is closed"),
+    "role_not_allowed": N_("reason", "not for your role"),
+    "unknown_indicator": N_("reason", "that indicator is not in the plan"),
+    "idempotency_key_reused": N_("reason", "this form was already used"),
+    "invalid_input": N_("reason", "check what you entered"),
+    "concurrent_decision": N_("reason", "someone else decided at the same moment; try again"),
+    "decision_pending": N_("reason", "the decision is still being processed; refresh the page"),
+}
+MESSAGES = {
+    "sign_in": N_("message", "Sign in"),
+    "forbidden": N_("message", "You do not have access to this page."),
+    "not_found": N_("message", "Not found."),
+    "bad_csrf": N_("message", "The form has expired. Please try again."),
+    "check_field": N_("message", "Check this field"),
+    "not_ready": N_("message", "wijklab is still starting. Try again in a few seconds."),
+    "too_many_failures": N_("message", "Too many failed attempts. Please try again in a minute."),
+    "bad_token": N_("message", "This key is unknown or revoked."),
+}
+
+
+class Labels:
+    """`t` in the templates: `t.stage("act")` is "uitvoeren" on a Dutch page."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.catalog: gettext.NullTranslations = translations(lang)
+
+    def _pick(self, table: dict[str, tuple[str, str]], key: str | None) -> str:
+        if key is None:
+            return ""
+        found = table.get(key)
+        return self.catalog.pgettext(*found) if found else key
+
+    def stage(self, key: str) -> str:
+        return self._pick(STAGES, key)
+
+    def status(self, key: str) -> str:
+        return self._pick(STATUSES, key)
+
+    def outcome(self, key: str | None) -> str:
+        return self._pick(OUTCOMES, key)
+
+    def role(self, key: str) -> str:
+        return self._pick(ROLES, key)
+
+    def kind(self, key: str) -> str:
+        return self._pick(KINDS, key)
+
+    def finding_source(self, key: str) -> str:
+        return self._pick(FINDING_SOURCES, key)
+
+    def theme(self, key: str) -> str:
+        return self._pick(THEMES, key)
+
+    def agenda(self, key: str) -> str:
+        return self._pick(AGENDA_NAMES, key)
+
+    def decision(self, key: str) -> str:
+        return self._pick(DECISIONS, key)
+
+    def action(self, key: str) -> str:
+        return self._pick(ACTIONS, key)
+
+    def reason(self, key: str) -> str:
+        return self._pick(REASONS, key)
+
+    def message(self, key: str) -> str:
+        return self._pick(MESSAGES, key)

@@ -1,0 +1,38 @@
+"""The pages: plain forms that work without JavaScript, on the same paths of decision as the
+API (every form post becomes the same decision an API call would). One module per page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from projections.queries import ReadModelsUnavailable
+from services.api.errors import error_response
+from services.ui.pages import experiment, library, overview, sign_in
+from services.ui.rendering import PageError, redirect, render
+
+STATIC = Path(__file__).parent.parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files and their error pages on the app."""
+    for page in (sign_in, overview, experiment, library):
+        app.include_router(page.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, error: PageError) -> Response:
+        if error.status == 401:
+            return redirect("/sign-in")
+        return render(request, "error.html", {"message": error.key}, status=error.status)
+
+    @app.exception_handler(ReadModelsUnavailable)
+    async def not_ready(request: Request, error: ReadModelsUnavailable) -> Response:
+        if request.url.path.startswith("/v1/"):
+            return error_response(503, error.code, error.message, headers={"Retry-After": "1"})
+        response = render(request, "error.html", {"message": "not_ready"}, status=503)
+        response.headers["Retry-After"] = "5"
+        return response

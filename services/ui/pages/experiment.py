@@ -1,0 +1,185 @@
+"""One experiment: its cycle, plan, findings, budget, the decisions open to the visitor (and
+why the others are not), its timeline, "as it stood on", and its CSV export.
+
+The one page module past 200 lines: the page, its form post and its export read the same
+experiment and belong together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from domain import rules
+from domain.access import Permission
+from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
+from domain.state import NEXT_STAGE, ExperimentState
+from domain.values import Outcome, Stage, Theme
+from projections.queries import ProjectionLagging
+from services.api.deps import actor_of
+from services.ui.csrf import Form
+from services.ui.forms import decision_body, end_of_day, error_params
+from services.ui.rendering import PageError, language, redirect, render
+from services.ui.session import require, services_of
+
+router = APIRouter(include_in_schema=False)
+
+# Decisions people take on an existing experiment (start has its own form; timers are no one's).
+FORM_DECISIONS = (
+    "revise_plan",
+    "endorse_plan",
+    "advance",
+    "record_finding",
+    "record_lesson",
+    "close",
+)
+
+
+@router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
+async def experiment_page(
+    request: Request, experiment_id: UUID, at: str | None = None, p: int | None = None
+) -> Response:
+    principal = await require(request)
+    services = services_of(request)
+    try:
+        moment = end_of_day(at)
+    except InvalidInput:
+        raise PageError(422, "check_field") from None
+    lang = language(request)
+
+    def load() -> dict[str, Any]:
+        # After a decision, wait briefly for it to show; if it lags, show what there is.
+        with contextlib.suppress(ProjectionLagging, InvalidInput):
+            services.read_models.wait_for(p, timeout=3)
+        current = services.read_models.experiment(experiment_id, principal.municipality)
+        if current is None:
+            raise PageError(404, "not_found")
+        services.access.record(
+            principal,
+            "past_state" if moment is not None else "history",
+            municipality=current["municipality"],
+            experiment_id=experiment_id,
+            detail={"via": "page"},
+        )
+        history: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = services.read_models.decisions(
+                experiment_id, principal.municipality, cursor=cursor, limit=200, language=lang
+            )
+            history += page.items
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        state = ExperimentState.from_dict(current)
+        if moment is not None:
+            try:
+                state = services.experiments.experiment_at(experiment_id, moment)
+            except ExperimentNotFound:
+                state = None  # type: ignore[assignment]
+            history = [h for h in history if datetime.fromisoformat(h["at"]) <= moment]
+        return {"state": state, "history": history}
+
+    data = await run_in_threadpool(load)
+    state: ExperimentState | None = data["state"]
+    history: list[dict[str, Any]] = data["history"]
+    verdicts = [
+        v
+        for v in (
+            rules.assess(state, principal.role) if state is not None and moment is None else []
+        )
+        if v.type.value in FORM_DECISIONS
+    ]
+    if not principal.may(Permission.DECIDE):
+        verdicts = []
+    cycle = state.cycle if state else 0
+    findings = [h for h in history if h["type"] == "record_finding" and h["cycle"] == cycle]
+    measured: dict[str, str] = {}
+    for finding in findings:
+        if finding["payload"].get("indicator") and finding["payload"].get("value") is not None:
+            measured[finding["payload"]["indicator"]] = finding["payload"]["value"]
+    return render(
+        request,
+        "experiment.html",
+        {
+            "experiment_id": experiment_id,
+            "state": state,
+            "history": list(reversed(history)),
+            "findings": findings,
+            "measured": measured,
+            "verdicts": verdicts,
+            "at": at,
+            "today": datetime.now(UTC).date().isoformat(),
+            "stages": list(Stage),
+            "themes": list(Theme),
+            "outcomes": list(Outcome),
+            "nonce": uuid.uuid4().hex,
+            "error": request.query_params.get("error"),
+            "field": request.query_params.get("field"),
+            "done": request.query_params.get("done"),
+            "next_stage": None if state is None else _next_stage(state),
+        },
+        principal=principal,
+    )
+
+
+def _next_stage(state: ExperimentState) -> str:
+    return NEXT_STAGE[state.stage].value
+
+
+@router.post("/experiments/{experiment_id}/decisions")
+async def take_decision(request: Request, experiment_id: UUID, form: Form) -> Response:
+    principal = await require(request, Permission.DECIDE)
+    body = decision_body(form)
+    services = services_of(request)
+    try:
+        answer = await services.decisions.decide(
+            actor_of(principal),
+            principal.municipality,
+            experiment_id,
+            body,
+            decision_id=services.decisions.decision_id(str(form.get("nonce") or uuid.uuid4())),
+            source="api",
+            known_keys=principal.known_keys,
+        )
+    except (RuleViolation, InvalidInput) as error:
+        return redirect(f"/experiments/{experiment_id}?" + urlencode(error_params(error)))
+    except ExperimentNotFound:
+        raise PageError(404, "not_found") from None
+    except DomainError as error:
+        return redirect(f"/experiments/{experiment_id}?" + urlencode(error_params(error)))
+    return redirect(f"/experiments/{experiment_id}?p={answer.position}&done=1")
+
+
+@router.get("/experiments/{experiment_id}/decisions.csv")
+async def export_csv(request: Request, experiment_id: UUID) -> Response:
+    principal = await require(request)
+    services = services_of(request)
+    found = await run_in_threadpool(
+        services.read_models.experiment, experiment_id, principal.municipality
+    )
+    if found is None:
+        raise PageError(404, "not_found")
+    await run_in_threadpool(
+        services.access.record,
+        principal,
+        "export",
+        municipality=found["municipality"],
+        experiment_id=experiment_id,
+        detail={"via": "page"},
+    )
+    return StreamingResponse(
+        services.read_models.decisions_csv(
+            experiment_id, principal.municipality, language(request)
+        ),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="besluiten-{experiment_id}.csv"'},
+    )

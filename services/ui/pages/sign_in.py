@@ -1,0 +1,62 @@
+"""Signing in with a key, signing out, and choosing the language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from services.api.deps import client_address
+from services.infra.rate_limits import TooManyRequests
+from services.ui.csrf import Form
+from services.ui.i18n import LANG_COOKIE
+from services.ui.rendering import redirect, render, set_cookie
+from services.ui.session import SESSION_COOKIE, services_of, signed_in
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    return redirect("/experiments" if await signed_in(request) else "/sign-in")
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request) -> Response:
+    return render(request, "sign_in.html", {"error": None})
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, form: Form) -> Response:
+    token = str(form.get("token") or "").strip()
+    limits = services_of(request).rate_limits
+    client = client_address(request)
+    try:
+        limits.check_auth(client)
+    except TooManyRequests:
+        return render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
+    principal = (
+        await run_in_threadpool(services_of(request).keys.authenticate, token) if token else None
+    )
+    if principal is None:
+        limits.auth_failed(client)
+        return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
+    response = redirect("/experiments")
+    set_cookie(response, request, SESSION_COOKIE, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, form: Form) -> Response:
+    response = redirect("/sign-in")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/language/{lang}")
+async def choose_language(request: Request, lang: str, next: str = "/") -> Response:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = redirect(target)
+    if lang in ("nl", "en"):
+        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 24 * 3600)
+    return response

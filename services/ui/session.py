@@ -1,0 +1,33 @@
+"""Who is looking at a page: the key in the session cookie, and whether their role may."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from domain.access import Permission, Principal
+from services.bootstrap import Services
+from services.ui.rendering import PageError
+
+SESSION_COOKIE = "wijklab_session"
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def signed_in(request: Request) -> Principal | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return await run_in_threadpool(services_of(request).keys.authenticate, token)
+
+
+async def require(request: Request, permission: Permission = Permission.READ) -> Principal:
+    principal = await signed_in(request)
+    if principal is None:
+        raise PageError(401, "sign_in")
+    if not principal.may(permission):
+        raise PageError(403, "forbidden")
+    return principal
