@@ -3,6 +3,9 @@
 A request's fields are checked here once and turned into a normalised payload of plain JSON
 values. That payload is what the event stores and what the state is folded from, so replaying
 years-old events never depends on today's input checks.
+
+Longer than 200 lines, and whole on purpose: every decision type's checks sit beside the
+others, so that what a payload may hold is read in one place.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Each entry point (`wijklab api`, `worker`, `projector`, the admin commands, `wij
 asks for what its role needs: `runtime` for settings, logging, the database and the event
 store; `prepare_stores` for the tables' stores; `api_services` for the API's container;
 `worker_for`, `run_read_models` and `rebuild_read_models` for the worker and the projector.
+
+Longer than 200 lines, and whole on purpose: there is one composition root, so that what a
+process is made of is read in one file.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ It validates every decision with the domain rules before anything is written (an
 validator leaves no trace when it refuses), records accepted decisions through an activity,
 keeps the act/evaluate timers, and continues as new at each new cycle so that a history that
 runs for years stays small. Its state is a copy; the event store is the record.
+
+Longer than 200 lines, and whole on purpose: a Temporal workflow is one class whose handlers
+share its state and lock; split, its determinism would be harder to see.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Commands return plain results (ids, the experiment as a dict, the event's positi
 notification log); queries return plain values. Taking a decision is idempotent by decision
 id: the id is checked against the experiment's own stream, which the aggregate's optimistic
 concurrency keeps consistent, so the same id can never be stored twice.
+
+Longer than 200 lines, and whole on purpose: it is one eventsourcing `Application`, whose
+commands and queries share its repository, recorder and mapper.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Each person has a random 256-bit key in `person_keys`, a table of its own: erasing the person
 deletes that row, and everything sealed with it (`services.infra.crypto`) is unreadable from
 then on, wherever it was copied.
+
+Longer than 200 lines, and whole on purpose: the two tables (people and their keys) change
+together in every write, and one store owns both.
 """
 
 from __future__ import annotations

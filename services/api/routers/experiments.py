@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from domain.errors import ExperimentNotFound, InvalidInput
-from services.api import answers
+from services.api import answers, links
 from services.api.deps import (
     Decider,
     IdempotencyKey,
@@ -42,26 +42,7 @@ def _answer(answer: Any, status: int) -> JSONResponse:
     )
 
 
-# OpenAPI links: what a client (or a stateful test) can do with the experiment it started.
-# Reads follow a write with its position as `min_position` (read-your-writes): the read models
-# are eventually consistent, and a read right after a write may otherwise miss it.
-_EXPERIMENT_ID = {"experiment_id": "$response.body#/id"}
-_READ_YOUR_WRITE = {**_EXPERIMENT_ID, "min_position": "$response.body#/position"}
-START_LINKS: dict[int | str, dict[str, Any]] = {
-    201: {
-        "model": answers.StartedExperiment,
-        "description": "the experiment as started",
-        "links": {
-            "GetExperiment": {"operationId": "getExperiment", "parameters": _READ_YOUR_WRITE},
-            "TakeDecision": {"operationId": "takeDecision", "parameters": _EXPERIMENT_ID},
-            "DecisionHistory": {"operationId": "decisionHistory", "parameters": _READ_YOUR_WRITE},
-            "StateAt": {"operationId": "stateAt", "parameters": _EXPERIMENT_ID},
-        },
-    }
-}
-
-
-@router.post("", status_code=201, operation_id="startExperiment", responses=START_LINKS)
+@router.post("", status_code=201, operation_id="startExperiment", responses=links.START_LINKS)
 async def start_experiment(
     body: StartExperiment,
     principal: Starter,
@@ -126,27 +107,7 @@ def get_experiment(
     "/{experiment_id}/decisions",
     response_model=answers.DecisionAnswer,
     operation_id="takeDecision",
-    responses={
-        200: {
-            "description": "the decision as taken",
-            "links": {
-                "DecisionHistory": {
-                    "operationId": "decisionHistory",
-                    "parameters": {
-                        "experiment_id": "$request.path.experiment_id",
-                        "min_position": "$response.body#/position",
-                    },
-                },
-                "GetExperiment": {
-                    "operationId": "getExperiment",
-                    "parameters": {
-                        "experiment_id": "$request.path.experiment_id",
-                        "min_position": "$response.body#/position",
-                    },
-                },
-            },
-        }
-    },
+    responses=links.DECISION_LINKS,
 )
 async def take_decision(
     experiment_id: UUID,
