@@ -1,8 +1,6 @@
 """One experiment: its cycle, plan, findings, budget, the decisions open to the visitor (and
-why the others are not), its timeline, "as it stood on", and its CSV export.
-
-The one page module past 200 lines: the page, its form post and its export read the same
-experiment and belong together.
+why the others are not), its timeline, "as it stood on", and its CSV export: the page, its
+form post and its export read the same experiment and belong together.
 """
 
 from __future__ import annotations
