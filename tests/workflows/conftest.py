@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 import uuid
@@ -12,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio.api.testservice.v1 import SleepRequest
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -74,3 +77,25 @@ async def harness(time_skipping: WorkflowEnvironment, experiments: Experiments) 
         experiments=experiments,
         task_queue=task_queue,
     )
+
+
+async def skip_time(env: WorkflowEnvironment, duration: timedelta) -> None:
+    """Skip `duration` on the time-skipping test server.
+
+    `env.sleep` gives the server's RPC no deadline of its own, and a busy two-core machine can
+    starve the server past the client's default; this gives it two minutes and tries again on
+    a transport error. A retried skip may skip twice: the tests only ever skip past a
+    deadline, so more time passing changes nothing they check.
+    """
+    request = SleepRequest()
+    request.duration.FromTimedelta(duration)
+    for attempt in range(3):
+        try:
+            await env.client.test_service.unlock_time_skipping_with_sleep(
+                request, timeout=timedelta(minutes=2)
+            )
+            return
+        except RPCError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(1)

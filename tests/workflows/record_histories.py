@@ -24,6 +24,7 @@ from services.infra.embedded_postgres import EmbeddedPostgres
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from tests.builders import RESIDENT, decision, one_cycle, start
+from tests.workflows.conftest import skip_time
 from workflows.client import ExperimentWorkflows
 from workflows.payloads import workflow_id
 from workflows.worker import build_worker, ensure_search_attributes
@@ -66,8 +67,8 @@ async def record(experiments: Experiments) -> None:
                 await workflows.decide(first, cycle[0])  # a repeat
                 with contextlib.suppress(RuleViolation):  # refused on purpose
                     await workflows.decide(first, decision("advance", to="learn"))
-                await env.sleep(timedelta(days=91))
-                await env.sleep(timedelta(days=15))
+                await skip_time(env, timedelta(days=91))
+                await skip_time(env, timedelta(days=15))
                 for d in cycle[3:]:
                     await workflows.decide(first, d)
                 await _save(env.client, first, "cycle-with-timers-and-continue-as-new", first_run)
@@ -79,7 +80,7 @@ async def record(experiments: Experiments) -> None:
                     first, decision("record_finding", RESIDENT, text="ja", source="residents")
                 )
                 await workflows.decide(first, decision("advance", to="evaluate"))
-                await env.sleep(timedelta(days=15))
+                await skip_time(env, timedelta(days=15))
                 await workflows.decide(first, decision("advance", to="learn"))
                 await workflows.decide(first, decision("record_lesson", RESIDENT, text="les"))
                 await workflows.decide(first, decision("close", outcome="adopted"))

@@ -16,7 +16,7 @@ from temporalio.client import WorkflowExecutionStatus
 from domain.errors import InvalidInput, RuleViolation
 from tests.builders import PM, RESIDENT, decision, one_cycle, start
 from tests.stored import stored_history
-from tests.workflows.conftest import Harness
+from tests.workflows.conftest import Harness, skip_time
 from workflows.activities import ExperimentActivities
 from workflows.experiment import ExperimentWorkflow
 from workflows.payloads import DecisionAnswer, RecordInput, workflow_id
@@ -126,11 +126,11 @@ async def test_ninety_days_of_act_then_due_then_overdue(harness: Harness) -> Non
         experiment_id = await _start(harness)
         await _to_act(harness, experiment_id)
         began = time.monotonic()
-        await harness.env.sleep(timedelta(days=89))
+        await skip_time(harness.env, timedelta(days=89))
         assert "stage_due" not in _types(harness, experiment_id)
-        await harness.env.sleep(timedelta(days=2))
+        await skip_time(harness.env, timedelta(days=2))
         await _eventually(lambda: "stage_due" in _types(harness, experiment_id))
-        await harness.env.sleep(timedelta(days=15))
+        await skip_time(harness.env, timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, experiment_id))
         elapsed = time.monotonic() - began
     history = stored_history(harness.experiments, experiment_id)
@@ -147,13 +147,13 @@ async def test_a_stage_change_cancels_the_timers(harness: Harness) -> None:
     async with harness.worker():
         experiment_id = await _start(harness)
         await _to_act(harness, experiment_id)
-        await harness.env.sleep(timedelta(days=30))
+        await skip_time(harness.env, timedelta(days=30))
         await harness.workflows.decide(
             experiment_id, decision("record_finding", RESIDENT, text="ok", source="residents")
         )
         await harness.workflows.decide(experiment_id, decision("advance", to="evaluate"))
         await harness.workflows.decide(experiment_id, decision("advance", to="learn"))
-        await harness.env.sleep(timedelta(days=200))
+        await skip_time(harness.env, timedelta(days=200))
     assert "stage_due" not in _types(harness, experiment_id)
     assert "stage_overdue" not in _types(harness, experiment_id)
 
@@ -163,7 +163,7 @@ async def test_evaluation_left_open_becomes_overdue(harness: Harness) -> None:
         experiment_id = await _start(harness)
         await _to_act(harness, experiment_id)
         await harness.workflows.decide(experiment_id, decision("advance", to="evaluate"))
-        await harness.env.sleep(timedelta(days=15))
+        await skip_time(harness.env, timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, experiment_id))
     overdue = [
         h for h in stored_history(harness.experiments, experiment_id) if h.type == "stage_overdue"
@@ -239,7 +239,7 @@ async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harnes
         # The restarted workflow knows its state, its past decision ids and its timers.
         answer = await harness.workflows.decide(lost, decision("advance", to="evaluate"))
         assert answer.experiment["stage"] == "evaluate"
-        await harness.env.sleep(timedelta(days=15))
+        await skip_time(harness.env, timedelta(days=15))
         await _eventually(lambda: "stage_overdue" in _types(harness, lost))
 
         again = await reconcile(harness.workflows, harness.experiments)
