@@ -57,7 +57,7 @@ def rebuild(
             schema.pointer(cursor, database.schema, lock="update")
             while True:  # the last events, while no one else can write to the read models
                 notifications = experiments.recorder.select_notifications(
-                    view._max_tracking_id(APPLICATION, cursor), batch_size, inclusive_of_start=False
+                    view.position_in(cursor), batch_size, inclusive_of_start=False
                 )
                 if not notifications:
                     break

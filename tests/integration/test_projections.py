@@ -397,3 +397,21 @@ def _building_position(database: Database) -> int:
             return int(tracked[0]) if tracked else 0
     except psycopg.Error:
         return 0
+
+
+def test_the_recorders_private_methods_the_view_leans_on_still_work(database: Database) -> None:
+    """eventsourcing's `_max_tracking_id` and `_insert_tracking` take the caller's cursor, so
+    rows and tracking commit together; an upgrade that changes them fails here, not in a
+    rebuild."""
+    with database.connect(autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {database.schema}_pin")
+    view = open_view(database, f"{database.schema}_pin")
+    try:
+        with view.datastore.transaction(commit=False) as cursor:
+            assert view.position_in(cursor) == 0
+            view._insert_tracking(cursor, Tracking(APPLICATION, 7))
+            assert view.position_in(cursor) == 7
+    finally:
+        view.datastore.close()
+        with database.connect(autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {database.schema}_pin CASCADE")
