@@ -41,6 +41,15 @@ from tests.conftest import free_port, wait_ready
 from tests.stored import stored_history
 from workflows import search_attributes
 
+# The checkout these tests belong to. The `wijklab` script imports the project from wherever
+# the virtualenv's editable install points, which need not be this tree: the processes get it
+# first on their path, so that the worker a test restarts runs the code under test.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pythonpath() -> str:
+    return os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+
 
 def _wijklab() -> str:
     found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
@@ -81,7 +90,16 @@ class Postgres:
 class FaultStack:
     def __init__(self, root: Path, *, apis: int = 1) -> None:
         self.root = root
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.commands: dict[str, tuple[str, dict[str, str]]] = {}
         self.postgres = Postgres(root)
+        try:
+            self._start(root, apis)
+        except BaseException:
+            self.close()  # a stack that did not come up leaves no servers behind
+            raise
+
+    def _start(self, root: Path, apis: int) -> None:
         self.database = Database(params=self.postgres.params, schema="wijklab")
         self.database.ensure_schema()
         self.temporal_settings = Settings(
@@ -106,9 +124,8 @@ class FaultStack:
             "WIJKLAB_PROJECTOR_BATCH_SIZE": "50",
             "WIJKLAB_AUTH_FAILURE_LIMIT": "1000000/minute",
             "WIJKLAB_WEBHOOK_LIMIT": "1000000/second",
+            "PYTHONPATH": _pythonpath(),
         }
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.commands: dict[str, tuple[str, dict[str, str]]] = {}
         self.ports = [free_port() for _ in range(apis)]
         self.urls = [f"http://127.0.0.1:{port}" for port in self.ports]
         self.launch("worker", "worker")
@@ -171,7 +188,8 @@ class FaultStack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self.temporal.stop()
+        if hasattr(self, "temporal"):
+            self.temporal.stop()
         self.postgres.close()
 
     # --- the record -------------------------------------------------------------------
