@@ -31,7 +31,7 @@ from workflows.worker import build_worker, ensure_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
 # Bump with every workflow change recorded, so new files sit beside the old ones.
-VERSION = "v2"
+VERSION = "v3"
 
 
 async def _save(
