@@ -12,6 +12,7 @@ from domain.decisions import DECISION_ID_PATTERN, MAX_DECISION_ID
 from domain.values import Actor
 from services.api.errors import ApiError
 from services.bootstrap import Services
+from services.infra.rate_limits import Failing
 
 
 def client_address(request: Request) -> str:
@@ -32,15 +33,15 @@ async def get_principal(
     services: ServicesDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    client = client_address(request)
-    services.rate_limits.check_auth(client)
+    """The caller behind a valid key. Only failures count towards the address's limit, so a
+    valid key goes through while others at the same address are throttled."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        services.rate_limits.auth_failed(client)
+        services.rate_limits.failed(Failing.SIGN_IN, client_address(request))
         raise ApiError(401, "unauthenticated", "send an API key as 'Authorization: Bearer <token>'")
     principal = await run_in_threadpool(services.keys.authenticate, token.strip())
     if principal is None:
-        services.rate_limits.auth_failed(client)
+        services.rate_limits.failed(Failing.SIGN_IN, client_address(request))
         raise ApiError(401, "unauthenticated", "the API key is unknown or revoked")
     return principal
 

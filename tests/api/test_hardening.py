@@ -12,7 +12,9 @@ from services.infra.rate_limits import RateLimits
 from services.settings import Settings
 from tests.api.conftest import Stack
 from tests.api.test_contract import PLAN, decide, start
-from tests.api.test_webhooks import delivery
+from tests.api.test_webhooks import delivery, in_act
+
+FINDING = {"type": "record_finding", "text": "40 enquêtes terug", "source": "data"}
 
 
 def services_of(stack: Stack) -> Services:
@@ -32,33 +34,78 @@ def limits(stack: Stack, **settings: str) -> Iterator[None]:
         services.rate_limits = before
 
 
-async def test_failed_authentication_is_rate_limited_per_client(stack: Stack) -> None:
+async def sign_in_form(stack: Stack, token: str) -> tuple[int, dict[str, str], str]:
+    form = await stack.client.get("/sign-in")
+    csrf = form.cookies.get("wijklab_csrf") or stack.client.cookies.get("wijklab_csrf")
+    try:
+        page = await stack.client.post("/sign-in", data={"token": token, "csrf": csrf})
+    finally:
+        stack.client.cookies.clear()
+    return page.status_code, dict(page.headers), page.text
+
+
+async def test_failed_authentication_is_throttled_per_client_and_valid_keys_go_through(
+    stack: Stack,
+) -> None:
+    secret = stack.integrations.create(f"lock-{uuid.uuid4().hex[:6]}", "utrecht")
+    name = next(
+        i["name"]
+        for i in stack.integrations.list()
+        if secret in stack.integrations.get(i["name"]).secrets  # type: ignore[union-attr]
+    )
+    eid = await in_act(stack)
     with limits(stack, WIJKLAB_AUTH_FAILURE_LIMIT="3/minute"):
         for _ in range(3):
             bad = await stack.client.get(
                 "/v1/experiments", headers={"Authorization": "Bearer wl_x"}
             )
             assert bad.status_code == 401
-        # Even the right key is refused now: the client has to wait, whatever it sends.
-        locked = await stack.client.get("/v1/experiments", headers=stack.auth("pm"))
+        # The fourth failure from this address waits ...
+        locked = await stack.client.get("/v1/experiments", headers={"Authorization": "Bearer wl_y"})
         assert locked.status_code == 429
         assert locked.json()["error"]["code"] == "too_many_failures"
         assert 1 <= int(locked.headers["Retry-After"]) <= 60
-        form = await stack.client.get("/sign-in")
-        csrf = form.cookies.get("wijklab_csrf") or stack.client.cookies.get("wijklab_csrf")
-        try:
-            page = await stack.client.post("/sign-in", data={"token": "wl_guess", "csrf": csrf})
-        finally:
-            stack.client.cookies.clear()
-        assert page.status_code in (403, 429)
-        assert page.status_code == 429, "the sign-in page is limited like the API"
-        assert "Te veel mislukte pogingen" in page.text or "Too many failed" in page.text
-    # Successful requests do not count.
-    with limits(stack, WIJKLAB_AUTH_FAILURE_LIMIT="3/minute"):
-        for _ in range(10):
-            assert (
-                await stack.client.get("/v1/experiments", headers=stack.auth("pm"))
-            ).status_code == 200
+        status, headers, text = await sign_in_form(stack, "wl_guess")
+        assert status == 429, "the sign-in page is limited like the API"
+        assert 1 <= int(headers["retry-after"]) <= 60
+        assert "Te veel mislukte pogingen" in text or "Too many failed" in text
+        # ... while everyone behind it with a valid credential goes through.
+        for who in ("pm", "zwolle", "evaluator"):
+            ok = await stack.client.get("/v1/experiments", headers=stack.auth(who))
+            assert ok.status_code == 200, who
+        raw, signed = delivery(secret, {"experiment_id": eid, "decision": FINDING})
+        assert (
+            await stack.client.post(f"/v1/webhooks/{name}", content=raw, headers=signed)
+        ).status_code == 200
+        status, _, _ = await sign_in_form(stack, stack.tokens["pm"])
+        assert status == 303
+
+
+async def test_webhook_signature_failures_count_per_integration_apart_from_sign_ins(
+    stack: Stack,
+) -> None:
+    secret = stack.integrations.create(f"sig-{uuid.uuid4().hex[:6]}", "utrecht")
+    name = next(
+        i["name"]
+        for i in stack.integrations.list()
+        if secret in stack.integrations.get(i["name"]).secrets  # type: ignore[union-attr]
+    )
+    eid = await in_act(stack)
+    with limits(stack, WIJKLAB_AUTH_FAILURE_LIMIT="2/minute"):
+        raw, signed = delivery(secret, {"experiment_id": eid, "decision": FINDING})
+        forged = {**signed, "webhook-signature": "v1,AAAA"}
+        answers = [
+            (await stack.client.post(f"/v1/webhooks/{name}", content=raw, headers=forged))
+            for _ in range(3)
+        ]
+        assert [a.status_code for a in answers] == [401, 401, 429]
+        assert "Retry-After" in answers[2].headers
+        # People's sign-ins from the same address have a count of their own,
+        bad = await stack.client.get("/v1/experiments", headers={"Authorization": "Bearer wl_x"})
+        assert bad.status_code == 401
+        # and the integration's genuine delivery still goes through.
+        good = await stack.client.post(f"/v1/webhooks/{name}", content=raw, headers=signed)
+        assert good.status_code == 200
 
 
 async def test_webhook_deliveries_are_rate_limited_per_integration(stack: Stack) -> None:

@@ -16,9 +16,10 @@ from domain.values import Actor, Role
 from services.api import answers
 from services.api.deps import ServicesDep, client_address
 from services.api.schemas import WebhookIn
+from services.infra.rate_limits import Failing
 from services.infra.webhooks import SignatureRejected, verify
 from services.metrics import WEBHOOKS
-from services.stores.integrations import IntegrationStore
+from services.stores.integrations import Integration, IntegrationStore
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=answers.ERRORS)
 
@@ -35,8 +36,7 @@ async def receive(
     """A decision from an integration, signed by the Standard Webhooks specification. The
     `webhook-id` becomes the decision id, so a repeated delivery returns the first answer."""
     body = await request.body()
-    client = client_address(request)
-    services.rate_limits.check_auth(client)
+    found: Integration | None = None
     try:
         IntegrationStore.check_name(integration)
         found = await run_in_threadpool(services.integrations.get, integration)
@@ -51,7 +51,12 @@ async def receive(
         )
     except (SignatureRejected, InvalidInput):
         WEBHOOKS.labels(outcome="rejected").inc()
-        services.rate_limits.auth_failed(client)
+        # Failures count per integration (an unknown name per address), apart from people's
+        # sign-ins; a validly signed delivery is never refused for them.
+        services.rate_limits.failed(
+            Failing.WEBHOOK,
+            found.name if found is not None else f"unknown@{client_address(request)}",
+        )
         raise SignatureRejected(
             "the webhook signature, timestamp or integration is not valid"
         ) from None

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from services.api.deps import client_address
-from services.infra.rate_limits import TooManyRequests
+from services.infra.rate_limits import Failing, TooManyRequests
 from services.ui.csrf import Form
 from services.ui.i18n import LANG_COOKIE
 from services.ui.rendering import redirect, render, set_cookie
@@ -29,17 +29,16 @@ async def sign_in_page(request: Request) -> Response:
 @router.post("/sign-in")
 async def sign_in(request: Request, form: Form) -> Response:
     token = str(form.get("token") or "").strip()
-    limits = services_of(request).rate_limits
-    client = client_address(request)
-    try:
-        limits.check_auth(client)
-    except TooManyRequests:
-        return render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
     principal = (
         await run_in_threadpool(services_of(request).keys.authenticate, token) if token else None
     )
     if principal is None:
-        limits.auth_failed(client)
+        try:
+            services_of(request).rate_limits.failed(Failing.SIGN_IN, client_address(request))
+        except TooManyRequests as refused:
+            page = render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
+            page.headers["Retry-After"] = str(refused.retry_after)
+            return page
         return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
     response = redirect("/experiments")
     set_cookie(response, request, SESSION_COOKIE, token)
