@@ -56,15 +56,32 @@ DEFAULT_ACT_DAYS = 90
 MAX_ACT_DAYS = 3650
 MAX_LIST = 100
 MAX_DECISION_ID = 200
-# Printable ASCII without spaces, 1 to MAX_DECISION_ID characters.
-DECISION_ID_PATTERN = f"^[!-~]{{1,{MAX_DECISION_ID}}}$"
+# A new decision id (an Idempotency-Key, a webhook-id): letters, digits and `_.:-`, starting
+# with a letter or digit, so that it can never be a spreadsheet formula or a path. UUIDs and
+# the `msg_…` ids of Standard Webhooks senders fit.
+DECISION_ID_PATTERN = f"^[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_DECISION_ID - 1}}}$"
+# What ids already in the record may be: printable ASCII without spaces (version 1 allowed
+# that), still accepted when a stored decision is read back or replayed.
+STORED_DECISION_ID_PATTERN = f"^[!-~]{{1,{MAX_DECISION_ID}}}$"
 
-_DECISION_ID = re.compile(DECISION_ID_PATTERN)
+_NEW_DECISION_ID = re.compile(DECISION_ID_PATTERN)
+_DECISION_ID = re.compile(STORED_DECISION_ID_PATTERN)
 _SOURCE = re.compile(r"^(api|timer|webhook:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
 
 
+def check_new_decision_id(value: Any) -> str:
+    """A decision id a client chose (Idempotency-Key, webhook-id), before it is used."""
+    if not isinstance(value, str) or not _NEW_DECISION_ID.match(value):
+        raise InvalidInput(
+            f"decision id must be 1 to {MAX_DECISION_ID} letters, digits or the characters "
+            "'_.:-', starting with a letter or digit",
+            field="decision_id",
+        )
+    return value
+
+
 def check_decision_id(value: Any) -> str:
-    """Decision ids come from clients (Idempotency-Key, webhook-id): printable ASCII, bounded."""
+    """A decision id as the record may hold it: printable ASCII, bounded."""
     if not isinstance(value, str) or not _DECISION_ID.match(value):
         raise InvalidInput(
             f"decision id must be 1 to {MAX_DECISION_ID} printable ASCII characters without spaces",

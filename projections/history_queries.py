@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +12,7 @@ from psycopg import sql
 from projections import decisions
 from projections.read_base import ReadModelsBase
 from services.infra.paging import Page, cursor_int, decode_cursor, encode_cursor, page_limit
+from services.infra.spreadsheet import SafeCsv
 
 
 class HistoryQueries(ReadModelsBase):
@@ -75,9 +74,8 @@ class HistoryQueries(ReadModelsBase):
         """
         query, params = self._decisions_query(municipality)
         query += sql.SQL(" ORDER BY position")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.CSV_COLUMNS)
+        writer = SafeCsv()
+        writer.row(self.CSV_COLUMNS)
         with (
             self.pool.connection() as conn,
             conn.transaction(),
@@ -88,7 +86,7 @@ class HistoryQueries(ReadModelsBase):
             for count, r in enumerate(rows, 1):
                 shown = decisions.entry(r, language) if r["erased"] else r
                 actor = shown["actor"]
-                writer.writerow(
+                writer.row(
                     (
                         r["position"],
                         r["at"].isoformat(),
@@ -105,7 +103,5 @@ class HistoryQueries(ReadModelsBase):
                     )
                 )
                 if count % self.CSV_CHUNK == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+                    yield writer.take()
+        yield writer.take()

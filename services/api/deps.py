@@ -81,7 +81,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=MAX_DECISION_ID,
         description=(
-            f"1 to {MAX_DECISION_ID} printable ASCII characters without spaces; "
+            f"1 to {MAX_DECISION_ID} letters, digits or '_.:-', starting with a letter or digit; "
             "becomes the decision id"
         ),
         json_schema_extra={"pattern": DECISION_ID_PATTERN},

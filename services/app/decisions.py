@@ -18,7 +18,7 @@ from structlog.contextvars import bind_contextvars
 
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
-from domain.decisions import Decision, DecisionType, check_decision_id
+from domain.decisions import Decision, DecisionType, check_new_decision_id
 from domain.errors import DecisionIdReused, ExperimentNotFound, InvalidInput
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
@@ -56,7 +56,9 @@ class DecisionService:
     @staticmethod
     def decision_id(idempotency_key: str | None) -> str:
         return (
-            check_decision_id(idempotency_key) if idempotency_key is not None else str(uuid.uuid4())
+            check_new_decision_id(idempotency_key)
+            if idempotency_key is not None
+            else str(uuid.uuid4())
         )
 
     async def start(
