@@ -17,23 +17,27 @@ ALL_MUNICIPALITIES = "*"
 
 
 class Permission(StrEnum):
-    START_EXPERIMENT = "start_experiment"
+    SIGN_IN = "sign_in"
     READ = "read"
-    DECIDE = "decide"
     READ_PAST_STATE = "read_past_state"
+    START_EXPERIMENT = "start_experiment"
+    DECIDE = "decide"
     MANAGE_KEYS = "manage_keys"
     MANAGE_PEOPLE = "manage_people"
 
 
-# The role matrix, in one place. Which decision types each role may take is the domain's
-# business (`domain.rules.ROLE_MATRIX`); integrations decide only through signed webhooks.
+# The role matrix, in one place, for the API and the pages alike; `docs/privacy.md` shows it
+# as a table and a test holds the two together. Which decision types each role may take is
+# the domain's business (`domain.rules.ROLE_MATRIX`). Integrations act only through signed
+# webhooks: their keys read nothing and do not sign in.
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
-    Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
-    Permission.READ: frozenset(
-        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.INTEGRATION}
+    Permission.SIGN_IN: frozenset(
+        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN}
     ),
-    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
+    Permission.READ: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR}),
     Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
+    Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
+    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
     Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
     Permission.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
 }

@@ -104,12 +104,16 @@ def row(
 
 def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:
     """A stored row as the decision shape of the HTTP contract; an erased person's data
-    reads "erased person" ("gewiste persoon" in Dutch)."""
+    reads "erased person" ("gewiste persoon" in Dutch). A named person's contact (e-mail,
+    phone) is never shown with a decision: admins find it in the people registry."""
     actor, payload = record["actor"], record["payload"]
     if record.get("erased"):
         actor, payload = dict(actor), copy.deepcopy(payload)
         for path in record["erased"]:
             set_path(actor, payload, path, ERASED_LABEL[language])
+    person = payload.get("person")
+    if isinstance(person, dict) and "contact" in person:
+        payload = {**payload, "person": {k: v for k, v in person.items() if k != "contact"}}
     return {
         "decision_id": record["decision_id"],
         "type": record["type"],

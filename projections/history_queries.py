@@ -84,7 +84,7 @@ class HistoryQueries(ReadModelsBase):
             rows.itersize = self.CSV_CHUNK
             rows.execute(query, [experiment_id, *params])
             for count, r in enumerate(rows, 1):
-                shown = decisions.entry(r, language) if r["erased"] else r
+                shown = decisions.entry(r, language)
                 actor = shown["actor"]
                 writer.row(
                     (

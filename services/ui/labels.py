@@ -121,6 +121,9 @@ MESSAGES = {
     "not_ready": N_("message", "wijklab is still starting. Try again in a few seconds."),
     "too_many_failures": N_("message", "Too many failed attempts. Please try again in a minute."),
     "bad_token": N_("message", "This key is unknown or revoked."),
+    "cannot_sign_in": N_(
+        "message", "This key belongs to a linked system; it cannot be used to sign in."
+    ),
 }
 
 

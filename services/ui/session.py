@@ -26,7 +26,7 @@ async def signed_in(request: Request) -> Principal | None:
 
 async def require(request: Request, permission: Permission = Permission.READ) -> Principal:
     principal = await signed_in(request)
-    if principal is None:
+    if principal is None or not principal.may(Permission.SIGN_IN):
         raise PageError(401, "sign_in")
     if not principal.may(permission):
         raise PageError(403, "forbidden")

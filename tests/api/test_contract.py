@@ -267,7 +267,7 @@ async def test_role_matrix(stack: Stack) -> None:
         ("pm", "GET", "/v1/experiments", None, 200),
         ("resident", "GET", "/v1/experiments", None, 200),
         ("evaluator", "GET", "/v1/experiments", None, 200),
-        ("integration", "GET", "/v1/experiments", None, 200),
+        ("integration", "GET", "/v1/experiments", None, 403),
         ("everywhere", "GET", "/v1/experiments", None, 200),
         ("admin", "GET", "/v1/experiments", None, 403),
         ("evaluator", "GET", f"/v1/experiments/{eid}/state?at=2100-01-01T00:00:00Z", None, 200),

@@ -22,6 +22,7 @@ from services.api.deps import (
     actor_of,
 )
 from services.api.errors import ApiError
+from services.api.negotiation import prefers_csv
 from services.api.schemas import DecisionIn, StartExperiment
 
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"], responses=answers.ERRORS)
@@ -150,7 +151,7 @@ def decision_history(
     found = services.read_models.experiment(experiment_id, principal.municipality)
     if found is None:
         raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
-    export = bool(accept and "text/csv" in accept)
+    export = prefers_csv(accept)
     services.access.record(
         principal,
         "export" if export else "history",

@@ -51,6 +51,8 @@ async def experiment_page(
         moment = end_of_day(at)
     except InvalidInput:
         raise PageError(422, "check_field") from None
+    if moment is not None and not principal.may(Permission.READ_PAST_STATE):
+        raise PageError(403, "forbidden")
     lang = language(request)
 
     def load() -> dict[str, Any]:
@@ -124,6 +126,7 @@ async def experiment_page(
             "field": request.query_params.get("field"),
             "done": request.query_params.get("done"),
             "next_stage": None if state is None else _next_stage(state),
+            "may_see_past": principal.may(Permission.READ_PAST_STATE),
         },
         principal=principal,
     )

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from domain.access import Permission
 from services.api.deps import client_address
 from services.infra.rate_limits import Failing, TooManyRequests
 from services.ui.csrf import Form
@@ -40,6 +41,9 @@ async def sign_in(request: Request, form: Form) -> Response:
             page.headers["Retry-After"] = str(refused.retry_after)
             return page
         return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
+    if not principal.may(Permission.SIGN_IN):
+        # Integrations act through signed webhooks; their keys open no pages.
+        return render(request, "sign_in.html", {"error": "cannot_sign_in"}, status=403)
     response = redirect("/experiments")
     set_cookie(response, request, SESSION_COOKIE, token)
     return response
