@@ -50,7 +50,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _domain(error: DomainError) -> JSONResponse:
+def domain_response(error: DomainError) -> JSONResponse:
     if isinstance(error, RuleViolation):
         status = 403 if error.code == "role_not_allowed" else 409
         return error_response(
@@ -101,7 +101,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return _domain(error)
+        return domain_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

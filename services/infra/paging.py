@@ -12,9 +12,13 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidInput
+from services.infra.json_input import read_json
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# The cursors handed out hold a few values; anything much longer is not one of them.
+MAX_CURSOR = 512
+NOT_OURS = "cursor is not one this service handed out"
 
 
 @dataclass(frozen=True)
@@ -33,13 +37,15 @@ def encode_cursor(values: list[Any]) -> str:
 def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     if cursor is None or cursor == "":
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise InvalidInput(NOT_OURS, field="cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = read_json(base64.urlsafe_b64decode(padded.encode()), field="cursor", max_depth=1)
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
+        raise InvalidInput(NOT_OURS, field="cursor") from None
     if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor")
+        raise InvalidInput(NOT_OURS, field="cursor")
     return values
 
 
@@ -55,18 +61,18 @@ def parsed_timestamp(value: Any) -> datetime:
     try:
         return datetime.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
+        raise InvalidInput(NOT_OURS, field="cursor") from None
 
 
 def parsed_uuid(value: Any) -> UUID:
     try:
         return UUID(str(value))
     except ValueError:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
+        raise InvalidInput(NOT_OURS, field="cursor") from None
 
 
 def cursor_int(value: Any) -> int:
     """A whole number from a decoded cursor, in PostgreSQL's bigint range."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor")
+        raise InvalidInput(NOT_OURS, field="cursor")
     return value

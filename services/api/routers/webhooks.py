@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from domain.values import Actor, Role
 from services.api import answers
 from services.api.deps import ServicesDep, client_address
 from services.api.schemas import WebhookIn
+from services.infra.json_input import UnreadableJson, read_json
 from services.infra.rate_limits import Failing
 from services.infra.webhooks import SignatureRejected, verify
 from services.metrics import WEBHOOKS
@@ -64,8 +64,11 @@ async def receive(
     # above) cannot use up an integration's allowance.
     services.rate_limits.hit_webhook(integration)
     try:
-        delivery = WebhookIn.model_validate(json.loads(body))
+        delivery = WebhookIn.model_validate(read_json(body, field="body"))
         experiment_id = UUID(delivery.experiment_id)
+    except UnreadableJson:
+        WEBHOOKS.labels(outcome="invalid").inc()
+        raise
     except (ValueError, ValidationError) as error:
         WEBHOOKS.labels(outcome="invalid").inc()
         raise InvalidInput(

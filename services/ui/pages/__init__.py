@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from domain.errors import InvalidInput
 from projections.queries import ReadModelsUnavailable
-from services.api.errors import error_response
+from services.api.errors import domain_response, error_response
 from services.ui.pages import experiment, library, overview, sign_in
 from services.ui.rendering import PageError, redirect, render
 
@@ -28,6 +29,13 @@ def install(app: FastAPI) -> None:
         if error.status == 401:
             return redirect("/sign-in")
         return render(request, "error.html", {"message": error.key}, status=error.status)
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, error: InvalidInput) -> Response:
+        """A page asked with a value it cannot use (a cursor it never handed out, say)."""
+        if request.url.path.startswith("/v1/"):
+            return domain_response(error)
+        return render(request, "error.html", {"message": "check_field"}, status=422)
 
     @app.exception_handler(ReadModelsUnavailable)
     async def not_ready(request: Request, error: ReadModelsUnavailable) -> Response:
