@@ -11,6 +11,7 @@ process is made of is read in one file.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import structlog
 from fastapi.concurrency import run_in_threadpool
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -53,6 +55,10 @@ STORE_POOL_SIZE = 8
 READ_POOL_SIZE = 8
 # How long a process waits for Temporal to come up on start.
 TEMPORAL_WAIT_SECONDS = 30
+# How often an API process settles claims nobody settled (see `_settle_stale_claims`).
+CLAIM_SWEEP_SECONDS = 600
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -167,28 +173,47 @@ def api_services(
         try:
             stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
             client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
-            with read_models_for(rt.database) as read_models:
-                yield Services(
-                    settings=rt.settings,
-                    database=rt.database,
-                    experiments=rt.experiments,
-                    read_models=read_models,
-                    keys=stores.keys,
-                    integrations=stores.integrations,
-                    people=stores.people,
-                    access=stores.access,
-                    rate_limits=RateLimits(rt.settings),
-                    temporal=client,
-                    decisions=DecisionService(
-                        rt.experiments,
-                        experiment_workflows(rt, client),
-                        Sealing(stores.people),
-                    ),
-                )
+            decisions = DecisionService(
+                rt.experiments, experiment_workflows(rt, client), Sealing(stores.people)
+            )
+            sweeping = asyncio.create_task(_settle_stale_claims(decisions))
+            try:
+                with read_models_for(rt.database) as read_models:
+                    yield Services(
+                        settings=rt.settings,
+                        database=rt.database,
+                        experiments=rt.experiments,
+                        read_models=read_models,
+                        keys=stores.keys,
+                        integrations=stores.integrations,
+                        people=stores.people,
+                        access=stores.access,
+                        rate_limits=RateLimits(rt.settings),
+                        temporal=client,
+                        decisions=decisions,
+                    )
+            finally:
+                sweeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeping
         finally:
             pool.close()
 
     return build
+
+
+async def _settle_stale_claims(decisions: DecisionService) -> None:
+    """Now and then, settle the people named by decisions whose callers never heard the
+    answer (a timeout, a crash), by what the record holds: nobody is kept for a decision
+    that was not taken. Several API processes may do this at once; settling is idempotent."""
+    while True:
+        try:
+            settled = await asyncio.to_thread(decisions.settle_stale_claims)
+            if settled:
+                log.info("stale_claims_settled", count=settled)
+        except Exception:  # the next round tries again; the API keeps serving
+            log.exception("stale_claims_not_settled")
+        await asyncio.sleep(CLAIM_SWEEP_SECONDS)
 
 
 async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | None) -> Worker:

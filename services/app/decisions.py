@@ -8,8 +8,10 @@ where the write rules of the HTTP contract live.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Awaitable, Mapping
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +21,7 @@ from structlog.contextvars import bind_contextvars
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_new_decision_id
-from domain.errors import DecisionIdReused, ExperimentNotFound, InvalidInput
+from domain.errors import DecisionIdReused, DomainError, ExperimentNotFound, InvalidInput
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
 from domain.values import Actor
@@ -28,12 +30,16 @@ from services.app.ports import DecisionRecord, ExperimentWorkflowsPort
 from services.app.sealing import Sealing
 from services.infra.crypto import CURRENT, Scheme
 from services.metrics import DECISIONS
+from services.stores.people import Claim
 
 log = structlog.get_logger(__name__)
 
 # A repeat of a decision first stored with `sealed:v1:` values seals differently now; sealed
 # the old way it is recognised as the repeat it is (a reused id stays refused either way).
 LEGACY: Scheme = "v1"
+
+# A decision not answered within this is settled by what the record holds.
+STALE_CLAIM = timedelta(minutes=15)
 
 START_FIELDS = ("neighbourhood", "title", "question", "residents_agenda", "themes", "act_days")
 
@@ -124,16 +130,55 @@ class DecisionService:
             payload=fields,
         )
         rules.check_role(decision)
-        sealed = await self._sealed(decision, owner, known_keys or {})
+        # Someone named by name is registered only for a decision that stands: held by this
+        # claim until the answer is known, released (and deleted) when it is refused.
+        claim = Claim(experiment_id, decision_id) if Sealing.names_someone(decision) else None
         try:
-            answer = await self._hand_over(experiment_id, sealed)
+            answer = await self._sealed_and_handed_over(
+                experiment_id, decision, owner, known_keys or {}, claim
+            )
+        except DecisionPending:
+            raise  # not known yet: a repeat settles it, or `settle_stale_claims` later
+        except DomainError:
+            if claim is not None:
+                await asyncio.to_thread(self.settle_from_record, claim)
+            raise
+        if claim is not None:
+            await asyncio.to_thread(self.sealing.settle, claim, accepted=True)
+        DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
+        return answer
+
+    async def _sealed_and_handed_over(
+        self,
+        experiment_id: UUID,
+        decision: Decision,
+        owner: str,
+        known_keys: Mapping[str, bytes],
+        claim: Claim | None,
+    ) -> DecisionAnswer:
+        sealed = await self._sealed(decision, owner, known_keys, claim=claim)
+        try:
+            return await self._hand_over(experiment_id, sealed)
         except DecisionIdReused:
             if not _holds_sealed(sealed):
                 raise
-            legacy = await self._sealed(decision, owner, known_keys or {}, LEGACY)
-            answer = await self._hand_over(experiment_id, legacy)
-        DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
-        return answer
+            legacy = await self._sealed(decision, owner, known_keys, LEGACY, claim=claim)
+            return await self._hand_over(experiment_id, legacy)
+
+    def settle_from_record(self, claim: Claim) -> None:
+        """Settle a claim by what the record holds: a refusal may answer a repeat whose first
+        sending was accepted (and timed out), so the record decides, not the error."""
+        experiment = self.experiments.find(claim.experiment_id)
+        accepted = experiment is not None and claim.decision_id in experiment.decision_versions
+        self.sealing.settle(claim, accepted=accepted)
+
+    def settle_stale_claims(self, older_than: timedelta = STALE_CLAIM) -> int:
+        """Settle the claims of decisions whose callers gave up or crashed before the answer;
+        returns how many were settled."""
+        stale = self.sealing.people.stale_claims(older_than)
+        for claim in stale:
+            self.settle_from_record(claim)
+        return len(stale)
 
     async def _hand_over(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer:
         try:
@@ -147,12 +192,16 @@ class DecisionService:
         municipality: str,
         known_keys: Mapping[str, bytes],
         scheme: Scheme = CURRENT,
+        *,
+        claim: Claim | None = None,
     ) -> Decision:
         """The decision sealed; on this thread when that needs no lookup in the database."""
         if self.sealing.seals_offline(decision, known_keys):
             return self.sealing.seal_decision(decision, municipality, known_keys, scheme)
         return await asyncio.to_thread(
-            self.sealing.seal_decision, decision, municipality, known_keys, scheme
+            functools.partial(
+                self.sealing.seal_decision, decision, municipality, known_keys, scheme, claim=claim
+            )
         )
 
     async def owner(self, experiment_id: UUID) -> str | None:

@@ -3,13 +3,14 @@ store and Temporal implement in production, and hand-written fakes in the unit t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Protocol
 from uuid import UUID
 
 from domain.answers import DecisionAnswer
 from domain.decisions import Decision
 from domain.experiment import Experiment
-from services.stores.people import Person
+from services.stores.people import Claim, Person
 
 
 class DecisionRecord(Protocol):
@@ -43,7 +44,13 @@ class PeopleDirectory(Protocol):
 
     def find(self, person_id: str) -> Person | None: ...
 
-    def mention(self, municipality: str, name: str, contact: str) -> str: ...
+    def mention(
+        self, municipality: str, name: str, contact: str, *, claim: Claim | None = None
+    ) -> str: ...
+
+    def settle(self, claim: Claim, *, accepted: bool) -> list[str]: ...
+
+    def stale_claims(self, older_than: timedelta) -> list[Claim]: ...
 
 
 class PeopleRegistry(PeopleDirectory, Protocol):

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import structlog
+
 from domain.decisions import Decision
 from domain.errors import InvalidInput, PersonErased
 from domain.people import (
@@ -25,6 +27,9 @@ from domain.people import (
 from domain.values import Actor
 from services.app.ports import PeopleDirectory
 from services.infra.crypto import CURRENT, Scheme, seal
+from services.stores.people import Claim
+
+log = structlog.get_logger(__name__)
 
 
 class Sealing:
@@ -39,12 +44,15 @@ class Sealing:
         municipality: str,
         known_keys: Mapping[str, bytes] | None = None,
         scheme: Scheme = CURRENT,
+        *,
+        claim: Claim | None = None,
     ) -> Decision:
         """The decision as it may be stored and sent: personal data sealed, people as ids.
 
-        The actor's name is sealed with their key. A named person is found or registered,
-        and the decision's own account (`PERSONAL_TEXT_FIELDS`) is sealed with the key of
-        the person whose words it is, when it is personal (by default for residents).
+        The actor's name is sealed with their key. A named person is found or registered
+        (held by `claim` until the decision is settled), and the decision's own account
+        (`PERSONAL_TEXT_FIELDS`) is sealed with the key of the person whose words it is, when
+        it is personal (by default for residents).
         """
         if sealed_paths({}, decision.payload):
             raise InvalidInput("values of the form sealed:… are wijklab's own", field="payload")
@@ -57,7 +65,7 @@ class Sealing:
         kind = decision.type.value
         person = payload.get("person")
         if kind in MENTIONS_PERSON and isinstance(person, dict):
-            mentioned = self._resolve(person, municipality, seal_for)
+            mentioned = self._resolve(person, municipality, seal_for, claim)
             payload["person"] = mentioned
             owner = mentioned["id"]
         explicit = payload.get("personal")
@@ -93,8 +101,25 @@ class Sealing:
         person = _person_of(decision.actor)
         return person is None or person in known_keys
 
+    @staticmethod
+    def names_someone(decision: Decision) -> bool:
+        """Whether sealing may register a person: someone named by name, not by id."""
+        person = decision.payload.get("person")
+        return (
+            decision.type.value in MENTIONS_PERSON
+            and isinstance(person, dict)
+            and "id" not in person
+        )
+
+    def settle(self, claim: Claim, *, accepted: bool) -> None:
+        """The decision that named people was accepted (keep them) or refused (drop those
+        nothing else refers to): personal data is kept only for a decision that stands."""
+        gone = self.people.settle(claim, accepted=accepted)
+        if gone:
+            log.info("named_people_released", count=len(gone), decision_id=claim.decision_id)
+
     def _resolve(
-        self, person: dict[str, Any], municipality: str, seal_for: _Sealer
+        self, person: dict[str, Any], municipality: str, seal_for: _Sealer, claim: Claim | None
     ) -> dict[str, str]:
         if "id" in person:
             person_id = check_person_id(person["id"])
@@ -106,7 +131,7 @@ class Sealing:
             name, contact = found.name, found.contact
         else:
             name, contact = person["name"], person.get("contact", "")
-            person_id = self.people.mention(municipality, name, contact)
+            person_id = self.people.mention(municipality, name, contact, claim=claim)
         sealed = {"id": person_id, "name": seal_for(person_id, name)}
         if contact:
             sealed["contact"] = seal_for(person_id, contact)

@@ -16,11 +16,12 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import orjson
-from psycopg import Cursor, sql
+from psycopg import Connection, Cursor, sql
 from psycopg.rows import dict_row
 
 from domain.errors import PersonNotFound
@@ -30,6 +31,15 @@ from services.infra.postgres import Connect, Database
 
 KEYS_TABLE = "person_keys"
 PEOPLE_TABLE = "people"
+CLAIMS_TABLE = "person_claims"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A decision that named a person and is not yet known to be accepted."""
+
+    experiment_id: UUID
+    decision_id: str
 
 
 class _AlreadyRegistered(Exception):
@@ -90,15 +100,23 @@ class People:
         self.base = database.schema
         self.people = sql.Identifier(database.schema, PEOPLE_TABLE)
         self.keys = sql.Identifier(database.schema, KEYS_TABLE)
+        self.claims = sql.Identifier(database.schema, CLAIMS_TABLE)
         # Keyed hash of a mentioned person's name and contact, to find them again without
         # storing either in the clear; blanked on erasure.
         self.lookup_key = lookup_key
         self.connect = database.connector(connect)
 
     def register(
-        self, municipality: str, name: str, contact: str = "", *, lookup: str | None = None
+        self,
+        municipality: str,
+        name: str,
+        contact: str = "",
+        *,
+        lookup: str | None = None,
+        claim: Claim | None = None,
     ) -> str:
-        """A new person with their own key; their name and contact sealed with it."""
+        """A new person with their own key; their name and contact sealed with it. With a
+        claim they stay unconfirmed until the claiming decision is settled."""
         person_id = new_person_id()
         key = new_key()
         profile = seal(key, person_id, orjson.dumps({"name": name, "contact": contact}).decode())
@@ -109,19 +127,26 @@ class People:
             )
             added = conn.execute(
                 sql.SQL(
-                    "INSERT INTO {} (person_id, municipality, profile, lookup) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (lookup) DO NOTHING RETURNING person_id"
+                    "INSERT INTO {} (person_id, municipality, profile, lookup, confirmed) "
+                    "VALUES (%s, %s, %s, %s, %s) "
+                    "ON CONFLICT (lookup) DO NOTHING RETURNING person_id"
                 ).format(self.people),
-                (person_id, municipality, profile, lookup),
+                (person_id, municipality, profile, lookup, claim is None),
             ).fetchone()
             if added is None:
                 raise _AlreadyRegistered  # rolls back the key as well
+            if claim is not None:
+                self._claim(conn, person_id, claim)
         return person_id
 
-    def mention(self, municipality: str, name: str, contact: str) -> str:
+    def mention(
+        self, municipality: str, name: str, contact: str, *, claim: Claim | None = None
+    ) -> str:
         """The person named by name (and contact) in this municipality: found again, or
-        registered. Keys for a person with a contact come here too, so a resident named in a
-        finding by name and contact is the same person as the one holding that key."""
+        registered. Keys for a person with a contact come here too (without a claim: the key
+        refers to them), so a resident named in a finding by name and contact is the same
+        person as the one holding that key. A decision naming someone passes its `claim`:
+        a person it registers is kept only if that decision is accepted (`settle`)."""
         if self.lookup_key is None:
             raise RuntimeError("naming people needs the lookup key (from WIJKLAB_SECRET_KEY)")
         lookup = hmac.new(
@@ -129,23 +154,112 @@ class People:
             f"{municipality}\x1f{_normalised(name)}\x1f{_normalised(contact)}".encode(),
             hashlib.sha256,
         ).hexdigest()
-        found = self._by_lookup(lookup)
-        if found is not None:
-            return found
-        try:
-            return self.register(municipality, name, contact, lookup=lookup)
-        except _AlreadyRegistered:  # someone registered the same person a moment earlier
-            found = self._by_lookup(lookup)
-            assert found is not None
-            return found
+        for _ in range(3):
+            found = self._hold(lookup, claim)
+            if found is not None:
+                return found
+            try:
+                return self.register(municipality, name, contact, lookup=lookup, claim=claim)
+            except _AlreadyRegistered:  # someone registered the same person a moment earlier
+                continue
+        raise RuntimeError("the same person was registered and released again and again")
 
-    def _by_lookup(self, lookup: str) -> str | None:
-        with self.connect() as conn:
+    def _hold(self, lookup: str, claim: Claim | None) -> str | None:
+        """The person with this lookup, held for `claim` (or confirmed, without one) under a
+        row lock, so that a refused decision cannot delete them in between."""
+        with self.connect() as conn, conn.transaction():
             row = conn.execute(
-                sql.SQL("SELECT person_id FROM {} WHERE lookup = %s").format(self.people),
+                sql.SQL("SELECT person_id, confirmed FROM {} WHERE lookup = %s FOR UPDATE").format(
+                    self.people
+                ),
                 (lookup,),
             ).fetchone()
-        return str(row[0]) if row else None
+            if row is None:
+                return None
+            person_id, confirmed = str(row[0]), bool(row[1])
+            if not confirmed:
+                if claim is None:
+                    self._confirm(conn, [person_id])
+                else:
+                    self._claim(conn, person_id, claim)
+            return person_id
+
+    def _claim(self, conn: Connection[Any], person_id: str, claim: Claim) -> None:
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (person_id, experiment_id, decision_id) VALUES (%s, %s, %s) "
+                "ON CONFLICT DO NOTHING"
+            ).format(self.claims),
+            (person_id, claim.experiment_id, claim.decision_id),
+        )
+
+    def _confirm(self, conn: Connection[Any], person_ids: list[str]) -> None:
+        conn.execute(
+            sql.SQL("UPDATE {} SET confirmed = true WHERE person_id = ANY(%s)").format(self.people),
+            (person_ids,),
+        )
+
+    def settle(self, claim: Claim, *, accepted: bool) -> list[str]:
+        """The claiming decision's outcome is known: keep the people it named, or — refused —
+        delete those no accepted decision and no other pending one refers to. Returns the ids
+        deleted."""
+        with self.connect() as conn, conn.transaction():
+            released = [
+                str(r[0])
+                for r in conn.execute(
+                    sql.SQL(
+                        "DELETE FROM {} WHERE experiment_id = %s AND decision_id = %s "
+                        "RETURNING person_id"
+                    ).format(self.claims),
+                    (claim.experiment_id, claim.decision_id),
+                ).fetchall()
+            ]
+            if not released:
+                return []
+            if accepted:
+                self._confirm(conn, released)
+                return []
+            unreferenced = [
+                str(r[0])
+                for r in conn.execute(
+                    sql.SQL(
+                        "SELECT p.person_id FROM {} p WHERE p.person_id = ANY(%s) "
+                        "AND NOT p.confirmed ORDER BY p.person_id FOR UPDATE"
+                    ).format(self.people),
+                    (released,),
+                ).fetchall()
+            ]
+            still_claimed = {
+                str(r[0])
+                for r in conn.execute(
+                    sql.SQL("SELECT person_id FROM {} WHERE person_id = ANY(%s)").format(
+                        self.claims
+                    ),
+                    (unreferenced,),
+                ).fetchall()
+            }
+            gone = [p for p in unreferenced if p not in still_claimed]
+            if gone:
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE person_id = ANY(%s)").format(self.keys), (gone,)
+                )
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE person_id = ANY(%s)").format(self.people),
+                    (gone,),
+                )
+        return gone
+
+    def stale_claims(self, older_than: timedelta) -> list[Claim]:
+        """Claims whose decision was never settled (its caller gave up or crashed)."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT DISTINCT experiment_id, decision_id FROM {} "
+                    "WHERE claimed_at < now() - %s ORDER BY experiment_id, decision_id"
+                ).format(self.claims),
+                (older_than,),
+            ).fetchall()
+        return [Claim(UUID(str(r[0])), str(r[1])) for r in rows]
 
     # --- reading ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain import rules
@@ -16,7 +16,7 @@ from domain.errors import ExperimentNotFound, PersonNotFound
 from domain.experiment import Experiment
 from services.app.errors import WorkflowNotRunning
 from services.infra.crypto import new_key
-from services.stores.people import Person, new_person_id
+from services.stores.people import Claim, Person, new_person_id
 
 
 @dataclass
@@ -119,11 +119,41 @@ class FakePeople:
     def find(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
 
-    def mention(self, municipality: str, name: str, contact: str) -> str:
+    claims: dict[Claim, set[str]] = field(default_factory=dict)
+    unconfirmed: set[str] = field(default_factory=set)
+
+    def mention(
+        self, municipality: str, name: str, contact: str, *, claim: Claim | None = None
+    ) -> str:
         known = (municipality, name.casefold(), contact.casefold())
         if known not in self.by_name:
             self.by_name[known] = self.register(municipality, name, contact)
-        return self.by_name[known]
+            if claim is not None:
+                self.unconfirmed.add(self.by_name[known])
+        person_id = self.by_name[known]
+        if person_id in self.unconfirmed:
+            if claim is None:
+                self.unconfirmed.discard(person_id)
+            else:
+                self.claims.setdefault(claim, set()).add(person_id)
+        return person_id
+
+    def settle(self, claim: Claim, *, accepted: bool) -> list[str]:
+        released = self.claims.pop(claim, set())
+        if accepted:
+            self.unconfirmed -= released
+            return []
+        held = set().union(*self.claims.values()) if self.claims else set()
+        gone = sorted(p for p in released if p in self.unconfirmed and p not in held)
+        for person_id in gone:
+            self.unconfirmed.discard(person_id)
+            self.keys.pop(person_id, None)
+            self.people.pop(person_id, None)
+            self.by_name = {k: v for k, v in self.by_name.items() if v != person_id}
+        return gone
+
+    def stale_claims(self, older_than: timedelta) -> list[Claim]:
+        return list(self.claims)
 
     def forget(self, person_id: str, erased_by: str) -> Person:
         found = self.people.get(person_id)

@@ -224,3 +224,58 @@ async def test_a_repeat_of_a_decision_sealed_the_old_way_is_still_a_repeat(
             decision_id="f-1",
             source="api",
         )
+
+
+NAMED = {
+    "type": "record_finding",
+    "rationale": "uit het gesprek",
+    "text": "het is koud in huis",
+    "source": "residents",
+    "person": {"name": "Yara", "contact": "yara@example.nl"},
+}
+
+
+async def _in_act(service: DecisionService) -> UUID:
+    experiment_id = await _started(service)
+    await _decide(service, experiment_id, {"type": "revise_plan", "rationale": "a", **PLAN}, "p")
+    await _decide(service, experiment_id, {"type": "endorse_plan", "rationale": "ja"}, "e")
+    await _decide(service, experiment_id, {"type": "advance", "rationale": "nu", "to": "act"}, "a")
+    return experiment_id
+
+
+async def test_a_person_named_by_a_refused_decision_is_not_kept(
+    record: FakeRecord, workflows: FakeWorkflows
+) -> None:
+    people = FakePeople()
+    service = DecisionService(record, workflows, Sealing(people), answer_timeout=5)
+    experiment_id = await _started(service)
+    before = set(people.people)
+    with pytest.raises(RuleViolation):
+        await _decide(service, experiment_id, dict(NAMED), "f-1")
+    assert set(people.people) == before
+    assert people.claims == {}
+
+
+async def test_a_person_named_by_an_accepted_decision_is_kept(
+    record: FakeRecord, workflows: FakeWorkflows
+) -> None:
+    people = FakePeople()
+    service = DecisionService(record, workflows, Sealing(people), answer_timeout=5)
+    experiment_id = await _in_act(service)
+    await _decide(service, experiment_id, dict(NAMED), "f-1")
+    assert [p.name for p in people.people.values()] == ["Yara"]
+    assert (people.claims, people.unconfirmed) == ({}, set())
+
+
+async def test_an_unanswered_decision_is_settled_later_by_the_record(
+    record: FakeRecord, workflows: FakeWorkflows
+) -> None:
+    people = FakePeople()
+    service = DecisionService(record, workflows, Sealing(people), answer_timeout=0.05)
+    experiment_id = await _in_act(service)
+    workflows.hang = True
+    with pytest.raises(DecisionPending):
+        await _decide(service, experiment_id, dict(NAMED), "f-1")
+    assert people.unconfirmed, "held while the answer is unknown"
+    assert service.settle_stale_claims() == 1
+    assert "Yara" not in [p.name for p in people.people.values()], "never recorded: dropped"
