@@ -76,6 +76,8 @@ class Stores:
     integrations: IntegrationStore
     people: People
     access: AccessLog
+    # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
+    form_key: bytes
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Services:
     rate_limits: RateLimits
     temporal: Client
     decisions: DecisionService
+    form_key: bytes
 
 
 @contextlib.contextmanager
@@ -128,6 +131,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         integrations=IntegrationStore(rt.database, box, connect),
         people=people,
         access=AccessLog(rt.database, connect),
+        form_key=box.derive("page-forms"),
     )
 
 
@@ -191,6 +195,7 @@ def api_services(
                         rate_limits=RateLimits(rt.settings),
                         temporal=client,
                         decisions=decisions,
+                        form_key=stores.form_key,
                     )
             finally:
                 sweeping.cancel()

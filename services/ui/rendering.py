@@ -3,24 +3,22 @@ language's catalog, Babel's formats as filters, and the labels as `t`."""
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.access import Principal
 from domain.values import Role
+from services.ui import cookies, form_tokens
 from services.ui.formatting import Formats
 from services.ui.i18n import LANG_COOKIE, Lang, negotiate, translations
 from services.ui.labels import Labels
 
 TEMPLATES = Path(__file__).parent / "templates"
-CSRF_COOKIE = "wijklab_csrf"
-COOKIE_AGE = 12 * 3600
 
 
 class PageError(Exception):
@@ -49,11 +47,6 @@ def language(request: Request) -> Lang:
     return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-def csrf_token(request: Request) -> str:
-    """The form token of this visitor (a cookie), or a new one."""
-    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-
-
 def render(
     request: Request,
     template: str,
@@ -62,25 +55,13 @@ def render(
     status: int = 200,
     principal: Principal | None = None,
 ) -> HTMLResponse:
-    token = csrf_token(request)
+    token, new_cookie = form_tokens.for_page(request)
     page = environment(language(request)).get_template(template)
     body = page.render({"csrf": token, "principal": principal, "path": request.url.path, **context})
     response = HTMLResponse(body, status_code=status)
-    if request.cookies.get(CSRF_COOKIE) != token:
-        set_cookie(response, request, CSRF_COOKIE, token)
+    if new_cookie is not None:
+        cookies.put(response, request, cookies.FORM, new_cookie)
     return response
-
-
-def set_cookie(response: Response, request: Request, name: str, value: str) -> None:
-    """Session and form cookies: never readable by scripts, never sent from other sites."""
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=COOKIE_AGE,
-    )
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -7,9 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal
 from services.bootstrap import Services
+from services.ui import cookies
 from services.ui.rendering import PageError
-
-SESSION_COOKIE = "wijklab_session"
 
 
 def services_of(request: Request) -> Services:
@@ -18,7 +17,7 @@ def services_of(request: Request) -> Services:
 
 
 async def signed_in(request: Request) -> Principal | None:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = cookies.read(request, cookies.SESSION)
     if not token:
         return None
     return await run_in_threadpool(services_of(request).keys.authenticate, token)

@@ -676,7 +676,7 @@ async def test_min_position(stack: Stack) -> None:
 
 
 def test_a_lagging_projection_answers_503_with_retry_after() -> None:
-    response = errors_module._domain(ProjectionLagging("behind", position=3, wanted=9))
+    response = errors_module.domain_response(ProjectionLagging("behind", position=3, wanted=9))
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert json.loads(response.body)["error"] == {

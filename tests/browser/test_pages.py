@@ -135,7 +135,7 @@ def test_an_evaluator_follows_a_lesson_back_to_its_history(
     with evaluator.expect_download() as download:
         evaluator.get_by_role("link", name="Besluiten downloaden (CSV)").click()
     exported = download.value.path().read_text()
-    assert exported.startswith("position,at,cycle,stage,type")
+    assert exported.startswith('"position","at","cycle","stage","type"')
     assert "record_lesson" in exported
     evaluator.screenshot(path=SCREENSHOTS / "experiment-evaluator.png", full_page=True)
 

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse, Response
 from domain.access import Permission
 from services.api.deps import client_address
 from services.infra.rate_limits import Failing, TooManyRequests
+from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.i18n import LANG_COOKIE
-from services.ui.rendering import redirect, render, set_cookie
-from services.ui.session import SESSION_COOKIE, services_of, signed_in
+from services.ui.rendering import redirect, render
+from services.ui.session import services_of, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,14 +46,16 @@ async def sign_in(request: Request, form: Form) -> Response:
         # Integrations act through signed webhooks; their keys open no pages.
         return render(request, "sign_in.html", {"error": "cannot_sign_in"}, status=403)
     response = redirect("/experiments")
-    set_cookie(response, request, SESSION_COOKIE, token)
+    cookies.put(response, request, cookies.SESSION, token)
+    # The pre-session form token has done its work; forms now carry the session's.
+    cookies.remove(response, request, cookies.FORM)
     return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, form: Form) -> Response:
     response = redirect("/sign-in")
-    response.delete_cookie(SESSION_COOKIE)
+    cookies.remove(response, request, cookies.SESSION)
     return response
 
 
