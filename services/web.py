@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.api import errors
+from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import experiments, lessons, ops, people, webhooks
 from services.bootstrap import Runtime, Services, api_services
@@ -34,7 +34,10 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     errors.install(app)
     for router in (
         experiments.router,
