@@ -146,11 +146,24 @@ SECURITY_HEADERS = [
         b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     ),
+    # No page of wijklab uses the camera, the microphone, location, payment or the like.
+    (
+        b"permissions-policy",
+        b"camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+        b"bluetooth=(), browsing-topics=()",
+    ),
 ]
+# Answers carry personal data (histories, exports, pages of signed-in people): no browser,
+# proxy or shared cache keeps a copy. Files that are the same for everyone may be cached.
+NO_STORE = (b"cache-control", b"no-store")
+CACHEABLE = ("/static/", "/docs/assets/")
+# Over HTTPS, browsers are told to use nothing else for a year.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
 class SecurityHeaders:
-    """Headers that keep pages from being framed, sniffed or fed foreign scripts."""
+    """Headers that keep pages from being framed, sniffed, fed foreign scripts or cached,
+    and browsers on HTTPS."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -160,9 +173,17 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        extra = list(SECURITY_HEADERS)
+        if scope.get("scheme") == "https":
+            extra.append(HSTS)
+        cacheable = scope.get("path", "").startswith(CACHEABLE)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = list(message.get("headers", []))
+                if not cacheable and not any(name == NO_STORE[0] for name, _ in headers):
+                    headers.append(NO_STORE)
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)

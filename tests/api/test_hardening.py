@@ -130,3 +130,33 @@ async def test_webhook_deliveries_are_rate_limited_per_integration(stack: Stack)
         assert [a.status_code for a in answers][2] == 429
         assert answers[2].json()["error"]["code"] == "rate_limited"
         assert "Retry-After" in answers[2].headers
+
+
+async def test_answers_with_personal_data_are_not_stored_and_https_is_pinned(
+    stack: Stack,
+) -> None:
+    eid = (await start(stack))["id"]
+    auth = stack.auth("pm")
+    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    try:
+        answers = [
+            await stack.client.get(f"/v1/experiments/{eid}/decisions", headers=auth),
+            await stack.client.get(
+                f"/v1/experiments/{eid}/decisions", headers={**auth, "Accept": "text/csv"}
+            ),
+            await stack.client.get(f"/experiments/{eid}"),
+            await stack.client.get(f"/experiments/{eid}/decisions.csv"),
+            await stack.client.get("/v1/people", headers=stack.auth("admin")),
+        ]
+    finally:
+        stack.client.cookies.clear()
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["cache-control"] == "no-store", answer.url
+        assert "camera=()" in answer.headers["permissions-policy"]
+        assert "strict-transport-security" not in answer.headers, "plain HTTP: no HSTS"
+    static = await stack.client.get("/static/style.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("cache-control", "")
+    secure = await stack.client.get("https://wijklab.test/v1/experiments", headers=auth)
+    assert secure.headers["strict-transport-security"].startswith("max-age=31536000")
