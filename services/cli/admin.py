@@ -133,13 +133,18 @@ def integrations_create(
 @integrations_app.command("rotate")
 def integrations_rotate(
     name: str,
-    grace_hours: Annotated[int, typer.Option(help="hours the old secret stays valid")] = 24,
+    grace_hours: Annotated[int, typer.Option(min=0, help="hours the old secret stays valid")] = 24,
+    immediate: Annotated[
+        bool, typer.Option("--immediate", help="refuse the old secret at once (it leaked)")
+    ] = False,
 ) -> None:
-    """Give an integration a new secret; the old one stays valid for the grace period."""
+    """Give an integration a new secret; the old one stays valid for the grace period, or
+    not at all with --immediate."""
     with runtime() as rt:
         integrations = prepare_stores(rt).integrations
         try:
-            secret = integrations.rotate(name, timedelta(hours=grace_hours))
+            grace = timedelta(0) if immediate else timedelta(hours=grace_hours)
+            secret = integrations.rotate(name, grace)
         except DomainError as error:
             fail("integrations rotate", error)
     typer.echo(secret)

@@ -67,16 +67,18 @@ class IntegrationStore:
         return secret
 
     def rotate(self, name: str, grace: timedelta = ROTATION_GRACE) -> str:
-        """A new secret; the old one stays valid for `grace`."""
+        """A new secret; the old one stays valid for `grace`. Without grace (a leaked
+        secret) the old one is refused at once and not kept at all."""
         secret = new_secret()
+        immediate = grace <= timedelta(0)
         with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
-                    "UPDATE {} SET previous_secret = secret, secret = %s,"
-                    " previous_valid_until = now() + %s, rotated_at = now()"
+                    "UPDATE {} SET previous_secret = CASE WHEN %s THEN NULL ELSE secret END,"
+                    " secret = %s, previous_valid_until = now() + %s, rotated_at = now()"
                     " WHERE name = %s AND revoked_at IS NULL"
                 ).format(self.table),
-                (self.box.seal(secret, name), grace, name),
+                (immediate, self.box.seal(secret, name), max(grace, timedelta(0)), name),
             )
             if done.rowcount != 1:
                 raise InvalidInput(f"no active integration named {name!r}", field="name")

@@ -221,9 +221,11 @@ async def test_rotation_keeps_the_old_secret_for_a_while_and_revocation_ends_all
         assert (
             await stack.client.post(f"/v1/webhooks/{name}", content=body, headers=headers)
         ).status_code == 200
+    leaked = new
     stack.integrations.rotate(name, grace=timedelta(0))
+    assert stack.integrations.get(name).secrets[1:] == ()  # type: ignore[union-attr]
     body, headers = delivery(
-        new,
+        leaked,
         {
             "experiment_id": eid,
             "decision": {"type": "record_finding", "text": "late", "source": "data"},

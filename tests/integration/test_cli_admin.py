@@ -57,6 +57,11 @@ def test_keys_and_integrations(tmp_path: Path) -> None:
     rotated = _run(tmp_path, "integrations", "rotate", "enquete")
     assert rotated.stdout.startswith("whsec_")
     assert rotated.stdout != secret.stdout
+    # A leaked secret: the new one at once, the old one neither valid nor kept.
+    leaked = _run(tmp_path, "integrations", "rotate", "enquete", "--immediate")
+    assert leaked.returncode == 0, leaked.stderr
+    assert leaked.stdout.startswith("whsec_")
+    assert leaked.stdout not in (secret.stdout, rotated.stdout)
     assert (
         _run(tmp_path, "integrations", "create", "enquete", "--municipality", "utrecht").returncode
         == 2
@@ -75,9 +80,9 @@ def test_keys_and_integrations(tmp_path: Path) -> None:
     finally:
         embedded.stop()
     assert stored is not None
-    for sealed in stored:
-        assert secret.stdout.strip().encode() not in bytes(sealed)
-        assert rotated.stdout.strip().encode() not in bytes(sealed)
+    assert stored[1] is None, "the leaked secret's predecessor is not kept"
+    for plain in (secret, rotated, leaked):
+        assert plain.stdout.strip().encode() not in bytes(stored[0])
     assert created.stdout.strip() not in hashes
 
 
