@@ -30,6 +30,7 @@ from domain.values import (
     Outcome,
     Role,
     Stage,
+    check_visible,
     enum_value,
     text,
     themes,
@@ -291,3 +292,20 @@ class Decision:
             source=data["source"],
             payload=data.get("payload", {}),
         )
+
+
+def check_names(decision: Decision) -> None:
+    """Names and titles in a new decision show what they say (`values.check_visible`).
+
+    Checked where a decision enters wijklab, not when a stored one is read back or replayed:
+    decisions recorded before this rule keep working.
+    """
+    payload = decision.payload
+    if decision.type is DecisionType.START:
+        check_visible(payload["title"], "title")
+        check_visible(payload["neighbourhood"]["name"], "neighbourhood.name")
+    person = payload.get("person")
+    if isinstance(person, dict) and isinstance(person.get("name"), str):
+        check_visible(person["name"], "person.name")
+    for i, indicator in enumerate(payload.get("indicators") or ()):
+        check_visible(indicator["name"], f"indicators[{i}].name")

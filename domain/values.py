@@ -119,6 +119,21 @@ def text(value: Any, field: str, *, max_length: int = MAX_TEXT, required: bool =
     return stripped
 
 
+# Characters that change the direction of the text after them (bidi controls) or show as
+# nothing at all (zero-width spaces and joiners, the byte-order mark): in a name or title
+# they make one thing look like another ("Trojan Source"), so names and titles refuse them.
+INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def check_visible(value: str, field: str) -> str:
+    """A name or title as it looks: no bidi controls, no zero-width characters."""
+    if INVISIBLE.search(value):
+        raise InvalidInput(
+            f"{field} may not contain invisible or direction-changing characters", field=field
+        )
+    return value
+
+
 def enum_value(kind: type[E], value: Any, field: str) -> E:
     try:
         return kind(value)

@@ -24,6 +24,8 @@ from domain.errors import (
     RuleViolation,
 )
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
+from services.api.middleware import MAX_BODY, BodyTooLarge
+from services.api.problems import problems_of, summary
 from services.app.errors import DecisionPending
 from services.infra.rate_limits import TooManyRequests
 from services.infra.temporal import TemporalUnavailable
@@ -52,9 +54,12 @@ def error_response(
 
 def domain_response(error: DomainError) -> JSONResponse:
     if isinstance(error, RuleViolation):
-        status = 403 if error.code == "role_not_allowed" else 409
+        if error.code == "role_not_allowed":
+            # Every 403 has one shape, `{code, message}`: what the role may not do does not
+            # depend on the stage.
+            return error_response(403, error.code, error.message)
         return error_response(
-            status, error.code, error.message, stage=error.stage, allowed=error.allowed
+            409, error.code, error.message, stage=error.stage, allowed=error.allowed
         )
     if isinstance(error, InvalidInput):
         return error_response(422, error.code, error.message, field=error.field)
@@ -105,19 +110,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "problem": e.get("msg", ""),
-            }
-            for e in error.errors()
-        ]
-        first = problems[0] if problems else {"field": "", "problem": "invalid request"}
-        message = f"{first['field'] or 'body'}: {first['problem']}"
-        return error_response(422, "invalid_input", message, problems=problems)
+        problems = problems_of(error.errors())
+        return error_response(422, "invalid_input", summary(problems), problems=problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and isinstance(error.__cause__, BodyTooLarge):
+            # A body streamed without a length, stopped at the limit while FastAPI read it.
+            return error_response(
+                413, "payload_too_large", f"request bodies are limited to {MAX_BODY} bytes"
+            )
         if error.status_code == 400:
             # FastAPI's answer to a body its JSON parser gave up on (nested too deeply, say):
             # a bad body, like any other.

@@ -6,7 +6,7 @@ and keep types loose enough that the domain's clearer messages reach the caller.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.config import JsonDict
 
 from domain.decisions import MAX_ACT_DAYS, TIMER_DECISIONS, DecisionType
@@ -48,7 +48,8 @@ class StartExperiment(BaseModel):
             "uniqueItems": True,
         },
     )
-    act_days: int | None = Field(
+    # Strict: JSON `true` is no number of days (pydantic would read it as 1).
+    act_days: StrictInt | None = Field(
         default=None,
         description="Length of the act period (default 90)",
         json_schema_extra={"minimum": 1, "maximum": MAX_ACT_DAYS},

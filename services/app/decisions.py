@@ -20,7 +20,7 @@ from structlog.contextvars import bind_contextvars
 
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
-from domain.decisions import Decision, DecisionType, check_new_decision_id
+from domain.decisions import Decision, DecisionType, check_names, check_new_decision_id
 from domain.errors import DecisionIdReused, DomainError, ExperimentNotFound, InvalidInput
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
@@ -86,6 +86,7 @@ class DecisionService:
             source="api",
             payload=payload,
         )
+        check_names(decision)
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
         sealed = await self._sealed(decision, municipality, known_keys or {})
@@ -130,6 +131,7 @@ class DecisionService:
             payload=fields,
         )
         rules.check_role(decision)
+        check_names(decision)
         # Someone named by name is registered only for a decision that stands: held by this
         # claim until the answer is known, released (and deleted) when it is refused.
         claim = Claim(experiment_id, decision_id) if Sealing.names_someone(decision) else None

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from domain.access import ALL_MUNICIPALITIES, KEY_ROLES, Principal, check_municipality
 from domain.errors import InvalidInput
 from domain.people import HUMAN_ROLES
-from domain.values import Role
+from domain.values import Role, check_visible
 from services.infra.postgres import Connect, Database
 from services.stores.people import People, open_profile
 
@@ -51,6 +51,7 @@ class KeyStore:
             allowed = ", ".join(r.value for r in KEY_ROLES)
             raise InvalidInput(f"role must be one of: {allowed}", field="role")
         municipality = check_municipality(municipality)
+        check_visible(name, "name")
         if municipality == ALL_MUNICIPALITIES and role is not Role.EVALUATOR:
             raise InvalidInput(
                 "only an evaluator key may read across all municipalities (*)", field="municipality"

@@ -139,3 +139,15 @@ async def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-u
     while not await check():
         assert loop.time() < deadline, "condition not met in time"
         await asyncio.sleep(0.05)
+
+
+async def projected(stack: Stack, experiment_id: str) -> None:
+    """Wait until the read models show the experiment (reads right after a write may not)."""
+
+    async def shown() -> bool:
+        answer = await stack.client.get(
+            f"/v1/experiments/{experiment_id}", headers=stack.auth("pm")
+        )
+        return answer.status_code == 200
+
+    await wait_until(shown)

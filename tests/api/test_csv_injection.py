@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, projected
 from tests.api.test_contract import PLAN, decide, start
 from tests.api.test_webhooks import delivery, in_act
 
@@ -56,6 +56,7 @@ async def test_a_decision_id_that_could_be_a_formula_is_refused(stack: Stack) ->
     )
     answer = await stack.client.post("/v1/webhooks/formula-probe", content=raw, headers=headers)
     assert answer.status_code == 422
+    await projected(stack, eid)
     history = await stack.client.get(f"/v1/experiments/{eid}/decisions", headers=stack.auth("pm"))
     assert all(d["decision_id"] != "=2*3" for d in history.json()["items"])
     for fine in ("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "3f1c0e4e-8d1a-4c55-9d7e-2b7c1f0a9e10"):

@@ -135,12 +135,17 @@ async def test_webhook_deliveries_are_rate_limited_per_integration(stack: Stack)
 async def test_answers_with_personal_data_are_not_stored_and_https_is_pinned(
     stack: Stack,
 ) -> None:
-    eid = (await start(stack))["id"]
+    started = await start(stack)
+    eid = started["id"]
     auth = stack.auth("pm")
     stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
     try:
         answers = [
-            await stack.client.get(f"/v1/experiments/{eid}/decisions", headers=auth),
+            await stack.client.get(
+                f"/v1/experiments/{eid}/decisions",
+                params={"min_position": started["position"]},
+                headers=auth,
+            ),
             await stack.client.get(
                 f"/v1/experiments/{eid}/decisions", headers={**auth, "Accept": "text/csv"}
             ),

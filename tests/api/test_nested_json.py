@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, projected
 from tests.api.test_webhooks import delivery, in_act
 
 NESTED = "[" * 1000 + "]" * 1000
@@ -23,6 +23,7 @@ async def test_every_paginated_read_refuses_a_cursor_it_did_not_hand_out(
     stack: Stack, cursor: str
 ) -> None:
     eid = await in_act(stack)
+    await projected(stack, eid)
     for who, path in (
         ("pm", "/v1/experiments"),
         ("pm", f"/v1/experiments/{eid}/decisions"),

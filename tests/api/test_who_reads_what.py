@@ -12,7 +12,7 @@ import httpx
 
 from domain.access import PERMISSIONS, Permission
 from domain.values import Role
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, projected
 from tests.api.test_contract import decide
 from tests.api.test_webhooks import in_act
 
@@ -129,6 +129,7 @@ async def test_every_role_may_do_exactly_what_the_table_says(stack: Stack) -> No
     # Keys are made on the command line; the admin pages will walk `manage_keys` too.
     assert set(PROBES) == set(Permission) - {Permission.MANAGE_KEYS}
     eid = await in_act(stack)
+    await projected(stack, eid)
     for role, who in ROLE_OF.items():
         for permission, probe in PROBES.items():
             expected = role in PERMISSIONS[permission]

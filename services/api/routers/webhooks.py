@@ -14,6 +14,7 @@ from domain.errors import InvalidInput
 from domain.values import Actor, Role
 from services.api import answers
 from services.api.deps import ServicesDep, client_address
+from services.api.problems import problems_of, summary
 from services.api.schemas import WebhookIn
 from services.infra.json_input import UnreadableJson, read_json
 from services.infra.rate_limits import Failing
@@ -69,10 +70,18 @@ async def receive(
     except UnreadableJson:
         WEBHOOKS.labels(outcome="invalid").inc()
         raise
-    except (ValueError, ValidationError) as error:
+    except ValidationError as error:
         WEBHOOKS.labels(outcome="invalid").inc()
         raise InvalidInput(
-            f"the delivery is not {{experiment_id, decision}}: {error}", field="body"
+            "the delivery is not {experiment_id, decision}: "
+            + summary(problems_of(error.errors())),
+            field="body",
+        ) from None
+    except ValueError:
+        WEBHOOKS.labels(outcome="invalid").inc()
+        raise InvalidInput(
+            "the delivery is not {experiment_id, decision}: experiment_id is not a UUID",
+            field="body",
         ) from None
     actor = Actor(id=f"integration:{found.name}", role=Role.INTEGRATION, name=found.name)
     try:
