@@ -46,6 +46,7 @@ from services.stores.access_records import AccessLog
 from services.stores.api_keys import KeyStore
 from services.stores.integrations import IntegrationStore
 from services.stores.people import People
+from services.stores.sessions import SessionStore
 from workflows.client import ExperimentWorkflows
 from workflows.reconcile import ReconcileReport, reconcile
 from workflows.worker import build_worker, ensure_search_attributes
@@ -76,6 +77,7 @@ class Stores:
     integrations: IntegrationStore
     people: People
     access: AccessLog
+    sessions: SessionStore
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
 
@@ -95,6 +97,7 @@ class Services:
     rate_limits: RateLimits
     temporal: Client
     decisions: DecisionService
+    sessions: SessionStore
     form_key: bytes
 
 
@@ -131,6 +134,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         integrations=IntegrationStore(rt.database, box, connect),
         people=people,
         access=AccessLog(rt.database, connect),
+        sessions=SessionStore(rt.database, people, connect),
         form_key=box.derive("page-forms"),
     )
 
@@ -195,6 +199,7 @@ def api_services(
                         rate_limits=RateLimits(rt.settings),
                         temporal=client,
                         decisions=decisions,
+                        sessions=stores.sessions,
                         form_key=stores.form_key,
                     )
             finally:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = Field(
         default="development", alias="WIJKLAB_ENV"
     )
+    # Signing in to the pages by pasting an API key: a development convenience, off in
+    # production unless set.
+    pages_accept_keys_setting: bool | None = Field(default=None, alias="WIJKLAB_PAGES_ACCEPT_KEYS")
     log_format: Literal["auto", "json", "console"] = Field(
         default="auto", alias="WIJKLAB_LOG_FORMAT"
     )
@@ -82,6 +85,12 @@ class Settings(BaseSettings):
         if not self.database_schema.isidentifier():
             raise ValueError("WIJKLAB_DATABASE_SCHEMA must be a plain SQL identifier")
         return self
+
+    @property
+    def pages_accept_keys(self) -> bool:
+        if self.pages_accept_keys_setting is not None:
+            return self.pages_accept_keys_setting
+        return self.environment == "development"
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -1,6 +1,7 @@
 """Erasing a person: their key goes, then the record says so, then the read models follow.
 
-The order matters. The key is deleted first (and the person's API keys revoked), so nothing can open their data from that moment
+The order matters. The key is deleted first (and the person's API keys revoked, their sessions ended), so
+nothing can open their data from that moment
 on, wherever it was copied; then the `Erasure` event is recorded, which the projector acts on
 to blank what it had opened before. Both steps are idempotent, so an erasure cut short
 between them is completed by running it again.
@@ -15,7 +16,7 @@ import structlog
 
 from domain.errors import PersonNotFound
 from domain.people import check_person_id
-from services.app.ports import DecisionRecord, KeyRevoker, PeopleRegistry
+from services.app.ports import DecisionRecord, KeyRevoker, PeopleRegistry, SessionEnder
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,7 @@ def erase_person(
     experiments: DecisionRecord,
     person_id: str,
     *,
+    sessions: SessionEnder,
     erased_by: dict[str, str],
     scope: str | None,
 ) -> ErasureDone:
@@ -47,6 +49,7 @@ def erase_person(
         raise PersonNotFound(f"person {person_id} does not exist")
     erased = people.forget(person_id, erased_by=erased_by.get("id", ""))
     keys.revoke_person(person_id)
+    sessions.end_person(person_id)
     position = experiments.record_erasure(person_id, found.municipality, erased_by)
     log.info("person_erasure_recorded", person_id=person_id, position=position)
     assert erased.erased_at is not None

@@ -59,3 +59,9 @@ class PeopleRegistry(PeopleDirectory, Protocol):
 
 class KeyRevoker(Protocol):
     def revoke_person(self, person_id: str) -> int: ...
+
+
+class SessionEnder(Protocol):
+    """The pages' sessions, as far as ending a person's access needs them."""
+
+    def end_person(self, person_id: str) -> int: ...

@@ -53,12 +53,13 @@ def keys_list() -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: uuid.UUID) -> None:
-    """Revoke an API key by its id."""
+    """Revoke an API key by its id; the page sessions opened with it end too."""
     with runtime() as rt:
-        keys = prepare_stores(rt).keys
-        if not keys.revoke(key_id):
+        stores = prepare_stores(rt)
+        if not stores.keys.revoke(key_id):
             typer.echo(f"wijklab keys revoke: no active key {key_id}", err=True)
             raise typer.Exit(1)
+        stores.sessions.end_key(key_id)
     typer.echo(f"revoked {key_id}")
 
 
@@ -90,6 +91,7 @@ def people_erase(
                 stores.keys,
                 rt.experiments,
                 person_id,
+                sessions=stores.sessions,
                 erased_by={"id": "cli", "role": Role.ADMIN.value},
                 scope=None,
             )

@@ -1,4 +1,5 @@
-"""Who is looking at a page: the key in the session cookie, and whether their role may."""
+"""Who is looking at a page: the session its cookie names (kept on the server,
+`services.stores.sessions`), and whether their role may."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ async def signed_in(request: Request) -> Principal | None:
     token = cookies.read(request, cookies.SESSION)
     if not token:
         return None
-    return await run_in_threadpool(services_of(request).keys.authenticate, token)
+    return await run_in_threadpool(services_of(request).sessions.authenticate, token)
 
 
 async def require(request: Request, permission: Permission = Permission.READ) -> Principal:

@@ -151,3 +151,15 @@ async def projected(stack: Stack, experiment_id: str) -> None:
         return answer.status_code == 200
 
     await wait_until(shown)
+
+
+async def open_session(stack: Stack, who: str) -> None:
+    """Sign in to the pages as `who` (with their key, as development allows): the client
+    then holds that session's cookie, and nothing else."""
+    stack.client.cookies.clear()
+    await stack.client.get("/sign-in")
+    csrf = stack.client.cookies.get("wijklab_csrf")
+    answer = await stack.client.post(
+        "/sign-in", data={"csrf": csrf, "token": stack.tokens[who]}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text[:300]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.conftest import Stack, experiment_body, projected
+from tests.api.conftest import Stack, experiment_body, open_session, projected
 from tests.api.test_contract import PLAN, decide, start
 from tests.api.test_webhooks import delivery, in_act
 
@@ -22,7 +22,7 @@ async def test_formula_cells_in_both_exports_are_text(stack: Stack) -> None:
         params={"min_position": last["position"]},
         headers={**stack.auth("pm"), "Accept": "text/csv"},
     )
-    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    await open_session(stack, "pm")
     try:
         page = await stack.client.get(f"/experiments/{eid}/decisions.csv")
     finally:

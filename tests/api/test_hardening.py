@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from services.bootstrap import Services
 from services.infra.rate_limits import RateLimits
 from services.settings import Settings
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, open_session
 from tests.api.test_contract import PLAN, decide, start
 from tests.api.test_webhooks import delivery, in_act
 
@@ -138,7 +138,7 @@ async def test_answers_with_personal_data_are_not_stored_and_https_is_pinned(
     started = await start(stack)
     eid = started["id"]
     auth = stack.auth("pm")
-    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    await open_session(stack, "pm")
     try:
         answers = [
             await stack.client.get(

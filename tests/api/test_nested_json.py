@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
-from tests.api.conftest import Stack, projected
+from tests.api.conftest import Stack, open_session, projected
 from tests.api.test_webhooks import delivery, in_act
 
 NESTED = "[" * 1000 + "]" * 1000
@@ -33,7 +33,7 @@ async def test_every_paginated_read_refuses_a_cursor_it_did_not_hand_out(
         answer = await stack.client.get(path, params={"cursor": cursor}, headers=stack.auth(who))
         assert answer.status_code == 422, (path, answer.status_code, answer.text[:200])
         assert answer.json()["error"]["field"] == "cursor"
-    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    await open_session(stack, "pm")
     try:
         for path in ("/experiments", "/lessons"):
             page = await stack.client.get(path, params={"cursor": cursor})

@@ -14,12 +14,12 @@ import httpx
 from fastapi import Request, Response
 
 from services.ui import cookies
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, open_session
 
 
 async def page_token(stack: Stack, who: str) -> str:
     stack.client.cookies.clear()
-    stack.client.cookies.set("wijklab_session", stack.tokens[who])
+    await open_session(stack, who)
     page = await stack.client.get("/experiments")
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text[:300]
@@ -53,7 +53,7 @@ async def test_a_token_the_attacker_chose_is_refused(stack: Stack) -> None:
     # The probe's case: the cookie and the field match each other, both chosen by the
     # attacker (a cookie planted by a neighbouring subdomain, say).
     stack.client.cookies.clear()
-    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    await open_session(stack, "pm")
     stack.client.cookies.set("wijklab_csrf", "attackerchosen")
     title = f"Ondergeschoven {uuid.uuid4().hex[:6]}"
     forged = await stack.client.post("/experiments", data=start_form("attackerchosen", title))

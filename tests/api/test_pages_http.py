@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, open_session
 
 
 async def test_dutch_by_default_english_on_request(stack: Stack) -> None:
@@ -53,9 +53,9 @@ async def test_pages_need_a_session_and_the_right_role(stack: Stack) -> None:
     assert (await stack.client.get("/experiments", follow_redirects=False)).headers[
         "location"
     ] == "/sign-in"
-    stack.client.cookies.set("wijklab_session", stack.tokens["admin"])
+    await open_session(stack, "admin")
     assert (await stack.client.get("/experiments")).status_code == 403
-    stack.client.cookies.set("wijklab_session", stack.tokens["pm"])
+    await open_session(stack, "pm")
     missing = await stack.client.get("/experiments/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404
     assert "Niet gevonden" in missing.text

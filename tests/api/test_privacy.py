@@ -16,7 +16,7 @@ from psycopg import sql
 from temporalio.testing import WorkflowEnvironment
 
 from projections.rebuild import rebuild
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, open_session
 from tests.builders import record_opener
 
 NAME = "Fatima Özdemir-Verhoeven"
@@ -254,7 +254,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     assert not leaks(csv.text)
 
     # The page an evaluator reads, in Dutch.
-    stack.client.cookies.set("wijklab_session", stack.tokens["evaluator"])
+    await open_session(stack, "evaluator")
     try:
         page = await stack.client.get(f"/experiments/{experiment_id}")
     finally:

@@ -12,7 +12,7 @@ import httpx
 
 from domain.access import PERMISSIONS, Permission
 from domain.values import Role
-from tests.api.conftest import Stack, experiment_body, projected
+from tests.api.conftest import Stack, experiment_body, open_session, projected
 from tests.api.test_contract import decide
 from tests.api.test_webhooks import in_act
 
@@ -28,7 +28,7 @@ Probe = Callable[[Stack, str, str], Awaitable[list[bool]]]
 
 
 async def page(stack: Stack, who: str, path: str) -> httpx.Response:
-    stack.client.cookies.set("wijklab_session", stack.tokens[who])
+    await open_session(stack, who)
     try:
         return await stack.client.get(path)
     finally:

@@ -157,6 +157,7 @@ def test_forms_without_their_csrf_token_are_refused(
     assert response.status == 403
     cookies = {c["name"]: c for c in page.context.cookies()}
     session = cookies["wijklab_session"]
+    assert session["value"] not in live_service.tokens.values(), "a session id, never a key"
     assert session["httpOnly"]
     assert session["sameSite"] == "Strict"
     headers = page.request.get(f"{live_service.base_url}/experiments").headers

@@ -169,7 +169,12 @@ class FakePeople:
 @dataclass
 class FakeKeys:
     revoked: list[str] = field(default_factory=list)
+    sessions_ended: list[str] = field(default_factory=list)
 
     def revoke_person(self, person_id: str) -> int:
         self.revoked.append(person_id)
+        return 1
+
+    def end_person(self, person_id: str) -> int:
+        self.sessions_ended.append(person_id)
         return 1

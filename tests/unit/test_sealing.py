@@ -96,10 +96,17 @@ def test_erasure_deletes_the_key_revokes_the_keys_and_records_it(people: FakePeo
     person_id = people.register("utrecht", "Kees")
     keys, record = FakeKeys(), FakeRecord()
     done = erase_person(
-        people, keys, record, person_id, erased_by={"id": "admin-1"}, scope="utrecht"
+        people,
+        keys,
+        record,
+        person_id,
+        sessions=keys,
+        erased_by={"id": "admin-1"},
+        scope="utrecht",
     )
     assert people.key_of(person_id) is None
     assert keys.revoked == [person_id]
+    assert keys.sessions_ended == [person_id]
     assert record.erasures == [(person_id, "utrecht")]
     assert done.position == 1001
 
@@ -108,6 +115,8 @@ def test_erasing_another_municipalitys_person_changes_nothing(people: FakePeople
     person_id = people.register("utrecht", "Kees")
     keys, record = FakeKeys(), FakeRecord()
     with pytest.raises(PersonNotFound):
-        erase_person(people, keys, record, person_id, erased_by={"id": "a"}, scope="zwolle")
+        erase_person(
+            people, keys, record, person_id, sessions=keys, erased_by={"id": "a"}, scope="zwolle"
+        )
     assert people.key_of(person_id) is not None
-    assert (keys.revoked, record.erasures) == ([], [])
+    assert (keys.revoked, keys.sessions_ended, record.erasures) == ([], [], [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -23,13 +25,23 @@ async def home(request: Request) -> Response:
     return redirect("/experiments" if await signed_in(request) else "/sign-in")
 
 
+def sign_in_page_with(request: Request, error: str | None = None, status: int = 200) -> Response:
+    accept_keys = services_of(request).settings.pages_accept_keys
+    return render(
+        request, "sign_in.html", {"error": error, "accept_keys": accept_keys}, status=status
+    )
+
+
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_page(request: Request) -> Response:
-    return render(request, "sign_in.html", {"error": None})
+    return sign_in_page_with(request)
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request, form: Form) -> Response:
+    """Signing in with an API key: a development convenience (`WIJKLAB_PAGES_ACCEPT_KEYS`)."""
+    if not services_of(request).settings.pages_accept_keys:
+        return sign_in_page_with(request, "keys_not_accepted", 403)
     token = str(form.get("token") or "").strip()
     principal = (
         await run_in_threadpool(services_of(request).keys.authenticate, token) if token else None
@@ -38,15 +50,22 @@ async def sign_in(request: Request, form: Form) -> Response:
         try:
             services_of(request).rate_limits.failed(Failing.SIGN_IN, client_address(request))
         except TooManyRequests as refused:
-            page = render(request, "sign_in.html", {"error": "too_many_failures"}, status=429)
+            page = sign_in_page_with(request, "too_many_failures", 429)
             page.headers["Retry-After"] = str(refused.retry_after)
             return page
-        return render(request, "sign_in.html", {"error": "bad_token"}, status=401)
+        return sign_in_page_with(request, "bad_token", 401)
     if not principal.may(Permission.SIGN_IN):
         # Integrations act through signed webhooks; their keys open no pages.
-        return render(request, "sign_in.html", {"error": "cannot_sign_in"}, status=403)
+        return sign_in_page_with(request, "cannot_sign_in", 403)
+    services = services_of(request)
+    earlier = cookies.read(request, cookies.SESSION)
+    if earlier is not None:
+        await run_in_threadpool(services.sessions.end, earlier)
+    session = await run_in_threadpool(
+        functools.partial(services.sessions.start, principal, api_key_id=principal.key_id)
+    )
     response = redirect("/experiments")
-    cookies.put(response, request, cookies.SESSION, token)
+    cookies.put(response, request, cookies.SESSION, session)
     # The pre-session form token has done its work; forms now carry the session's.
     cookies.remove(response, request, cookies.FORM)
     return response
@@ -54,6 +73,9 @@ async def sign_in(request: Request, form: Form) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, form: Form) -> Response:
+    session = cookies.read(request, cookies.SESSION)
+    if session is not None:
+        await run_in_threadpool(services_of(request).sessions.end, session)
     response = redirect("/sign-in")
     cookies.remove(response, request, cookies.SESSION)
     return response
