@@ -35,6 +35,7 @@ from projections.runner import run_projector
 from services.app.decisions import DecisionService
 from services.app.sealing import Sealing
 from services.infra.event_store import Experiments
+from services.infra.mail import DevOutbox, MailSender, SmtpSender
 from services.infra.migrations import Migration, available, migrate
 from services.infra.postgres import POOL_WAIT_SECONDS, Connect, Database, open_database
 from services.infra.rate_limits import RateLimits
@@ -80,6 +81,10 @@ class Stores:
     sessions: SessionStore
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
+    # How mail goes out: SMTP, the development outbox, or not at all (production without a
+    # mail server: invitations are then printed as letters).
+    mail: MailSender | None
+    dev_outbox: DevOutbox | None
 
 
 @dataclass
@@ -99,6 +104,8 @@ class Services:
     decisions: DecisionService
     sessions: SessionStore
     form_key: bytes
+    mail: MailSender | None
+    dev_outbox: DevOutbox | None
 
 
 @contextlib.contextmanager
@@ -129,6 +136,14 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
     `connect` lends connections (a pool's), else each use opens its own."""
     box = SecretBox.from_setting(rt.settings.secret_key, rt.settings.data_dir)
     people = People(rt.database, box.derive("people-lookup"), connect)
+    outbox = (
+        DevOutbox(rt.database, rt.settings.mail_from, connect)
+        if rt.settings.smtp_url is None and rt.settings.environment == "development"
+        else None
+    )
+    mail: MailSender | None = (
+        SmtpSender(rt.settings.smtp_url, rt.settings.mail_from) if rt.settings.smtp_url else outbox
+    )
     return Stores(
         keys=KeyStore(rt.database, people, connect),
         integrations=IntegrationStore(rt.database, box, connect),
@@ -136,6 +151,8 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         access=AccessLog(rt.database, connect),
         sessions=SessionStore(rt.database, people, connect),
         form_key=box.derive("page-forms"),
+        mail=mail,
+        dev_outbox=outbox,
     )
 
 
@@ -201,6 +218,8 @@ def api_services(
                         decisions=decisions,
                         sessions=stores.sessions,
                         form_key=stores.form_key,
+                        mail=stores.mail,
+                        dev_outbox=stores.dev_outbox,
                     )
             finally:
                 sweeping.cancel()

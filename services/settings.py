@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     webhook_limit: str = Field(default="50/second", alias="WIJKLAB_WEBHOOK_LIMIT")
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses, or *).
     forwarded_allow_ips: str = Field(default="127.0.0.1", alias="WIJKLAB_FORWARDED_ALLOW_IPS")
+    # Mail (invitations, sign-in links): an SMTP server, and who mail comes from. Without a
+    # server, development keeps mail at /dev/mail; production sends none (`delivered: none`).
+    smtp_url: str | None = Field(default=None, alias="WIJKLAB_SMTP_URL")
+    mail_from: str = Field(default="wijklab <noreply@wijklab.localhost>", alias="WIJKLAB_MAIL_FROM")
+    # Where people reach the pages: links in mail and letters start with it.
+    public_url: str | None = Field(default=None, alias="WIJKLAB_PUBLIC_URL")
     # The municipality of the ready-made tokens `wijklab dev` prints.
     dev_municipality: str = Field(default="demo", alias="WIJKLAB_DEV_MUNICIPALITY")
 
@@ -91,6 +97,12 @@ class Settings(BaseSettings):
         if self.pages_accept_keys_setting is not None:
             return self.pages_accept_keys_setting
         return self.environment == "development"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.http_host}:{self.http_port}"
 
     @property
     def uses_embedded_database(self) -> bool:
