@@ -32,12 +32,14 @@ class Permission(StrEnum):
 # webhooks: their keys read nothing and do not sign in.
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.SIGN_IN: frozenset(
-        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN}
+        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN, Role.PARTNER}
     ),
-    Permission.READ: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR}),
+    Permission.READ: frozenset(
+        {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.PARTNER}
+    ),
     Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
     Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
-    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
+    Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.PARTNER}),
     Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
     Permission.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
 }
@@ -48,6 +50,7 @@ KEY_ROLES = (
     Role.EVALUATOR,
     Role.INTEGRATION,
     Role.ADMIN,
+    Role.PARTNER,
 )
 
 

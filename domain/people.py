@@ -31,7 +31,9 @@ _SEALED = SEALED_VALUE
 ERASED_LABEL = {"nl": "gewiste persoon", "en": "erased person"}
 
 # Roles held by people (as opposed to integrations and the timer).
-HUMAN_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN})
+HUMAN_ROLES = frozenset(
+    {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.EVALUATOR, Role.ADMIN, Role.PARTNER}
+)
 
 # The free-text fields that carry a person's own account: their experiential knowledge. A
 # decision's rationale is not among them: it is the "why" evaluators must keep, so it is

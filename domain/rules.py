@@ -24,7 +24,7 @@ ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
     DecisionType.REVISE_PLAN: frozenset({PM}),
     DecisionType.ENDORSE_PLAN: frozenset({RESIDENT, PM}),
     DecisionType.ADVANCE: frozenset({PM, Role.INTEGRATION}),
-    DecisionType.RECORD_FINDING: frozenset({PM, RESIDENT, Role.INTEGRATION}),
+    DecisionType.RECORD_FINDING: frozenset({PM, RESIDENT, Role.INTEGRATION, Role.PARTNER}),
     DecisionType.RECORD_LESSON: frozenset({PM, RESIDENT}),
     DecisionType.CLOSE: frozenset({PM}),
     DecisionType.STAGE_DUE: frozenset({Role.SYSTEM}),
@@ -126,11 +126,18 @@ def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
     return None
 
 
+# Refusals for who the actor is, whatever the stage (the API answers them with 403).
+ROLE_REFUSALS = frozenset({"role_not_allowed", "source_not_allowed"})
+
+
 def role_refusal(decision: Decision) -> Refusal | None:
     """Why the decision's actor may never take a decision of its type, or None."""
     kind, role = decision.type, decision.actor.role
     if role not in ROLE_MATRIX[kind]:
         return Refusal("role_not_allowed", f"a {role.value} may not take a {kind.value} decision")
+    source = decision.payload.get("source")
+    if role is Role.PARTNER and source is not None and source != FindingSource.PROFESSIONALS:
+        return Refusal("source_not_allowed", "a partner records findings with source professionals")
     return None
 
 

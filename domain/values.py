@@ -44,6 +44,9 @@ class Role(StrEnum):
     EVALUATOR = "evaluator"
     INTEGRATION = "integration"
     ADMIN = "admin"
+    # A professional of a partner organisation (housing corporation, welfare, police,
+    # school): reads the municipality's experiments, records findings from professionals.
+    PARTNER = "partner"
     # The workflow itself, for the decisions its timers take.
     SYSTEM = "system"
 

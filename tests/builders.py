@@ -17,8 +17,9 @@ EVALUATOR = Actor("eval-1", Role.EVALUATOR, "Els Evaluator")
 INTEGRATION = Actor("survey-tool", Role.INTEGRATION, "survey tool")
 ADMIN = Actor("admin-1", Role.ADMIN, "Admin")
 SYSTEM = Actor("timer", Role.SYSTEM, "timer")
+PARTNER = Actor("partner-1", Role.PARTNER, "Wijkagent Karim")
 
-ACTORS = {a.role: a for a in (PM, RESIDENT, EVALUATOR, INTEGRATION, ADMIN, SYSTEM)}
+ACTORS = {a.role: a for a in (PM, RESIDENT, EVALUATOR, INTEGRATION, ADMIN, SYSTEM, PARTNER)}
 
 _ids = itertools.count(1)
 

@@ -23,6 +23,7 @@ from domain.errors import (
     PersonNotFound,
     RuleViolation,
 )
+from domain.rules import ROLE_REFUSALS
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.middleware import MAX_BODY, BodyTooLarge
 from services.api.problems import problems_of, summary
@@ -54,7 +55,7 @@ def error_response(
 
 def domain_response(error: DomainError) -> JSONResponse:
     if isinstance(error, RuleViolation):
-        if error.code == "role_not_allowed":
+        if error.code in ROLE_REFUSALS:
             # Every 403 has one shape, `{code, message}`: what the role may not do does not
             # depend on the stage.
             return error_response(403, error.code, error.message)

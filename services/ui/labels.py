@@ -33,6 +33,7 @@ ROLES = {
     "evaluator": N_("role", "evaluator"),
     "integration": N_("role", "integration"),
     "admin": N_("role", "admin"),
+    "partner": N_("role", "partner"),
     "system": N_("role", "system"),
 }
 KINDS = {

@@ -47,6 +47,7 @@ WHO = {
     "evaluator": ("evaluator", "utrecht"),
     "integration": ("integration", "utrecht"),
     "admin": ("admin", "utrecht"),
+    "partner": ("partner", "utrecht"),
     "zwolle": ("programme_manager", "zwolle"),
     "everywhere": ("evaluator", "*"),
 }

@@ -22,6 +22,7 @@ ROLE_OF = {
     Role.EVALUATOR: "evaluator",
     Role.INTEGRATION: "integration",
     Role.ADMIN: "admin",
+    Role.PARTNER: "partner",
 }
 
 Probe = Callable[[Stack, str, str], Awaitable[list[bool]]]

@@ -13,6 +13,7 @@ COLUMNS = {
     "resident": Role.RESIDENT,
     "programme manager": Role.PROGRAMME_MANAGER,
     "evaluator": Role.EVALUATOR,
+    "partner": Role.PARTNER,
     "integration": Role.INTEGRATION,
     "admin": Role.ADMIN,
 }

@@ -27,6 +27,7 @@ KNOWN_CODES = {
     "no_resident_finding",
     "no_lesson",
     "role_not_allowed",
+    "source_not_allowed",
     "experiment_closed",
     "unknown_indicator",
     "already_recorded",

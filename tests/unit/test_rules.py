@@ -12,7 +12,7 @@ from domain.errors import RuleViolation
 from domain.experiment import Experiment, experiment_id_for
 from domain.state import ExperimentState
 from domain.values import Role
-from tests.builders import ACTORS, PLAN, PM, RESIDENT, SYSTEM, decision, start
+from tests.builders import ACTORS, PARTNER, PLAN, PM, RESIDENT, SYSTEM, decision, start
 
 ALLOWED = None  # in the tables below: the decision is open
 
@@ -183,7 +183,7 @@ ROLE_TABLE: dict[DecisionType, set[Role]] = {
     T.REVISE_PLAN: {Role.PROGRAMME_MANAGER},
     T.ENDORSE_PLAN: {Role.PROGRAMME_MANAGER, Role.RESIDENT},
     T.ADVANCE: {Role.PROGRAMME_MANAGER, Role.INTEGRATION},
-    T.RECORD_FINDING: {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.INTEGRATION},
+    T.RECORD_FINDING: {Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.INTEGRATION, Role.PARTNER},
     T.RECORD_LESSON: {Role.PROGRAMME_MANAGER, Role.RESIDENT},
     T.CLOSE: {Role.PROGRAMME_MANAGER},
     T.STAGE_DUE: {Role.SYSTEM},
@@ -353,3 +353,22 @@ def test_timer_flags_reset_on_stage_change() -> None:
         decision("advance", to="evaluate"),
     )
     assert (state.stage_due, state.stage_overdue) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("source", "refused"), [("professionals", False), ("residents", True), ("data", True)]
+)
+def test_a_partner_records_findings_from_professionals_only(source: str, refused: bool) -> None:
+    state = _run(
+        decision("revise_plan", **PLAN),
+        decision("endorse_plan", RESIDENT),
+        decision("advance", to="act"),
+    )
+    finding = decision("record_finding", PARTNER, text="gezien bij huisbezoek", source=source)
+    if refused:
+        with pytest.raises(RuleViolation) as refusal:
+            rules.check(state, finding)
+        assert refusal.value.code == "source_not_allowed"
+    else:
+        rules.check(state, finding)
+    assert rules.allowed(state, Role.PARTNER) == ["record_finding"]
