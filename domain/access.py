@@ -22,6 +22,7 @@ class Permission(StrEnum):
     READ_PAST_STATE = "read_past_state"
     START_EXPERIMENT = "start_experiment"
     DECIDE = "decide"
+    INVITE = "invite"
     MANAGE_KEYS = "manage_keys"
     MANAGE_PEOPLE = "manage_people"
 
@@ -40,6 +41,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.READ_PAST_STATE: frozenset({Role.EVALUATOR, Role.PROGRAMME_MANAGER}),
     Permission.START_EXPERIMENT: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT}),
     Permission.DECIDE: frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.PARTNER}),
+    # Whom each may invite is `domain.invitations.MAY_INVITE`.
+    Permission.INVITE: frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER}),
     Permission.MANAGE_KEYS: frozenset({Role.ADMIN}),
     Permission.MANAGE_PEOPLE: frozenset({Role.ADMIN}),
 }
@@ -67,6 +70,8 @@ class Principal:
     # The person's own sealing key, read with the key itself: a decision of theirs is then
     # sealed without looking it up again. Never shown, never compared.
     person_key: bytes | None = field(default=None, repr=False, compare=False)
+    # A partner's organisation (housing corporation, welfare, police, school).
+    organisation: str | None = None
 
     @property
     def actor_id(self) -> str:

@@ -55,3 +55,9 @@ class PersonErased(DomainError):
     """The person was erased: their key is gone, so nothing can be sealed for them again."""
 
     code = "person_erased"
+
+
+class NotAllowed(DomainError):
+    """The caller's role may not do this (a 403)."""
+
+    code = "forbidden"

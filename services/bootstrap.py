@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import structlog
@@ -33,6 +34,7 @@ from projections.queries import ReadModels
 from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
 from services.app.decisions import DecisionService
+from services.app.invitations import Inviting
 from services.app.sealing import Sealing
 from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
@@ -46,6 +48,7 @@ from services.settings import Settings, get_settings
 from services.stores.access_records import AccessLog
 from services.stores.api_keys import KeyStore
 from services.stores.integrations import IntegrationStore
+from services.stores.invitations import InvitationStore
 from services.stores.people import People
 from services.stores.sessions import SessionStore
 from workflows.client import ExperimentWorkflows
@@ -79,6 +82,7 @@ class Stores:
     people: People
     access: AccessLog
     sessions: SessionStore
+    invitations: InvitationStore
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
@@ -103,6 +107,8 @@ class Services:
     temporal: Client
     decisions: DecisionService
     sessions: SessionStore
+    invitations: InvitationStore
+    inviting: Inviting
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -150,10 +156,23 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         people=people,
         access=AccessLog(rt.database, connect),
         sessions=SessionStore(rt.database, people, connect),
+        invitations=InvitationStore(rt.database, connect),
         form_key=box.derive("page-forms"),
         mail=mail,
         dev_outbox=outbox,
     )
+
+
+def inviting_for(rt: Runtime, stores: Stores) -> Inviting:
+    """Inviting people, with the record to check an experiment an invitation is for."""
+
+    def title_of(experiment_id: UUID, municipality: str) -> str | None:
+        found = rt.experiments.find(experiment_id)
+        if found is None or found.state.municipality != municipality:
+            return None
+        return found.state.title
+
+    return Inviting(stores.invitations, stores.people, stores.mail, title_of, rt.settings.base_url)
 
 
 def _pool(database: Database, size: int, **kwargs: Any) -> ConnectionPool[Any]:
@@ -217,6 +236,8 @@ def api_services(
                         temporal=client,
                         decisions=decisions,
                         sessions=stores.sessions,
+                        invitations=stores.invitations,
+                        inviting=inviting_for(rt, stores),
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
-from services.api.routers import experiments, lessons, ops, people, webhooks
+from services.api.routers import experiments, invitations, lessons, ops, people, webhooks
 from services.bootstrap import Runtime, Services, api_services
 from services.ui import pages
 
@@ -44,6 +44,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         lessons.router,
         webhooks.router,
         people.router,
+        invitations.router,
         ops.router,
     ):
         app.include_router(router)

@@ -139,6 +139,33 @@ class Person(Answer):
     erased_at: str | None
 
 
+class Invitation(Answer):
+    id: str
+    municipality: str
+    role: str
+    person_id: str
+    organisation: str | None
+    experiment_id: str | None
+    language: str
+    delivered: str = Field(description='"email" when it was mailed, else "none" (print the letter)')
+    created_at: str
+    expires_at: str
+    used_at: str | None
+    revoked_at: str | None
+    status: str = Field(description="open, used, expired or revoked")
+
+
+class InvitationPerson(Answer):
+    id: str
+    name: str
+
+
+class NewInvitation(Invitation):
+    code: str = Field(description="shown this once; only its hash is kept")
+    url: str
+    person: InvitationPerson
+
+
 class Erasure(Answer):
     person_id: str
     municipality: str

@@ -69,6 +69,7 @@ Starter = Annotated[Principal, require(Permission.START_EXPERIMENT)]
 Decider = Annotated[Principal, require(Permission.DECIDE)]
 PastReader = Annotated[Principal, require(Permission.READ_PAST_STATE)]
 PeopleAdmin = Annotated[Principal, require(Permission.MANAGE_PEOPLE)]
+Inviter = Annotated[Principal, require(Permission.INVITE)]
 
 
 def actor_of(principal: Principal) -> Actor:

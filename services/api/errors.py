@@ -19,6 +19,7 @@ from domain.errors import (
     DomainError,
     ExperimentNotFound,
     InvalidInput,
+    NotAllowed,
     PersonErased,
     PersonNotFound,
     RuleViolation,
@@ -66,6 +67,8 @@ def domain_response(error: DomainError) -> JSONResponse:
         return error_response(422, error.code, error.message, field=error.field)
     if isinstance(error, DecisionIdReused):
         return error_response(422, "idempotency_key_reused", error.message)
+    if isinstance(error, NotAllowed):
+        return error_response(403, error.code, error.message)
     if isinstance(error, ExperimentNotFound | PersonNotFound):
         return error_response(404, "not_found", error.message)
     if isinstance(error, PersonErased):

@@ -75,6 +75,30 @@ class DecisionIn(BaseModel):
     rationale: str | None = None
 
 
+class InvitedPerson(BaseModel):
+    name: str = Field(json_schema_extra=_TEXT)
+    contact: str | None = Field(default=None, description="an e-mail address or phone number")
+
+
+class InvitationIn(BaseModel):
+    """Whom to invite (`role`: resident or partner by a programme manager; any role of the
+    municipality by an admin), optionally for one experiment."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(
+        json_schema_extra={
+            "enum": ["resident", "partner", "programme_manager", "evaluator", "admin"]
+        }
+    )
+    person: InvitedPerson
+    organisation: str | None = Field(default=None, description="a partner's organisation")
+    experiment_id: str | None = None
+    expires_days: StrictInt | None = Field(
+        default=None, json_schema_extra={"minimum": 1, "maximum": 60}
+    )
+    language: str | None = Field(default=None, json_schema_extra={"enum": ["nl", "en"]})
+
+
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment_id: str

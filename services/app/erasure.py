@@ -1,6 +1,7 @@
 """Erasing a person: their key goes, then the record says so, then the read models follow.
 
-The order matters. The key is deleted first (and the person's API keys revoked, their sessions ended), so
+The order matters. The key is deleted first (and the person's API keys revoked, their sessions and open
+invitations ended), so
 nothing can open their data from that moment
 on, wherever it was copied; then the `Erasure` event is recorded, which the projector acts on
 to blank what it had opened before. Both steps are idempotent, so an erasure cut short
@@ -9,6 +10,7 @@ between them is completed by running it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,7 +18,7 @@ import structlog
 
 from domain.errors import PersonNotFound
 from domain.people import check_person_id
-from services.app.ports import DecisionRecord, KeyRevoker, PeopleRegistry, SessionEnder
+from services.app.ports import AccessEnder, DecisionRecord, KeyRevoker, PeopleRegistry
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +40,7 @@ def erase_person(
     experiments: DecisionRecord,
     person_id: str,
     *,
-    sessions: SessionEnder,
+    access: Sequence[AccessEnder],
     erased_by: dict[str, str],
     scope: str | None,
 ) -> ErasureDone:
@@ -49,7 +51,8 @@ def erase_person(
         raise PersonNotFound(f"person {person_id} does not exist")
     erased = people.forget(person_id, erased_by=erased_by.get("id", ""))
     keys.revoke_person(person_id)
-    sessions.end_person(person_id)
+    for way_in in access:
+        way_in.end_person(person_id)
     position = experiments.record_erasure(person_id, found.municipality, erased_by)
     log.info("person_erasure_recorded", person_id=person_id, position=position)
     assert erased.erased_at is not None

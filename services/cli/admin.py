@@ -91,7 +91,7 @@ def people_erase(
                 stores.keys,
                 rt.experiments,
                 person_id,
-                sessions=stores.sessions,
+                access=[stores.sessions, stores.invitations],
                 erased_by={"id": "cli", "role": Role.ADMIN.value},
                 scope=None,
             )

@@ -28,6 +28,10 @@ people_app = typer.Typer(
     help="People in the record: list them, erase one (AVG).", no_args_is_help=True
 )
 app.add_typer(people_app, name="people")
+invitations_app = typer.Typer(
+    help="Invitations for residents, partners and staff.", no_args_is_help=True
+)
+app.add_typer(invitations_app, name="invitations")
 access_app = typer.Typer(help="Who read which history, export or past state.", no_args_is_help=True)
 app.add_typer(access_app, name="access")
 

@@ -42,7 +42,13 @@ class SessionStore:
         self.people = people
         self.connect = database.connector(connect)
 
-    def start(self, principal: Principal, *, api_key_id: UUID | None = None) -> str:
+    def start(
+        self,
+        principal: Principal,
+        *,
+        api_key_id: UUID | None = None,
+        organisation: str | None = None,
+    ) -> str:
         """A new session for `principal`; the cookie's value is returned, never stored.
 
         Every sign-in starts a new session (the id rotates), and expired ones are cleared.
@@ -53,7 +59,7 @@ class SessionStore:
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (id, token_sha256, role, municipality, person_id, api_key_id,"
-                    " expires_at) VALUES (%s, %s, %s, %s, %s, %s, now() + %s)"
+                    " organisation, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now() + %s)"
                 ).format(self.table),
                 (
                     uuid4(),
@@ -62,6 +68,7 @@ class SessionStore:
                     principal.municipality or ALL_MUNICIPALITIES,
                     principal.person_id,
                     api_key_id,
+                    organisation or principal.organisation,
                     ABSOLUTE,
                 ),
             )
@@ -75,7 +82,7 @@ class SessionStore:
             row = conn.execute(
                 sql.SQL(
                     "SELECT s.id, s.role, s.municipality, s.person_id, s.last_seen_at < now() - %s,"
-                    " coalesce(k.name, ''), p.profile, pk.key "
+                    " coalesce(k.name, ''), p.profile, pk.key, s.organisation "
                     "FROM {} s LEFT JOIN {} k ON k.id = s.api_key_id "
                     "LEFT JOIN {} p ON p.person_id = s.person_id "
                     "LEFT JOIN {} pk ON pk.person_id = s.person_id "
@@ -88,7 +95,7 @@ class SessionStore:
             ).fetchone()
             if row is None:
                 return None
-            session_id, role, municipality, person_id, stale, name, profile, key = row
+            session_id, role, municipality, person_id, stale, name, profile, key, organisation = row
             if stale:
                 conn.execute(
                     sql.SQL("UPDATE {} SET last_seen_at = now() WHERE id = %s").format(self.table),
@@ -103,6 +110,7 @@ class SessionStore:
             name=name,
             person_id=person_id,
             person_key=bytes(key) if key is not None else None,
+            organisation=organisation,
         )
 
     def end(self, token: str) -> bool:

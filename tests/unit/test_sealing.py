@@ -100,7 +100,7 @@ def test_erasure_deletes_the_key_revokes_the_keys_and_records_it(people: FakePeo
         keys,
         record,
         person_id,
-        sessions=keys,
+        access=[keys],
         erased_by={"id": "admin-1"},
         scope="utrecht",
     )
@@ -116,7 +116,7 @@ def test_erasing_another_municipalitys_person_changes_nothing(people: FakePeople
     keys, record = FakeKeys(), FakeRecord()
     with pytest.raises(PersonNotFound):
         erase_person(
-            people, keys, record, person_id, sessions=keys, erased_by={"id": "a"}, scope="zwolle"
+            people, keys, record, person_id, access=[keys], erased_by={"id": "a"}, scope="zwolle"
         )
     assert people.key_of(person_id) is not None
     assert (keys.revoked, keys.sessions_ended, record.erasures) == ([], [], [])
