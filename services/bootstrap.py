@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -147,9 +148,11 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         if rt.settings.smtp_url is None and rt.settings.environment == "development"
         else None
     )
-    mail: MailSender | None = (
-        SmtpSender(rt.settings.smtp_url, rt.settings.mail_from) if rt.settings.smtp_url else outbox
-    )
+    mail: MailSender | None = outbox
+    if rt.settings.smtp_url:
+        ca = rt.settings.smtp_ca_file
+        tls = ssl.create_default_context(cafile=str(ca)) if ca else None
+        mail = SmtpSender(rt.settings.smtp_url, rt.settings.mail_from, tls=tls)
     return Stores(
         keys=KeyStore(rt.database, people, connect),
         integrations=IntegrationStore(rt.database, box, connect),

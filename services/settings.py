@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Mail (invitations, sign-in links): an SMTP server, and who mail comes from. Without a
     # server, development keeps mail at /dev/mail; production sends none (`delivered: none`).
     smtp_url: str | None = Field(default=None, alias="WIJKLAB_SMTP_URL")
+    # The certificate authority of a mail server whose certificate is the municipality's own.
+    smtp_ca_file: Path | None = Field(default=None, alias="WIJKLAB_SMTP_CA_FILE")
     mail_from: str = Field(default="wijklab <noreply@wijklab.localhost>", alias="WIJKLAB_MAIL_FROM")
     # Where people reach the pages: links in mail and letters start with it.
     public_url: str | None = Field(default=None, alias="WIJKLAB_PUBLIC_URL")

@@ -54,6 +54,7 @@ class MailServer:
     inbox: Inbox
     url: str
     trust: ssl.SSLContext
+    ca_file: Path
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:
@@ -120,6 +121,7 @@ def running(directory: Path) -> Iterator[MailServer]:
             inbox,
             f"smtp://{USER}:{PASSWORD}@localhost:{port}",
             ssl.create_default_context(cafile=str(cert)),
+            cert,
         )
     finally:
         controller.stop()

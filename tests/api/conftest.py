@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,6 +24,7 @@ from services.stores.api_keys import KeyStore
 from services.stores.integrations import IntegrationStore
 from services.web import app_for
 from tests.builders import record_opener
+from tests.mail_server import MailServer, running
 from tests.upgrade import v1
 from workflows.worker import build_worker
 
@@ -35,6 +36,7 @@ class Stack:
     keys: KeyStore
     integrations: IntegrationStore
     tokens: dict[str, str]
+    mail: MailServer | None = None
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -61,11 +63,18 @@ def stack_origin() -> str:
 
 
 @pytest.fixture(scope="module")
+def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailServer]:
+    """A real SMTP server (STARTTLS, a login) that the stack's mail goes to."""
+    yield from running(tmp_path_factory.mktemp("smtp"))
+
+
+@pytest.fixture(scope="module")
 async def stack(
     postgres: dict[str, str],
     dev_server: WorkflowEnvironment,
     tmp_path_factory: pytest.TempPathFactory,
     stack_origin: str,
+    smtp: MailServer,
 ) -> AsyncIterator[Stack]:
     database = Database(params=postgres, schema=f"api_{uuid.uuid4().hex[:10]}")
     secret_key = None
@@ -84,6 +93,9 @@ async def stack(
         # The fuzzers fail authentication on purpose, thousands of times.
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
+        WIJKLAB_SMTP_URL=smtp.url,
+        WIJKLAB_SMTP_CA_FILE=smtp.ca_file,
+        WIJKLAB_PUBLIC_URL="http://wijklab.test",
     )
     migrate(database)
     experiments = Experiments.open(database)
@@ -107,7 +119,7 @@ async def stack(
         async with httpx.AsyncClient(transport=transport, base_url="http://wijklab.test") as client:
             # The projector builds the (empty) read models first; wait for that.
             await wait_until(lambda: _ready(client, tokens["pm"]))
-            yield Stack(client, rt, keys, integrations, tokens)
+            yield Stack(client, rt, keys, integrations, tokens, smtp)
     stop.set()
     projector.join(timeout=20)
     executor.shutdown()

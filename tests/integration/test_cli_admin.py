@@ -127,3 +127,38 @@ def test_people_are_listed_and_erased_from_the_command_line(tmp_path: Path) -> N
         embedded.stop()
     assert keys == (0,)
     assert revoked == (True,)
+
+
+def test_an_invitation_is_made_on_the_command_line(tmp_path: Path) -> None:
+    made = _run(
+        tmp_path,
+        "invitations",
+        "create",
+        "--role",
+        "resident",
+        "--municipality",
+        "utrecht",
+        "--name",
+        "Ans Bakker",
+        "--contact",
+        "ans@example.nl",
+    )
+    assert made.returncode == 0, made.stderr
+    assert re.fullmatch(
+        r"http://127\.0\.0\.1:8000/invite/[A-Z2-9]{4}(-[A-Z2-9]{4}){2}\n", made.stdout
+    )
+    assert "delivered: email" in made.stderr, "development keeps the mail at /dev/mail"
+    refused = _run(
+        tmp_path,
+        "invitations",
+        "create",
+        "--role",
+        "system",
+        "--municipality",
+        "utrecht",
+        "--name",
+        "x",
+    )
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert "role must be one of" in refused.stderr
