@@ -52,6 +52,7 @@ from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
 from services.stores.people import People
 from services.stores.sessions import SessionStore
+from services.stores.sign_in_links import SignInLinks
 from workflows.client import ExperimentWorkflows
 from workflows.reconcile import ReconcileReport, reconcile
 from workflows.worker import build_worker, ensure_search_attributes
@@ -84,6 +85,7 @@ class Stores:
     access: AccessLog
     sessions: SessionStore
     invitations: InvitationStore
+    sign_in_links: SignInLinks
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
@@ -109,6 +111,7 @@ class Services:
     decisions: DecisionService
     sessions: SessionStore
     invitations: InvitationStore
+    sign_in_links: SignInLinks
     inviting: Inviting
     form_key: bytes
     mail: MailSender | None
@@ -159,7 +162,8 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         people=people,
         access=AccessLog(rt.database, connect),
         sessions=SessionStore(rt.database, people, connect),
-        invitations=InvitationStore(rt.database, connect),
+        invitations=InvitationStore(rt.database, box.derive("contact-lookup"), connect),
+        sign_in_links=SignInLinks(rt.database, connect),
         form_key=box.derive("page-forms"),
         mail=mail,
         dev_outbox=outbox,
@@ -240,6 +244,7 @@ def api_services(
                         decisions=decisions,
                         sessions=stores.sessions,
                         invitations=stores.invitations,
+                        sign_in_links=stores.sign_in_links,
                         inviting=inviting_for(rt, stores),
                         form_key=stores.form_key,
                         mail=stores.mail,

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     # address, and deliveries per webhook integration. The `limits` notation ("30/minute").
     auth_failure_limit: str = Field(default="20/minute", alias="WIJKLAB_AUTH_FAILURE_LIMIT")
     webhook_limit: str = Field(default="50/second", alias="WIJKLAB_WEBHOOK_LIMIT")
+    # Sign-in links mailed to one address, so that nobody's inbox can be flooded.
+    sign_in_mail_limit: str = Field(default="5/hour", alias="WIJKLAB_SIGN_IN_MAIL_LIMIT")
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses, or *).
     forwarded_allow_ips: str = Field(default="127.0.0.1", alias="WIJKLAB_FORWARDED_ALLOW_IPS")
     # Mail (invitations, sign-in links): an SMTP server, and who mail comes from. Without a

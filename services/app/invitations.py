@@ -84,6 +84,7 @@ class Inviting:
             language=fields["language"],
             expires_in=timedelta(days=fields["expires_days"]),
             invited_by=inviter.actor_id,
+            address=contact if looks_like_address(contact) else None,
         )
         url = f"{self.base_url}/invite/{code}"
         if self.mail is not None and looks_like_address(contact):

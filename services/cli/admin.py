@@ -91,7 +91,7 @@ def people_erase(
                 stores.keys,
                 rt.experiments,
                 person_id,
-                access=[stores.sessions, stores.invitations],
+                access=[stores.sessions, stores.invitations, stores.sign_in_links],
                 erased_by={"id": "cli", "role": Role.ADMIN.value},
                 scope=None,
             )

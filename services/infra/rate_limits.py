@@ -45,6 +45,7 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.auth_failures: RateLimitItem = parse(settings.auth_failure_limit)
         self.webhooks: RateLimitItem = parse(settings.webhook_limit)
+        self.sign_in_mail: RateLimitItem = parse(settings.sign_in_mail_limit)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def failed(self, kind: Failing, who: str) -> None:
@@ -59,6 +60,10 @@ class RateLimits:
                 "too_many_failures",
                 "too many failed attempts; try again later",
             )
+
+    def may_mail_sign_in(self, address_hash: str) -> bool:
+        """Whether another sign-in link may go to this address now (counted when it may)."""
+        return bool(self._limiter.hit(self.sign_in_mail, "sign-in-mail", address_hash))
 
     def hit_webhook(self, integration: str) -> None:
         if not self._limiter.hit(self.webhooks, "webhook", integration):

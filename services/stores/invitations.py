@@ -4,7 +4,9 @@ one session, not two."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -92,12 +94,31 @@ def _invitation(row: dict[str, Any]) -> Invitation:
     )
 
 
+@dataclass(frozen=True)
+class Returning:
+    """A person who accepted an invitation for this address, and may come back by mail."""
+
+    person_id: str
+    role: Role
+    municipality: str
+    organisation: str | None
+
+
 class InvitationStore:
     TABLE = "invitations"
 
-    def __init__(self, database: Database, connect: Connect | None = None) -> None:
+    def __init__(
+        self, database: Database, contact_key: bytes, connect: Connect | None = None
+    ) -> None:
         self.table = sql.Identifier(database.schema, self.TABLE)
+        self.people_keys = sql.Identifier(database.schema, "person_keys")
+        # Keyed hash of an invitation's e-mail address: found again by it, never stored.
+        self.contact_key = contact_key
         self.connect = database.connector(connect)
+
+    def contact_lookup(self, address: str) -> str:
+        plain = address.strip().casefold()
+        return hmac.new(self.contact_key, plain.encode(), hashlib.sha256).hexdigest()
 
     def create(
         self,
@@ -110,6 +131,7 @@ class InvitationStore:
         language: str,
         expires_in: timedelta,
         invited_by: str,
+        address: str | None = None,
     ) -> tuple[Invitation, str]:
         """A new invitation and its code (shown once: only its hash is kept). It is marked
         undelivered until `delivered` says otherwise."""
@@ -118,8 +140,8 @@ class InvitationStore:
             cur.execute(
                 sql.SQL(
                     "INSERT INTO {} (id, code_sha256, municipality, role, person_id, organisation,"
-                    " experiment_id, language, delivered, invited_by, expires_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'none', %s, now() + %s) "
+                    " experiment_id, language, delivered, invited_by, expires_at, contact_lookup) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'none', %s, now() + %s, %s) "
                     "RETURNING {}"
                 ).format(self.table, _COLUMNS),
                 (
@@ -133,6 +155,7 @@ class InvitationStore:
                     language,
                     invited_by,
                     expires_in,
+                    self.contact_lookup(address) if address else None,
                 ),
             )
             row = cur.fetchone()
@@ -199,15 +222,32 @@ class InvitationStore:
             )
 
     def end_person(self, person_id: str) -> int:
-        """Every open invitation of a person (their access revoked, or erased)."""
+        """Every invitation of a person is revoked (their access revoked, or erased): an
+        open one opens nothing, a used one no longer lets them come back by mail, and the
+        hash of their address goes."""
         with self.connect() as conn:
             return conn.execute(
                 sql.SQL(
-                    "UPDATE {} SET revoked_at = now() WHERE person_id = %s AND revoked_at IS NULL "
-                    "AND used_at IS NULL"
+                    "UPDATE {} SET revoked_at = coalesce(revoked_at, now()), contact_lookup = NULL "
+                    "WHERE person_id = %s"
                 ).format(self.table),
                 (person_id,),
             ).rowcount
+
+    def returning(self, address: str) -> builtins.list[Returning]:
+        """The people who accepted an invitation for this address (not revoked, not erased),
+        each with the role of their latest one."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                sql.SQL(
+                    "SELECT DISTINCT ON (i.person_id) i.person_id, i.role, i.municipality, "
+                    "i.organisation FROM {} i JOIN {} k ON k.person_id = i.person_id "
+                    "WHERE i.contact_lookup = %s AND i.used_at IS NOT NULL "
+                    "AND i.revoked_at IS NULL ORDER BY i.person_id, i.used_at DESC"
+                ).format(self.table, self.people_keys),
+                (self.contact_lookup(address),),
+            ).fetchall()
+        return [Returning(str(r[0]), Role(r[1]), str(r[2]), r[3]) for r in rows]
 
     def _one(self, where: sql.Composable, params: tuple[Any, ...]) -> Invitation | None:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:

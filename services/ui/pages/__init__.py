@@ -12,7 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from domain.errors import InvalidInput
 from projections.queries import ReadModelsUnavailable
 from services.api.errors import domain_response, error_response
-from services.ui.pages import dev_mail, experiment, invite, library, overview, sign_in
+from services.ui.pages import (
+    dev_mail,
+    experiment,
+    invite,
+    library,
+    overview,
+    sign_in,
+    sign_in_email,
+)
 from services.ui.rendering import PageError, redirect, render
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -20,7 +28,7 @@ STATIC = Path(__file__).parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their error pages on the app."""
-    for page in (sign_in, invite, overview, experiment, library, dev_mail):
+    for page in (sign_in, sign_in_email, invite, overview, experiment, library, dev_mail):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
