@@ -103,6 +103,13 @@ async def decide_on(stack: Stack, who: str, eid: str) -> list[bool]:
     return [allowed(answer)]
 
 
+async def invite(stack: Stack, who: str, eid: str) -> list[bool]:
+    body = {"role": "resident", "person": {"name": "Walk Tester", "contact": "06-1"}}
+    answer = await stack.client.post("/v1/invitations", json=body, headers=stack.auth(who))
+    listed = await stack.client.get("/v1/invitations", headers=stack.auth(who))
+    return [allowed(answer, 201), allowed(listed)]
+
+
 async def manage_people(stack: Stack, who: str, eid: str) -> list[bool]:
     auth = stack.auth(who)
     return [
@@ -117,6 +124,7 @@ PROBES: dict[Permission, Probe] = {
     Permission.READ_PAST_STATE: read_past_state,
     Permission.START_EXPERIMENT: start_experiment,
     Permission.DECIDE: decide_on,
+    Permission.INVITE: invite,
     Permission.MANAGE_PEOPLE: manage_people,
 }
 
