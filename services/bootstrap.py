@@ -37,6 +37,7 @@ from projections.runner import run_projector
 from services.app.decisions import DecisionService
 from services.app.invitations import Inviting
 from services.app.sealing import Sealing
+from services.app.staff_sign_in import StaffSignIn
 from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
 from services.infra.migrations import Migration, available, migrate
@@ -48,6 +49,7 @@ from services.logging import configure_logging
 from services.settings import Settings, get_settings
 from services.stores.access_records import AccessLog
 from services.stores.api_keys import KeyStore
+from services.stores.identity_providers import IdentityProviders
 from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
 from services.stores.people import People
@@ -86,6 +88,7 @@ class Stores:
     sessions: SessionStore
     invitations: InvitationStore
     sign_in_links: SignInLinks
+    identity_providers: IdentityProviders
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
@@ -112,7 +115,9 @@ class Services:
     sessions: SessionStore
     invitations: InvitationStore
     sign_in_links: SignInLinks
+    identity_providers: IdentityProviders
     inviting: Inviting
+    staff_sign_in: StaffSignIn
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -164,6 +169,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         sessions=SessionStore(rt.database, people, connect),
         invitations=InvitationStore(rt.database, box.derive("contact-lookup"), connect),
         sign_in_links=SignInLinks(rt.database, connect),
+        identity_providers=IdentityProviders(rt.database, box, box.derive("oidc-subject"), connect),
         form_key=box.derive("page-forms"),
         mail=mail,
         dev_outbox=outbox,
@@ -245,7 +251,11 @@ def api_services(
                         sessions=stores.sessions,
                         invitations=stores.invitations,
                         sign_in_links=stores.sign_in_links,
+                        identity_providers=stores.identity_providers,
                         inviting=inviting_for(rt, stores),
+                        staff_sign_in=StaffSignIn(
+                            stores.identity_providers, stores.people, rt.settings.base_url
+                        ),
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,

@@ -91,7 +91,12 @@ def people_erase(
                 stores.keys,
                 rt.experiments,
                 person_id,
-                access=[stores.sessions, stores.invitations, stores.sign_in_links],
+                access=[
+                    stores.sessions,
+                    stores.invitations,
+                    stores.sign_in_links,
+                    stores.identity_providers,
+                ],
                 erased_by={"id": "cli", "role": Role.ADMIN.value},
                 scope=None,
             )

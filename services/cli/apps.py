@@ -32,6 +32,10 @@ invitations_app = typer.Typer(
     help="Invitations for residents, partners and staff.", no_args_is_help=True
 )
 app.add_typer(invitations_app, name="invitations")
+identity_app = typer.Typer(
+    help="The municipalities' OpenID providers, for staff sign-in.", no_args_is_help=True
+)
+app.add_typer(identity_app, name="identity-providers")
 access_app = typer.Typer(help="Who read which history, export or past state.", no_args_is_help=True)
 app.add_typer(access_app, name="access")
 

@@ -33,8 +33,11 @@ def _binary(name: str) -> str:
 SERVER_STARTUP = timedelta(seconds=60)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own. Shared, a workflow an earlier test left
+    behind (its worker gone mid-task) could hold the server's clock, and a later test's skip
+    would wait for it for ever; a second of start-up per test buys isolation."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
         # The default of five seconds is too short on a busy two-core machine.

@@ -48,7 +48,12 @@ async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -
         services.keys,
         services.experiments,
         person_id,
-        access=[services.sessions, services.invitations, services.sign_in_links],
+        access=[
+            services.sessions,
+            services.invitations,
+            services.sign_in_links,
+            services.identity_providers,
+        ],
         erased_by={"id": principal.actor_id, "role": principal.role.value},
         scope=principal.municipality,
     )

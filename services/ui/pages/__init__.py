@@ -20,6 +20,7 @@ from services.ui.pages import (
     overview,
     sign_in,
     sign_in_email,
+    sign_in_oidc,
 )
 from services.ui.rendering import PageError, redirect, render
 
@@ -28,7 +29,16 @@ STATIC = Path(__file__).parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their error pages on the app."""
-    for page in (sign_in, sign_in_email, invite, overview, experiment, library, dev_mail):
+    for page in (
+        sign_in,
+        sign_in_email,
+        sign_in_oidc,
+        invite,
+        overview,
+        experiment,
+        library,
+        dev_mail,
+    ):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

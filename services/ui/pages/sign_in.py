@@ -26,10 +26,13 @@ async def home(request: Request) -> Response:
 
 
 def sign_in_page_with(request: Request, error: str | None = None, status: int = 200) -> Response:
-    accept_keys = services_of(request).settings.pages_accept_keys
-    return render(
-        request, "sign_in.html", {"error": error, "accept_keys": accept_keys}, status=status
-    )
+    services = services_of(request)
+    context = {
+        "error": error,
+        "accept_keys": services.settings.pages_accept_keys,
+        "providers": services.identity_providers.list(),
+    }
+    return render(request, "sign_in.html", context, status=status)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
