@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -42,3 +44,20 @@ def browser() -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+
+
+# WCAG 2.1 A and AA, the level Dutch municipalities must meet by law.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_REPORT = SCREENSHOTS / "axe.txt"
+
+
+def check_accessible(page: Page, name: str) -> None:
+    """Run axe-core on the page as it is shown now: no violation of WCAG 2.1 A or AA."""
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]},
+    )
+    page.screenshot(path=SCREENSHOTS / f"a11y-{re.sub(r'[^a-z0-9]+', '-', name.lower())}.png")
+    with AXE_REPORT.open("a", encoding="utf-8") as report:
+        report.write(f"{name}: {results.violations_count} violations ({page.url})\n")
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"

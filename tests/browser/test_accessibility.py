@@ -1,0 +1,121 @@
+"""Every page, in Dutch and in English, signed in and not: axe-core finds no violation of
+WCAG 2.1 A or AA (the level Dutch municipalities must meet by law). Each result is written
+to `screenshots/axe.txt`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import SCREENSHOTS, check_accessible
+from tests.browser.test_pages import sign_in
+from tests.conftest import LiveService
+
+
+@pytest.fixture(scope="module")
+def things(live_service: LiveService) -> dict[str, str]:
+    """An experiment in act with a finding, a lesson-less history, and an open invitation."""
+    api = httpx.Client(base_url=live_service.base_url, timeout=30)
+    pm = {"Authorization": f"Bearer {live_service.tokens['pm']}"}
+    resident = {"Authorization": f"Bearer {live_service.tokens['resident']}"}
+    started = api.post(
+        "/v1/experiments",
+        headers=pm,
+        json={
+            "neighbourhood": {"code": "WK034401", "name": "Overvecht", "kind": "wijk"},
+            "title": "Samen warm de winter door",
+            "question": "Helpt een buurtenergiecoach?",
+            "residents_agenda": "Bewoners vroegen hulp bij hun energierekening.",
+            "themes": ["energy_transition"],
+        },
+    ).json()
+    eid = started["id"]
+    for who, body in (
+        (
+            pm,
+            {
+                "type": "revise_plan",
+                "rationale": "wijkoverleg",
+                "description": "Coaches",
+                "indicators": [{"name": "huishoudens bezocht", "target": 200}],
+                "budget": [{"source": "energietransitie", "amount_eur": 40000}],
+            },
+        ),
+        (resident, {"type": "endorse_plan", "rationale": "bewonersavond"}),
+        (pm, {"type": "advance", "to": "act", "rationale": "aan de slag"}),
+        (resident, {"type": "record_finding", "text": "De coach helpt", "source": "residents"}),
+    ):
+        answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
+        assert answer.status_code == 200, answer.text
+    invited = api.post(
+        "/v1/invitations",
+        headers=pm,
+        json={
+            "role": "resident",
+            "person": {"name": "Ans Bakker", "contact": "ans@example.nl"},
+            "experiment_id": eid,
+        },
+    ).json()
+    return {"experiment": eid, "invite": invited["url"].split("/invite/")[1]}
+
+
+def visit(page: Page, path: str, name: str, heading: str | None = None) -> None:
+    page.goto(path)
+    if heading:
+        expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+    check_accessible(page, name)
+
+
+def test_every_page_meets_wcag_21_aa(
+    browser: Browser, live_service: LiveService, things: dict[str, str]
+) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    (SCREENSHOTS / "axe.txt").write_text("", encoding="utf-8")
+    eid, code = things["experiment"], things["invite"]
+    today = datetime.now(UTC).date().isoformat()
+    for locale, lang in (("nl-NL", "nl"), ("en-GB", "en")):
+        visitor = browser.new_context(base_url=live_service.base_url, locale=locale).new_page()
+        visit(visitor, "/sign-in", f"{lang} sign-in")
+        visit(visitor, "/invite", f"{lang} invitation code")
+        visit(visitor, f"/invite/{code}", f"{lang} invitation")
+        visit(visitor, "/invite/ABCD-EFGH-JK23", f"{lang} unknown invitation")
+        visit(visitor, "/sign-in/email/not-a-link", f"{lang} used sign-in link")
+        visit(visitor, "/sign-in/oidc/nobody", f"{lang} failed staff sign-in")
+        visit(visitor, "/dev/mail", f"{lang} development mail")
+        visitor.goto("/sign-in")
+        email = visitor.locator("#email")
+        email.fill("iemand@example.nl")
+        visitor.locator("form[action='/sign-in/email'] button").click()
+        check_accessible(visitor, f"{lang} sign-in link sent")
+        visitor.context.close()
+    for who in ("pm", "resident", "evaluator"):
+        page = sign_in(browser, live_service, who)
+        check_accessible(page, f"{who} overview")
+        visit(page, f"/experiments/{eid}", f"{who} experiment")
+        visit(page, "/lessons?q=coach", f"{who} lessons")
+        visit(page, "/neighbourhoods", f"{who} neighbourhoods")
+        visit(page, "/experiments/00000000-0000-4000-8000-000000000000", f"{who} not found")
+        if who == "evaluator":
+            visit(page, f"/experiments/{eid}?at={today}", "evaluator past state")
+        page.goto("/language/en?next=/experiments")
+        check_accessible(page, f"{who} overview (en)")
+        visit(page, f"/experiments/{eid}", f"{who} experiment (en)")
+        page.context.close()
+    report = (SCREENSHOTS / "axe.txt").read_text(encoding="utf-8")
+    assert len(re.findall(r": 0 violations", report)) == len(report.splitlines()) >= 30
+
+
+def test_the_check_finds_what_it_is_for(browser: Browser) -> None:
+    """axe really runs: a page with an unlabelled field and an image without text fails."""
+    page = browser.new_page()
+    page.set_content(
+        '<html lang="nl"><head><title>x</title></head><body><main>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input id="q"></main></body></html>'
+    )
+    with pytest.raises(AssertionError, match="image-alt|label"):
+        check_accessible(page, "a page made to fail")
+    page.close()
