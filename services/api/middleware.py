@@ -15,6 +15,8 @@ from services.metrics import LATENCY, REQUESTS
 
 log = structlog.get_logger("wijklab.http")
 
+SECRET_PARAMS = ("{code}", "{token}")
+
 MAX_BODY = 1024 * 1024
 
 
@@ -130,7 +132,11 @@ class RequestContext:
                 log.info(
                     "request",
                     method=method,
-                    path=scope.get("path"),
+                    # A path that carries a secret (an invitation code, a sign-in link's
+                    # token) is logged as its route, never as itself.
+                    path=template
+                    if any(p in template for p in SECRET_PARAMS)
+                    else scope.get("path"),
                     route=template,
                     status=status,
                     ms=round(elapsed * 1000, 1),

@@ -4,11 +4,13 @@ API and the worker in one event loop until a signal stops them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
 
 import structlog
 import typer
@@ -17,6 +19,7 @@ from prometheus_client import start_http_server
 from services.api.serve import server_for
 from services.bootstrap import Runtime, prepare_stores, run_read_models, runtime, worker_for
 from services.cli.apps import app
+from services.cli.dev_sign_in import local_provider, one_time_links
 from services.infra.temporal import TemporalDevServer, TemporalUnavailable
 from services.settings import get_settings
 from services.web import app_for
@@ -102,23 +105,36 @@ def _dev_tokens(rt: Runtime) -> dict[str, str]:
     return tokens
 
 
-def _announce(rt: Runtime, temporal: TemporalDevServer | None) -> None:
+def _announce(rt: Runtime, temporal: TemporalDevServer | None, issuer: str | None) -> None:
     settings = rt.settings
-    url = f"http://{settings.http_host}:{settings.http_port}"
-    typer.echo(f"  wijklab       {url}  (API docs {url}/docs)")
+    url = settings.base_url
+    typer.echo(f"  wijklab       {url}  (API docs {url}/docs, mail {url}/dev/mail)")
     if temporal:
         typer.echo(f"  Temporal UI   {temporal.ui_url}")
-    typer.echo(f"  tokens for municipality {settings.dev_municipality!r}:")
+    if issuer:
+        typer.echo(
+            f"  OpenID        {issuer} (sign in as petra, els or bram from the sign-in page)"
+        )
+    typer.echo(f"  one-time sign-in links for municipality {settings.dev_municipality!r}:")
+    for role, link in one_time_links(rt).items():
+        typer.echo(f"    {role:<18} {link}")
+    typer.echo("  API tokens:")
     for role, token in _dev_tokens(rt).items():
         typer.echo(f"    {role:<18} {token}")
     typer.echo("  press Ctrl-C to stop")
 
 
 @app.command()
-def dev() -> None:
+def dev(
+    oidc: Annotated[
+        bool, typer.Option("--oidc", help="also run a local OpenID provider for staff sign-in")
+    ] = False,
+    oidc_port: Annotated[int, typer.Option(help="the local OpenID provider's port")] = 8300,
+) -> None:
     """Run wijklab on one machine with the embedded default, until Ctrl-C."""
     settings = get_settings()
-    with runtime(settings) as rt:
+    with runtime(settings) as rt, contextlib.ExitStack() as extras:
+        issuer = extras.enter_context(local_provider(rt, oidc_port)) if oidc else None
         server = (
             None
             if settings.temporal_address
@@ -139,7 +155,9 @@ def dev() -> None:
             stop = threading.Event()
             projector_thread = _start_projector(rt, stop)
             try:
-                asyncio.run(_serve(rt, address=address, on_ready=lambda: _announce(rt, server)))
+                asyncio.run(
+                    _serve(rt, address=address, on_ready=lambda: _announce(rt, server, issuer))
+                )
             finally:
                 stop.set()
                 projector_thread.join(timeout=15)

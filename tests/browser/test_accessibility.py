@@ -116,6 +116,6 @@ def test_the_check_finds_what_it_is_for(browser: Browser) -> None:
         '<html lang="nl"><head><title>x</title></head><body><main>'
         '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input id="q"></main></body></html>'
     )
-    with pytest.raises(AssertionError, match="image-alt|label"):
+    with pytest.raises(AssertionError, match=r"image-alt|label"):
         check_accessible(page, "a page made to fail")
     page.close()

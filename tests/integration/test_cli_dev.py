@@ -105,6 +105,19 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
                 "/sign-in",
                 data={"token": tokens[0], "csrf": form.cookies.get("wijklab_csrf", "")},
             )
+            # A one-time sign-in link per role; the resident's opens a session, once.
+            links = dict(re.findall(r"^\s+(\w+)\s+(http://\S+/invite/\S+)$", "".join(lines), re.M))
+            assert set(links) >= {"programme_manager", "resident", "partner", "evaluator"}, lines
+            http.cookies.clear()
+            shown = http.get(links["resident"])
+            assert shown.status_code == 200
+            csrf = re.search(r'name="csrf" value="([^"]+)"', shown.text)
+            assert csrf
+            accepted = http.post(
+                links["resident"], data={"csrf": csrf.group(1)}, follow_redirects=True
+            )
+            assert "Bewoner (voorbeeld)" in accepted.text, accepted.text[:300]
+            assert http.get(links["resident"]).status_code == 410
 
         # Other processes on the same data dir find the same servers and data, and the
         # projector that dev runs has brought the read models up to date.
@@ -153,7 +166,8 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
         assert dev.returncode == 0, err
         assert "stopped" in out
         assert '"event": "request"' in err, "the request log lines are there to check"
-        for secret in (*tokens, wrong):
+        codes = [link.rsplit("/", 1)[1] for link in links.values()]
+        for secret in (*tokens, wrong, *codes):
             assert secret not in err, "an API key reached the logs"
         assert not _running("postgres", data_dir / "postgres")
         assert not _running("temporal", data_dir)
