@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
