@@ -53,7 +53,9 @@ def one_time_links(rt: Runtime) -> dict[str, str]:
 def local_provider(rt: Runtime, port: int) -> Iterator[str]:
     """A local OpenID provider on `port`, registered for the development municipality."""
     try:
-        import oidc_provider_mock
+        with warnings.catch_warnings():  # its use of authlib's older modules is its own
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import oidc_provider_mock  # a development tool, loaded only here
     except ImportError:
         typer.echo("wijklab dev --oidc needs the development dependencies (make run)", err=True)
         raise typer.Exit(1) from None
