@@ -129,6 +129,21 @@ MESSAGES = {
     ),
 }
 
+INVITATION_STANDINGS = {
+    "open": N_("invitation", "open"),
+    "used": N_("invitation", "used"),
+    "expired": N_("invitation", "expired"),
+    "revoked": N_("invitation", "withdrawn"),
+}
+FIELDS = {
+    "role": N_("field", "as"),
+    "person.name": N_("field", "name"),
+    "person.contact": N_("field", "e-mail address or phone number"),
+    "organisation": N_("field", "organisation"),
+    "experiment_id": N_("field", "experiment"),
+    "expires_days": N_("field", "valid for"),
+}
+
 
 class Labels:
     """`t` in the templates: `t.stage("act")` is "uitvoeren" on a Dutch page."""
@@ -178,3 +193,9 @@ class Labels:
 
     def message(self, key: str) -> str:
         return self._pick(MESSAGES, key)
+
+    def invitation(self, key: str) -> str:
+        return self._pick(INVITATION_STANDINGS, key)
+
+    def field(self, key: str) -> str:
+        return self._pick(FIELDS, key)

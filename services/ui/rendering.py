@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from domain.access import Principal
+from domain.access import Permission, Principal
 from domain.values import Role
 from services.ui import cookies, form_tokens
 from services.ui.formatting import Formats
@@ -39,7 +39,7 @@ def environment(lang: Lang) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(Formats(lang).filters())
-    env.globals.update(t=Labels(lang), lang=lang, Role=Role)
+    env.globals.update(t=Labels(lang), lang=lang, Role=Role, Permission=Permission)
     return env
 
 

@@ -101,6 +101,16 @@ def test_every_page_meets_wcag_21_aa(
         visit(page, "/experiments/00000000-0000-4000-8000-000000000000", f"{who} not found")
         if who == "evaluator":
             visit(page, f"/experiments/{eid}?at={today}", "evaluator past state")
+        if who == "pm":
+            visit(page, "/admin/invitations", "pm invitations")
+            page.locator("#name").fill("Henk Smit")
+            page.locator("#postal_address").fill("Zambesidreef 12\n3561 AB Utrecht")
+            page.get_by_role("button", name="Uitnodigen").click()
+            expect(page.get_by_role("heading", name="Uitnodiging voor wijklab")).to_be_visible()
+            check_accessible(page, "pm invitation letter")
+            page.emulate_media(media="print")
+            page.screenshot(path=SCREENSHOTS / "invitation-letter-print.png", full_page=True)
+            page.emulate_media(media="screen")
         page.goto("/language/en?next=/experiments")
         check_accessible(page, f"{who} overview (en)")
         visit(page, f"/experiments/{eid}", f"{who} experiment (en)")

@@ -13,6 +13,7 @@ from domain.errors import InvalidInput
 from projections.queries import ReadModelsUnavailable
 from services.api.errors import domain_response, error_response
 from services.ui.pages import (
+    admin,
     dev_mail,
     experiment,
     invite,
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         experiment,
         library,
         dev_mail,
+        admin,
     ):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
