@@ -166,6 +166,12 @@ class NewInvitation(Invitation):
     person: InvitationPerson
 
 
+class AccessRevoked(Answer):
+    person_id: str
+    keys: int = Field(description="API keys revoked")
+    ended: int = Field(description="sessions, invitations and sign-in links ended")
+
+
 class Erasure(Answer):
     person_id: str
     municipality: str

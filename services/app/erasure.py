@@ -62,3 +62,33 @@ def erase_person(
         erased_at=erased.erased_at.isoformat(),
         position=position,
     )
+
+
+@dataclass(frozen=True)
+class AccessRevoked:
+    person_id: str
+    keys: int
+    ended: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def revoke_access(
+    people: PeopleRegistry,
+    keys: KeyRevoker,
+    person_id: str,
+    *,
+    access: Sequence[AccessEnder],
+    scope: str | None,
+) -> AccessRevoked:
+    """End every way in of a person (their API keys, sessions, invitations, sign-in links)
+    without erasing them: a leaver, a lost phone. Their record and data stay."""
+    person_id = check_person_id(person_id)
+    found = people.find(person_id)
+    if found is None or (scope is not None and found.municipality != scope):
+        raise PersonNotFound(f"person {person_id} does not exist")
+    revoked = keys.revoke_person(person_id)
+    ended = sum(way_in.end_person(person_id) for way_in in access)
+    log.info("person_access_revoked", person_id=person_id, keys=revoked, ended=ended)
+    return AccessRevoked(person_id=person_id, keys=revoked, ended=ended)

@@ -131,3 +131,29 @@ async def test_keys_are_not_taken_on_the_sign_in_page_when_switched_off(stack: S
     finally:
         services.settings = before
         stack.client.cookies.clear()
+
+
+async def test_revoking_a_persons_access_ends_every_way_in_and_keeps_their_record(
+    stack: Stack,
+) -> None:
+    token, _ = stack.keys.create("resident", "utrecht", "Lieke", "lieke@example.nl")
+    stack.tokens["lieke"] = token
+    cookie = await copied_cookie(stack, "lieke")
+    principal = stack.keys.authenticate(token)
+    assert principal is not None
+    assert principal.person_id
+    person = principal.person_id
+    for who in ("resident", "zwolle", "evaluator"):
+        refused = await stack.client.post(
+            f"/v1/people/{person}/revocation", headers=stack.auth(who)
+        )
+        assert refused.status_code in (403, 404), who
+    assert await opens(stack, cookie), "refused revocations changed nothing"
+    done = await stack.client.post(f"/v1/people/{person}/revocation", headers=stack.auth("admin"))
+    assert done.status_code == 200, done.text
+    assert done.json()["keys"] == 1
+    assert not await opens(stack, cookie)
+    answer = await stack.client.get("/v1/experiments", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401
+    found = await stack.client.get(f"/v1/people/{person}", headers=stack.auth("admin"))
+    assert found.json()["name"] == "Lieke", "the person is not erased"

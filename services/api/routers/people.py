@@ -13,7 +13,7 @@ from domain.errors import InvalidInput, PersonNotFound
 from domain.people import check_person_id
 from services.api import answers
 from services.api.deps import PeopleAdmin, ServicesDep
-from services.app.erasure import erase_person
+from services.app.erasure import erase_person, revoke_access
 
 router = APIRouter(tags=["people"], responses=answers.ERRORS)
 
@@ -55,6 +55,21 @@ async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -
             services.identity_providers,
         ],
         erased_by={"id": principal.actor_id, "role": principal.role.value},
+        scope=principal.municipality,
+    )
+    return done.to_dict()
+
+
+@router.post("/v1/people/{person_id}/revocation", response_model=answers.AccessRevoked)
+async def revoke(person_id: str, principal: PeopleAdmin, services: ServicesDep) -> dict[str, Any]:
+    """End a person's access — API keys, sessions, invitations, sign-in links — at once,
+    keeping their record (a leaver, a lost phone). Repeating it changes nothing."""
+    done = await run_in_threadpool(
+        revoke_access,
+        services.people,
+        services.keys,
+        person_id,
+        access=[services.sessions, services.invitations, services.sign_in_links],
         scope=principal.municipality,
     )
     return done.to_dict()
