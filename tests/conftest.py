@@ -110,6 +110,7 @@ LIVE_KEYS = {
     "pm": ("programme_manager", "utrecht"),
     "resident": ("resident", "utrecht"),
     "evaluator": ("evaluator", "utrecht"),
+    "admin": ("admin", "utrecht"),
 }
 
 

@@ -123,6 +123,7 @@ MESSAGES = {
     "too_many_failures": N_("message", "Too many failed attempts. Please try again in a minute."),
     "bad_token": N_("message", "This key is unknown or revoked."),
     "bad_email": N_("message", "Enter an e-mail address, for example name@example.nl."),
+    "erased_person": N_("message", "erased person"),
     "keys_not_accepted": N_("message", "Signing in with a key is not possible here."),
     "cannot_sign_in": N_(
         "message", "This key belongs to a linked system; it cannot be used to sign in."

@@ -31,3 +31,11 @@ async def require(request: Request, permission: Permission = Permission.READ) ->
     if not principal.may(permission):
         raise PageError(403, "forbidden")
     return principal
+
+
+def landing(principal: Principal) -> str:
+    """Where a person goes after signing in: the experiments, or for an admin (who reads no
+    experiments) the people of their municipality."""
+    if not principal.may(Permission.READ) and principal.may(Permission.MANAGE_PEOPLE):
+        return "/admin/people"
+    return "/experiments"

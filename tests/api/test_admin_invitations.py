@@ -87,3 +87,44 @@ async def test_refusals_change_nothing_and_others_do_not_reach_the_page(stack: S
         await open_session(stack, who)
         assert (await stack.client.get("/admin/invitations")).status_code == 403, who
     stack.client.cookies.clear()
+
+
+async def test_an_admin_ends_access_and_erases_from_the_people_page(stack: Stack) -> None:
+    token, _ = stack.keys.create("resident", "utrecht", "Rik Vermeer", "rik@example.nl")
+    principal = stack.keys.authenticate(token)
+    assert principal is not None
+    person = principal.person_id
+    for who in ("pm", "resident", "evaluator"):
+        await open_session(stack, who)
+        assert (await stack.client.get("/admin/people")).status_code == 403, who
+    await open_session(stack, "admin")
+    page = await stack.client.get("/admin/people")
+    assert page.status_code == 200
+    assert "Rik Vermeer" in page.text
+    assert "rik@example.nl" in page.text, "admins see contacts"
+    csrf = token_of(page.text)
+    ended = await stack.client.post(
+        f"/admin/people/{person}/revocation", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert ended.status_code == 303
+    assert stack.keys.authenticate(token) is None
+    unconfirmed = await stack.client.post(
+        f"/admin/people/{person}/erasure", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert unconfirmed.headers["location"].endswith("not_confirmed")
+    assert "Rik Vermeer" in (await stack.client.get("/admin/people")).text, "nothing erased"
+    erased = await stack.client.post(
+        f"/admin/people/{person}/erasure",
+        data={"csrf": csrf, "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert erased.headers["location"].endswith("erased")
+    after = await stack.client.get("/admin/people")
+    assert "Rik Vermeer" not in after.text
+    assert "gewiste persoon" in after.text
+    missing = await stack.client.post(
+        "/admin/people/prs_00000000000000000000000000000000/revocation",
+        data={"csrf": csrf},
+    )
+    assert missing.status_code == 404
+    stack.client.cookies.clear()

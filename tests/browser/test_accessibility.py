@@ -115,6 +115,16 @@ def test_every_page_meets_wcag_21_aa(
         check_accessible(page, f"{who} overview (en)")
         visit(page, f"/experiments/{eid}", f"{who} experiment (en)")
         page.context.close()
+    admin = browser.new_context(base_url=live_service.base_url, locale="nl-NL").new_page()
+    admin.goto("/sign-in")
+    admin.get_by_label("API-sleutel").fill(live_service.tokens["admin"])
+    admin.get_by_role("button", name="Inloggen").click()
+    expect(admin.get_by_role("heading", name="Mensen van utrecht")).to_be_visible()
+    check_accessible(admin, "admin people")
+    visit(admin, "/admin/invitations", "admin invitations")
+    admin.goto("/language/en?next=/admin/people")
+    check_accessible(admin, "admin people (en)")
+    admin.context.close()
     report = (SCREENSHOTS / "axe.txt").read_text(encoding="utf-8")
     assert len(re.findall(r": 0 violations", report)) == len(report.splitlines()) >= 30
 

@@ -1,10 +1,12 @@
-"""`/admin/invitations`: invite people from the pages (admins anyone of their municipality,
+"""Admin pages. `/admin/people`: the municipality's people, to end someone's access or erase
+them (the same use cases as the API). `/admin/invitations`: invite people from the pages (admins anyone of their municipality,
 programme managers residents and partners), see the invitations, revoke an open one — and,
 right after inviting, the letter to print: the code in large type, with the postal address
 typed for the envelope (printed, never stored)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -16,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from domain.access import Permission
 from domain.errors import DomainError
 from domain.invitations import MAY_INVITE
+from services.app.erasure import erase_person, revoke_access
 from services.ui.csrf import Form
 from services.ui.forms import error_params
 from services.ui.rendering import PageError, redirect, render
@@ -95,3 +98,75 @@ async def revoke(request: Request, invitation_id: UUID, form: Form) -> Response:
 
 def _query(error: DomainError) -> str:
     return urlencode(error_params(error))
+
+
+@router.get("/admin/people", response_class=HTMLResponse)
+async def people_page(request: Request) -> Response:
+    """The people of the admin's municipality (names and contacts: the look is recorded)."""
+    principal = await require(request, Permission.MANAGE_PEOPLE)
+    municipality = principal.municipality
+    if municipality is None:
+        raise PageError(403, "forbidden")
+    services = services_of(request)
+
+    def load() -> list[Any]:
+        services.access.record(
+            principal, "people", municipality=municipality, detail={"via": "page"}
+        )
+        return services.people.list(municipality)
+
+    return render(
+        request,
+        "admin_people.html",
+        {"people": await run_in_threadpool(load), "done": request.query_params.get("done")},
+        principal=principal,
+    )
+
+
+@router.post("/admin/people/{person_id}/revocation")
+async def revoke_person(request: Request, person_id: str, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_PEOPLE)
+    services = services_of(request)
+    try:
+        await run_in_threadpool(
+            functools.partial(
+                revoke_access,
+                services.people,
+                services.keys,
+                person_id,
+                access=[services.sessions, services.invitations, services.sign_in_links],
+                scope=principal.municipality,
+            )
+        )
+    except DomainError:
+        raise PageError(404, "not_found") from None
+    return redirect("/admin/people?done=revoked")
+
+
+@router.post("/admin/people/{person_id}/erasure")
+async def erase(request: Request, person_id: str, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_PEOPLE)
+    if form.get("confirm") != "yes":
+        return redirect("/admin/people?done=not_confirmed")
+    services = services_of(request)
+    try:
+        await run_in_threadpool(
+            functools.partial(
+                erase_person,
+                services.people,
+                services.keys,
+                services.experiments,
+                person_id,
+                access=[
+                    services.sessions,
+                    services.invitations,
+                    services.sign_in_links,
+                    services.identity_providers,
+                ],
+                erased_by={"id": principal.actor_id, "role": principal.role.value},
+                scope=principal.municipality,
+            )
+        )
+    except DomainError:
+        raise PageError(404, "not_found") from None
+    return redirect("/admin/people?done=erased")

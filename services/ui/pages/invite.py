@@ -24,7 +24,7 @@ from services.stores.invitations import Invitation, Standing
 from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.rendering import redirect, render
-from services.ui.session import services_of
+from services.ui.session import landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,7 +80,9 @@ async def accept(request: Request, code: str, form: Form) -> Response:
     if earlier is not None:
         await run_in_threadpool(services.sessions.end, earlier)
     session = await run_in_threadpool(functools.partial(services.sessions.start, principal))
-    target = f"/experiments/{accepted.experiment_id}" if accepted.experiment_id else "/experiments"
+    target = (
+        f"/experiments/{accepted.experiment_id}" if accepted.experiment_id else landing(principal)
+    )
     response = redirect(target)
     cookies.put(response, request, cookies.SESSION, session)
     cookies.remove(response, request, cookies.FORM)

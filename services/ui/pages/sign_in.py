@@ -15,14 +15,15 @@ from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.i18n import LANG_COOKIE
 from services.ui.rendering import redirect, render
-from services.ui.session import services_of, signed_in
+from services.ui.session import landing, services_of, signed_in
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> Response:
-    return redirect("/experiments" if await signed_in(request) else "/sign-in")
+    principal = await signed_in(request)
+    return redirect(landing(principal) if principal else "/sign-in")
 
 
 def sign_in_page_with(request: Request, error: str | None = None, status: int = 200) -> Response:
@@ -67,7 +68,7 @@ async def sign_in(request: Request, form: Form) -> Response:
     session = await run_in_threadpool(
         functools.partial(services.sessions.start, principal, api_key_id=principal.key_id)
     )
-    response = redirect("/experiments")
+    response = redirect(landing(principal))
     cookies.put(response, request, cookies.SESSION, session)
     # The pre-session form token has done its work; forms now carry the session's.
     cookies.remove(response, request, cookies.FORM)

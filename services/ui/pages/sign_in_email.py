@@ -24,7 +24,7 @@ from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.pages.sign_in import sign_in_page_with
 from services.ui.rendering import language, redirect, render
-from services.ui.session import services_of
+from services.ui.session import landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,7 +76,7 @@ async def use_link(request: Request, token: str, form: Form) -> Response:
     if earlier is not None:
         await run_in_threadpool(services.sessions.end, earlier)
     session = await run_in_threadpool(functools.partial(services.sessions.start, principal))
-    response = redirect("/experiments")
+    response = redirect(landing(principal))
     cookies.put(response, request, cookies.SESSION, session)
     cookies.remove(response, request, cookies.FORM)
     return response

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.infra.oidc import OidcFailed
 from services.ui import cookies
 from services.ui.rendering import render
-from services.ui.session import services_of
+from services.ui.session import landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,7 +74,7 @@ async def callback(
     if earlier is not None:
         await run_in_threadpool(services.sessions.end, earlier)
     session = await run_in_threadpool(services.sessions.start, principal)
-    page = render(request, "signed_in.html", {"target": "/experiments"})
+    page = render(request, "signed_in.html", {"target": landing(principal)})
     cookies.put(page, request, cookies.SESSION, session)
     cookies.remove(page, request, cookies.FORM)
     page.delete_cookie(cookies.name(request, STATE_COOKIE), path="/")
