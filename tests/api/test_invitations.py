@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 
@@ -93,7 +93,12 @@ async def test_a_mailed_invitation_is_followed_and_the_resident_endorses(stack: 
     assert endorsed.status_code == 303
     assert "done=1" in endorsed.headers["location"], endorsed.headers["location"]
     stack.client.cookies.clear()
-    history = await stack.client.get(f"/v1/experiments/{eid}/decisions", headers=stack.auth("pm"))
+    position = parse_qs(urlparse(endorsed.headers["location"]).query)["p"][0]
+    history = await stack.client.get(
+        f"/v1/experiments/{eid}/decisions",
+        params={"min_position": position},
+        headers=stack.auth("pm"),
+    )
     endorsement = [d for d in history.json()["items"] if d["type"] == "endorse_plan"]
     assert endorsement
     assert endorsement[-1]["actor"]["id"] == answer["person_id"]

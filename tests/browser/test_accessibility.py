@@ -51,6 +51,10 @@ def things(live_service: LiveService) -> dict[str, str]:
     ):
         answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
         assert answer.status_code == 200, answer.text
+    shown = api.get(
+        f"/v1/experiments/{eid}", params={"min_position": answer.json()["position"]}, headers=pm
+    )
+    assert shown.status_code == 200, "the pages will show it"
     invited = api.post(
         "/v1/invitations",
         headers=pm,
