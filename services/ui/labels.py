@@ -136,6 +136,12 @@ INVITATION_STANDINGS = {
     "expired": N_("invitation", "expired"),
     "revoked": N_("invitation", "withdrawn"),
 }
+ACCESS_ACTIONS = {
+    "history": N_("access", "decision history"),
+    "export": N_("access", "export (CSV)"),
+    "past_state": N_("access", "past state"),
+    "people": N_("access", "list of people"),
+}
 FIELDS = {
     "role": N_("field", "as"),
     "person.name": N_("field", "name"),
@@ -197,6 +203,9 @@ class Labels:
 
     def invitation(self, key: str) -> str:
         return self._pick(INVITATION_STANDINGS, key)
+
+    def access(self, key: str) -> str:
+        return self._pick(ACCESS_ACTIONS, key)
 
     def field(self, key: str) -> str:
         return self._pick(FIELDS, key)

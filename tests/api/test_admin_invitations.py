@@ -97,6 +97,7 @@ async def test_an_admin_ends_access_and_erases_from_the_people_page(stack: Stack
     for who in ("pm", "resident", "evaluator"):
         await open_session(stack, who)
         assert (await stack.client.get("/admin/people")).status_code == 403, who
+        assert (await stack.client.get("/admin/access-records")).status_code == 403, who
     await open_session(stack, "admin")
     page = await stack.client.get("/admin/people")
     assert page.status_code == 200
@@ -122,6 +123,10 @@ async def test_an_admin_ends_access_and_erases_from_the_people_page(stack: Stack
     after = await stack.client.get("/admin/people")
     assert "Rik Vermeer" not in after.text
     assert "gewiste persoon" in after.text
+    records = await stack.client.get("/admin/access-records")
+    assert records.status_code == 200
+    assert "lijst van mensen" in records.text, "looking at the people page was recorded"
+    assert "Rik Vermeer" not in records.text, "records hold ids, not names"
     missing = await stack.client.post(
         "/admin/people/prs_00000000000000000000000000000000/revocation",
         data={"csrf": csrf},

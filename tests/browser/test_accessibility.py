@@ -126,6 +126,7 @@ def test_every_page_meets_wcag_21_aa(
     expect(admin.get_by_role("heading", name="Mensen van utrecht")).to_be_visible()
     check_accessible(admin, "admin people")
     visit(admin, "/admin/invitations", "admin invitations")
+    visit(admin, "/admin/access-records", "admin access records", "Inzage-overzicht")
     admin.goto("/language/en?next=/admin/people")
     check_accessible(admin, "admin people (en)")
     admin.context.close()

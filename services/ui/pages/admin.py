@@ -170,3 +170,26 @@ async def erase(request: Request, person_id: str, form: Form) -> Response:
     except DomainError:
         raise PageError(404, "not_found") from None
     return redirect("/admin/people?done=erased")
+
+
+@router.get("/admin/access-records", response_class=HTMLResponse)
+async def access_records_page(request: Request, cursor: str | None = None) -> Response:
+    """Who read which history, export, past state or people list, newest first."""
+    principal = await require(request, Permission.MANAGE_PEOPLE)
+    services = services_of(request)
+    page = await run_in_threadpool(
+        functools.partial(
+            services.access.list, principal.municipality, cursor=cursor or None, limit=50
+        )
+    )
+    next_url = (
+        f"/admin/access-records?{urlencode({'cursor': page.next_cursor})}"
+        if page.next_cursor
+        else None
+    )
+    return render(
+        request,
+        "admin_access_records.html",
+        {"records": page.items, "next_url": next_url},
+        principal=principal,
+    )
