@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -36,6 +36,7 @@ from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
 from services.app.decisions import DecisionService
 from services.app.invitations import Inviting
+from services.app.ports import AccessEnder
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
 from services.infra.event_store import Experiments
@@ -174,6 +175,24 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         mail=mail,
         dev_outbox=outbox,
     )
+
+
+class _WaysIn(Protocol):
+    @property
+    def sessions(self) -> SessionStore: ...
+    @property
+    def invitations(self) -> InvitationStore: ...
+    @property
+    def sign_in_links(self) -> SignInLinks: ...
+    @property
+    def identity_providers(self) -> IdentityProviders: ...
+
+
+def ways_in(holder: _WaysIn, *, erasing: bool = False) -> list[AccessEnder]:
+    """Every way a person gets in, to end when their access is revoked; erasure also drops
+    the link from their identity provider's subject to them."""
+    found: list[AccessEnder] = [holder.sessions, holder.invitations, holder.sign_in_links]
+    return [*found, holder.identity_providers] if erasing else found
 
 
 def inviting_for(rt: Runtime, stores: Stores) -> Inviting:

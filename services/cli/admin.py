@@ -11,7 +11,7 @@ import typer
 from domain.errors import DomainError
 from domain.values import Role
 from services.app.erasure import erase_person
-from services.bootstrap import prepare_stores, runtime
+from services.bootstrap import prepare_stores, runtime, ways_in
 from services.cli.apps import access_app, fail, integrations_app, keys_app, people_app, when
 
 
@@ -91,12 +91,7 @@ def people_erase(
                 stores.keys,
                 rt.experiments,
                 person_id,
-                access=[
-                    stores.sessions,
-                    stores.invitations,
-                    stores.sign_in_links,
-                    stores.identity_providers,
-                ],
+                access=ways_in(stores, erasing=True),
                 erased_by={"id": "cli", "role": Role.ADMIN.value},
                 scope=None,
             )

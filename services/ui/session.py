@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import functools
+from uuid import UUID
+
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 
 from domain.access import Permission, Principal
 from services.bootstrap import Services
@@ -39,3 +43,24 @@ def landing(principal: Principal) -> str:
     if not principal.may(Permission.READ) and principal.may(Permission.MANAGE_PEOPLE):
         return "/admin/people"
     return "/experiments"
+
+
+async def begin_session(
+    request: Request,
+    principal: Principal,
+    response: Response,
+    *,
+    api_key_id: UUID | None = None,
+) -> Response:
+    """Sign `principal` in on `response`: a new session (the id rotates; an earlier session
+    of this browser ends), and the pre-session form token gives way to the session's."""
+    sessions = services_of(request).sessions
+    earlier = cookies.read(request, cookies.SESSION)
+    if earlier is not None:
+        await run_in_threadpool(sessions.end, earlier)
+    session = await run_in_threadpool(
+        functools.partial(sessions.start, principal, api_key_id=api_key_id)
+    )
+    cookies.put(response, request, cookies.SESSION, session)
+    cookies.remove(response, request, cookies.FORM)
+    return response

@@ -14,6 +14,7 @@ from domain.people import check_person_id
 from services.api import answers
 from services.api.deps import PeopleAdmin, ServicesDep
 from services.app.erasure import erase_person, revoke_access
+from services.bootstrap import ways_in
 
 router = APIRouter(tags=["people"], responses=answers.ERRORS)
 
@@ -48,12 +49,7 @@ async def erase(person_id: str, principal: PeopleAdmin, services: ServicesDep) -
         services.keys,
         services.experiments,
         person_id,
-        access=[
-            services.sessions,
-            services.invitations,
-            services.sign_in_links,
-            services.identity_providers,
-        ],
+        access=ways_in(services, erasing=True),
         erased_by={"id": principal.actor_id, "role": principal.role.value},
         scope=principal.municipality,
     )
@@ -69,7 +65,7 @@ async def revoke(person_id: str, principal: PeopleAdmin, services: ServicesDep) 
         services.people,
         services.keys,
         person_id,
-        access=[services.sessions, services.invitations, services.sign_in_links],
+        access=ways_in(services),
         scope=principal.municipality,
     )
     return done.to_dict()

@@ -19,6 +19,7 @@ from domain.access import Permission
 from domain.errors import DomainError
 from domain.invitations import MAY_INVITE
 from services.app.erasure import erase_person, revoke_access
+from services.bootstrap import ways_in
 from services.ui.csrf import Form
 from services.ui.forms import error_params
 from services.ui.rendering import PageError, redirect, render
@@ -134,7 +135,7 @@ async def revoke_person(request: Request, person_id: str, form: Form) -> Respons
                 services.people,
                 services.keys,
                 person_id,
-                access=[services.sessions, services.invitations, services.sign_in_links],
+                access=ways_in(services),
                 scope=principal.municipality,
             )
         )
@@ -157,12 +158,7 @@ async def erase(request: Request, person_id: str, form: Form) -> Response:
                 services.keys,
                 services.experiments,
                 person_id,
-                access=[
-                    services.sessions,
-                    services.invitations,
-                    services.sign_in_links,
-                    services.identity_providers,
-                ],
+                access=ways_in(services, erasing=True),
                 erased_by={"id": principal.actor_id, "role": principal.role.value},
                 scope=principal.municipality,
             )

@@ -8,7 +8,6 @@ cannot be guessed faster than keys.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from typing import Any
 
@@ -21,10 +20,9 @@ from domain.invitations import normalised_code
 from services.api.deps import client_address
 from services.infra.rate_limits import Failing, TooManyRequests
 from services.stores.invitations import Invitation, Standing
-from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.rendering import redirect, render
-from services.ui.session import landing, services_of
+from services.ui.session import begin_session, landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,17 +74,10 @@ async def accept(request: Request, code: str, form: Form) -> Response:
         person_id=accepted.person_id,
         organisation=accepted.organisation,
     )
-    earlier = cookies.read(request, cookies.SESSION)
-    if earlier is not None:
-        await run_in_threadpool(services.sessions.end, earlier)
-    session = await run_in_threadpool(functools.partial(services.sessions.start, principal))
     target = (
         f"/experiments/{accepted.experiment_id}" if accepted.experiment_id else landing(principal)
     )
-    response = redirect(target)
-    cookies.put(response, request, cookies.SESSION, session)
-    cookies.remove(response, request, cookies.FORM)
-    return response
+    return await begin_session(request, principal, redirect(target))
 
 
 async def _find(request: Request, code: str) -> Invitation | Response:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
@@ -15,7 +13,7 @@ from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.i18n import LANG_COOKIE
 from services.ui.rendering import redirect, render
-from services.ui.session import landing, services_of, signed_in
+from services.ui.session import begin_session, landing, services_of, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,26 +24,29 @@ async def home(request: Request) -> Response:
     return redirect(landing(principal) if principal else "/sign-in")
 
 
-def sign_in_page_with(request: Request, error: str | None = None, status: int = 200) -> Response:
+async def sign_in_page_with(
+    request: Request, error: str | None = None, status: int = 200
+) -> Response:
     services = services_of(request)
     context = {
         "error": error,
         "accept_keys": services.settings.pages_accept_keys,
-        "providers": services.identity_providers.list(),
+        # A query: off the event loop, like every other read of the pages.
+        "providers": await run_in_threadpool(services.identity_providers.list),
     }
     return render(request, "sign_in.html", context, status=status)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_page(request: Request) -> Response:
-    return sign_in_page_with(request)
+    return await sign_in_page_with(request)
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request, form: Form) -> Response:
     """Signing in with an API key: a development convenience (`WIJKLAB_PAGES_ACCEPT_KEYS`)."""
     if not services_of(request).settings.pages_accept_keys:
-        return sign_in_page_with(request, "keys_not_accepted", 403)
+        return await sign_in_page_with(request, "keys_not_accepted", 403)
     token = str(form.get("token") or "").strip()
     principal = (
         await run_in_threadpool(services_of(request).keys.authenticate, token) if token else None
@@ -54,25 +55,16 @@ async def sign_in(request: Request, form: Form) -> Response:
         try:
             services_of(request).rate_limits.failed(Failing.SIGN_IN, client_address(request))
         except TooManyRequests as refused:
-            page = sign_in_page_with(request, "too_many_failures", 429)
+            page = await sign_in_page_with(request, "too_many_failures", 429)
             page.headers["Retry-After"] = str(refused.retry_after)
             return page
-        return sign_in_page_with(request, "bad_token", 401)
+        return await sign_in_page_with(request, "bad_token", 401)
     if not principal.may(Permission.SIGN_IN):
         # Integrations act through signed webhooks; their keys open no pages.
-        return sign_in_page_with(request, "cannot_sign_in", 403)
-    services = services_of(request)
-    earlier = cookies.read(request, cookies.SESSION)
-    if earlier is not None:
-        await run_in_threadpool(services.sessions.end, earlier)
-    session = await run_in_threadpool(
-        functools.partial(services.sessions.start, principal, api_key_id=principal.key_id)
+        return await sign_in_page_with(request, "cannot_sign_in", 403)
+    return await begin_session(
+        request, principal, redirect(landing(principal)), api_key_id=principal.key_id
     )
-    response = redirect(landing(principal))
-    cookies.put(response, request, cookies.SESSION, session)
-    # The pre-session form token has done its work; forms now carry the session's.
-    cookies.remove(response, request, cookies.FORM)
-    return response
 
 
 @router.post("/sign-out")

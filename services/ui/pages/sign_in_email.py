@@ -20,11 +20,10 @@ from starlette.background import BackgroundTask
 from domain.access import Principal
 from services.app.returning import send_sign_in_links
 from services.infra.mail import looks_like_address
-from services.ui import cookies
 from services.ui.csrf import Form
 from services.ui.pages.sign_in import sign_in_page_with
 from services.ui.rendering import language, redirect, render
-from services.ui.session import landing, services_of
+from services.ui.session import begin_session, landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,7 +32,7 @@ router = APIRouter(include_in_schema=False)
 async def ask_for_link(request: Request, form: Form) -> Response:
     address = str(form.get("email") or "").strip()
     if not looks_like_address(address) or len(address) > 200:
-        return sign_in_page_with(request, "bad_email", 422)
+        return await sign_in_page_with(request, "bad_email", 422)
     services = services_of(request)
     page = render(request, "sign_in_sent.html", {})
     if services.rate_limits.may_mail_sign_in(services.invitations.contact_lookup(address)):
@@ -72,11 +71,4 @@ async def use_link(request: Request, token: str, form: Form) -> Response:
         person_id=holder.person_id,
         organisation=holder.organisation,
     )
-    earlier = cookies.read(request, cookies.SESSION)
-    if earlier is not None:
-        await run_in_threadpool(services.sessions.end, earlier)
-    session = await run_in_threadpool(functools.partial(services.sessions.start, principal))
-    response = redirect(landing(principal))
-    cookies.put(response, request, cookies.SESSION, session)
-    cookies.remove(response, request, cookies.FORM)
-    return response
+    return await begin_session(request, principal, redirect(landing(principal)))

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.infra.oidc import OidcFailed
 from services.ui import cookies
 from services.ui.rendering import render
-from services.ui.session import landing, services_of
+from services.ui.session import begin_session, landing, services_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,13 +70,8 @@ async def callback(
         )
     except OidcFailed as failed:
         return _failed(request, failed)
-    earlier = cookies.read(request, cookies.SESSION)
-    if earlier is not None:
-        await run_in_threadpool(services.sessions.end, earlier)
-    session = await run_in_threadpool(services.sessions.start, principal)
     page = render(request, "signed_in.html", {"target": landing(principal)})
-    cookies.put(page, request, cookies.SESSION, session)
-    cookies.remove(page, request, cookies.FORM)
+    await begin_session(request, principal, page)
     page.delete_cookie(cookies.name(request, STATE_COOKIE), path="/")
     return page
 
