@@ -10,6 +10,7 @@ import typer
 
 from domain.errors import DomainError
 from domain.values import Role
+from services.app.administration import revoke_key
 from services.app.erasure import erase_person
 from services.bootstrap import prepare_stores, runtime, ways_in
 from services.cli.apps import access_app, fail, integrations_app, keys_app, people_app, when
@@ -56,10 +57,9 @@ def keys_revoke(key_id: uuid.UUID) -> None:
     """Revoke an API key by its id; the page sessions opened with it end too."""
     with runtime() as rt:
         stores = prepare_stores(rt)
-        if not stores.keys.revoke(key_id):
+        if not revoke_key(stores.keys, stores.sessions, key_id, scope=None):
             typer.echo(f"wijklab keys revoke: no active key {key_id}", err=True)
             raise typer.Exit(1)
-        stores.sessions.end_key(key_id)
     typer.echo(f"revoked {key_id}")
 
 

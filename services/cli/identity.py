@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from domain.access import check_municipality
 from domain.errors import DomainError, InvalidInput
-from domain.identity import check_provider_name, parse_role_map
+from domain.identity import parse_role_map
+from services.app.administration import register_provider, remove_provider
 from services.bootstrap import prepare_stores, runtime
 from services.cli.apps import fail, identity_app, when
-from services.stores.identity_providers import IdentityProvider
 
 
 @identity_app.command("add")
@@ -32,18 +31,19 @@ def providers_add(
 ) -> None:
     """Register a provider; its staff then see a button on the sign-in page."""
     try:
-        check_provider_name(name)
-        provider = IdentityProvider(
-            name=name,
-            municipality=check_municipality(municipality),
-            issuer=_issuer(issuer),
-            client_id=client_id.strip(),
-            client_secret=_secret(client_secret_file),
-            role_claim=role_claim.strip() or "roles",
-            role_map=parse_role_map(map_ or []),
-        )
+        secret = _secret(client_secret_file)
+        mapping = parse_role_map(map_ or [])
         with runtime() as rt:
-            prepare_stores(rt).identity_providers.add(provider)
+            register_provider(
+                prepare_stores(rt).identity_providers,
+                name=name,
+                municipality=municipality,
+                issuer=issuer,
+                client_id=client_id,
+                client_secret=secret,
+                role_claim=role_claim,
+                role_map=mapping,
+            )
     except DomainError as error:
         fail("identity-providers add", error)
     typer.echo(f"added {name}: redirect URI {{WIJKLAB_PUBLIC_URL}}/sign-in/oidc/{name}/callback")
@@ -63,19 +63,14 @@ def providers_list() -> None:
 
 @identity_app.command("remove")
 def providers_remove(name: str) -> None:
-    """Remove a provider: its staff can no longer sign in through it."""
+    """Remove a provider: its staff can no longer sign in through it, and the sessions
+    opened through it end now."""
     with runtime() as rt:
-        if not prepare_stores(rt).identity_providers.remove(name):
+        stores = prepare_stores(rt)
+        if not remove_provider(stores.identity_providers, stores.sessions, name, scope=None):
             typer.echo(f"wijklab identity-providers remove: no provider {name!r}", err=True)
             raise typer.Exit(1)
     typer.echo(f"removed {name}")
-
-
-def _issuer(value: str) -> str:
-    value = value.strip()
-    if not value.startswith(("https://", "http://")) or " " in value:
-        raise InvalidInput("the issuer is the provider's URL, https://…", field="issuer")
-    return value  # compared exactly with what the provider calls itself
 
 
 def _secret(path: Path) -> str:

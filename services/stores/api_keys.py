@@ -106,7 +106,8 @@ class KeyStore:
             person_key=bytes(key) if key is not None else None,
         )
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self, municipality: str | None = None) -> list[dict[str, Any]]:
+        """Every key (never its token), or only one municipality's."""
         with (
             self.connect() as conn,
             conn.cursor(row_factory=dict_row) as cur,
@@ -114,23 +115,26 @@ class KeyStore:
             cur.execute(
                 sql.SQL(
                     "SELECT id, role, municipality, name, person_id, created_at, revoked_at "
-                    "FROM {} ORDER BY created_at"
-                ).format(self.table)
+                    "FROM {} WHERE %s::text IS NULL OR municipality = %s ORDER BY created_at"
+                ).format(self.table),
+                (municipality, municipality),
             )
             rows = cur.fetchall()
-        names = {p.person_id: p.name for p in self.people.list(None)}
+        names = {p.person_id: p.name for p in self.people.list(municipality)}
         for row in rows:
             if row["person_id"]:
                 row["name"] = names.get(row["person_id"], "")
         return rows
 
-    def revoke(self, key_id: UUID) -> bool:
+    def revoke(self, key_id: UUID, municipality: str | None = None) -> bool:
+        """Revoke an active key; with `municipality`, only one of that municipality's."""
         with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL"
+                    " AND (%s::text IS NULL OR municipality = %s)"
                 ).format(self.table),
-                (key_id,),
+                (key_id, municipality, municipality),
             )
             return done.rowcount == 1
 

@@ -104,21 +104,27 @@ class IdentityProviders:
             role_map=dict(row["role_map"]),
         )
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self, municipality: str | None = None) -> list[dict[str, Any]]:
+        """Every provider (never its secret), or only one municipality's."""
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 sql.SQL(
                     "SELECT name, municipality, issuer, client_id, role_claim, role_map, created_at"
-                    " FROM {} ORDER BY name"
-                ).format(self.providers)
+                    " FROM {} WHERE %s::text IS NULL OR municipality = %s ORDER BY name"
+                ).format(self.providers),
+                (municipality, municipality),
             )
             return cur.fetchall()
 
-    def remove(self, name: str) -> bool:
+    def remove(self, name: str, municipality: str | None = None) -> bool:
+        """Remove a provider; with `municipality`, only one of that municipality's."""
         with self.connect() as conn:
             return (
                 conn.execute(
-                    sql.SQL("DELETE FROM {} WHERE name = %s").format(self.providers), (name,)
+                    sql.SQL(
+                        "DELETE FROM {} WHERE name = %s AND (%s::text IS NULL OR municipality = %s)"
+                    ).format(self.providers),
+                    (name, municipality, municipality),
                 ).rowcount
                 == 1
             )

@@ -66,7 +66,9 @@ class IntegrationStore:
                 raise InvalidInput(f"an integration named {name!r} already exists", field="name")
         return secret
 
-    def rotate(self, name: str, grace: timedelta = ROTATION_GRACE) -> str:
+    def rotate(
+        self, name: str, grace: timedelta = ROTATION_GRACE, municipality: str | None = None
+    ) -> str:
         """A new secret; the old one stays valid for `grace`. Without grace (a leaked
         secret) the old one is refused at once and not kept at all."""
         secret = new_secret()
@@ -77,24 +79,35 @@ class IntegrationStore:
                     "UPDATE {} SET previous_secret = CASE WHEN %s THEN NULL ELSE secret END,"
                     " secret = %s, previous_valid_until = now() + %s, rotated_at = now()"
                     " WHERE name = %s AND revoked_at IS NULL"
+                    " AND (%s::text IS NULL OR municipality = %s)"
                 ).format(self.table),
-                (immediate, self.box.seal(secret, name), max(grace, timedelta(0)), name),
+                (
+                    immediate,
+                    self.box.seal(secret, name),
+                    max(grace, timedelta(0)),
+                    name,
+                    municipality,
+                    municipality,
+                ),
             )
             if done.rowcount != 1:
                 raise InvalidInput(f"no active integration named {name!r}", field="name")
         return secret
 
-    def revoke(self, name: str) -> bool:
+    def revoke(self, name: str, municipality: str | None = None) -> bool:
+        """Revoke an active integration; with `municipality`, only one of that municipality's."""
         with self.connect() as conn:
             done = conn.execute(
                 sql.SQL(
                     "UPDATE {} SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL"
+                    " AND (%s::text IS NULL OR municipality = %s)"
                 ).format(self.table),
-                (name,),
+                (name, municipality, municipality),
             )
             return done.rowcount == 1
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self, municipality: str | None = None) -> list[dict[str, Any]]:
+        """Every integration (never its secrets), or only one municipality's."""
         with (
             self.connect() as conn,
             conn.cursor(row_factory=dict_row) as cur,
@@ -102,8 +115,10 @@ class IntegrationStore:
             cur.execute(
                 sql.SQL(
                     "SELECT name, municipality, created_at, rotated_at, previous_valid_until,"
-                    " revoked_at FROM {} ORDER BY name"
-                ).format(self.table)
+                    " revoked_at FROM {} WHERE %s::text IS NULL OR municipality = %s"
+                    " ORDER BY name"
+                ).format(self.table),
+                (municipality, municipality),
             )
             return cur.fetchall()
 

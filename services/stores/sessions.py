@@ -48,6 +48,7 @@ class SessionStore:
         *,
         api_key_id: UUID | None = None,
         organisation: str | None = None,
+        identity_provider: str | None = None,
     ) -> str:
         """A new session for `principal`; the cookie's value is returned, never stored.
 
@@ -59,7 +60,8 @@ class SessionStore:
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {} (id, token_sha256, role, municipality, person_id, api_key_id,"
-                    " organisation, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now() + %s)"
+                    " organisation, identity_provider, expires_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now() + %s)"
                 ).format(self.table),
                 (
                     uuid4(),
@@ -69,6 +71,7 @@ class SessionStore:
                     principal.person_id,
                     api_key_id,
                     organisation or principal.organisation,
+                    identity_provider,
                     ABSOLUTE,
                 ),
             )
@@ -127,6 +130,14 @@ class SessionStore:
         with self.connect() as conn:
             return conn.execute(
                 sql.SQL("DELETE FROM {} WHERE person_id = %s").format(self.table), (person_id,)
+            ).rowcount
+
+    def end_provider(self, name: str) -> int:
+        """Every session opened through this identity provider."""
+        with self.connect() as conn:
+            return conn.execute(
+                sql.SQL("DELETE FROM {} WHERE identity_provider = %s").format(self.table),
+                (name,),
             ).rowcount
 
     def end_key(self, api_key_id: UUID) -> int:

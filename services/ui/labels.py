@@ -149,6 +149,13 @@ FIELDS = {
     "organisation": N_("field", "organisation"),
     "experiment_id": N_("field", "experiment"),
     "expires_days": N_("field", "valid for"),
+    "name": N_("field", "name"),
+    "municipality": N_("field", "municipality"),
+    "issuer": N_("field", "issuer"),
+    "client_id": N_("field", "client id"),
+    "client_secret": N_("field", "client secret"),
+    "role_claim": N_("field", "claim that carries the roles"),
+    "map": N_("field", "claim value for each role"),
 }
 
 

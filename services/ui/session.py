@@ -51,6 +51,7 @@ async def begin_session(
     response: Response,
     *,
     api_key_id: UUID | None = None,
+    identity_provider: str | None = None,
 ) -> Response:
     """Sign `principal` in on `response`: a new session (the id rotates; an earlier session
     of this browser ends), and the pre-session form token gives way to the session's."""
@@ -59,7 +60,12 @@ async def begin_session(
     if earlier is not None:
         await run_in_threadpool(sessions.end, earlier)
     session = await run_in_threadpool(
-        functools.partial(sessions.start, principal, api_key_id=api_key_id)
+        functools.partial(
+            sessions.start,
+            principal,
+            api_key_id=api_key_id,
+            identity_provider=identity_provider,
+        )
     )
     cookies.put(response, request, cookies.SESSION, session)
     cookies.remove(response, request, cookies.FORM)

@@ -14,6 +14,9 @@ from projections.queries import ReadModelsUnavailable
 from services.api.errors import domain_response, error_response
 from services.ui.pages import (
     admin,
+    admin_integrations,
+    admin_keys,
+    admin_providers,
     dev_mail,
     experiment,
     invite,
@@ -40,6 +43,9 @@ def install(app: FastAPI) -> None:
         library,
         dev_mail,
         admin,
+        admin_keys,
+        admin_integrations,
+        admin_providers,
     ):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

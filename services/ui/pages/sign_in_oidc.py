@@ -71,7 +71,7 @@ async def callback(
     except OidcFailed as failed:
         return _failed(request, failed)
     page = render(request, "signed_in.html", {"target": landing(principal)})
-    await begin_session(request, principal, page)
+    await begin_session(request, principal, page, identity_provider=name)
     page.delete_cookie(cookies.name(request, STATE_COOKIE), path="/")
     return page
 

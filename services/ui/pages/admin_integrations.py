@@ -1,0 +1,96 @@
+"""`/admin/integrations`: the linked systems that send signed webhooks for the municipality.
+A secret is shown once, when the integration is made or its secret renewed; renewing keeps
+the old secret valid for a day (so the sender can switch), or not at all when it leaked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from domain.access import Permission
+from domain.errors import DomainError
+from services.stores.integrations import ROTATION_GRACE
+from services.ui.csrf import Form
+from services.ui.forms import error_params
+from services.ui.rendering import PageError, redirect, render
+from services.ui.session import require, services_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin/integrations", response_class=HTMLResponse)
+async def integrations_page(request: Request) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    return render(
+        request,
+        "admin_integrations.html",
+        {
+            "integrations": await run_in_threadpool(
+                services.integrations.list, principal.municipality
+            ),
+            "base_url": services.settings.base_url,
+            "grace_hours": int(ROTATION_GRACE.total_seconds() // 3600),
+            "error": request.query_params.get("error"),
+            "field": request.query_params.get("field"),
+            "done": request.query_params.get("done"),
+        },
+        principal=principal,
+    )
+
+
+@router.post("/admin/integrations", response_class=HTMLResponse)
+async def create(request: Request, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    if principal.municipality is None:
+        raise PageError(403, "forbidden")
+    services = services_of(request)
+    name = str(form.get("name") or "").strip()
+    try:
+        secret = await run_in_threadpool(services.integrations.create, name, principal.municipality)
+    except DomainError as error:
+        return redirect("/admin/integrations?" + urlencode(error_params(error)))
+    return render(
+        request,
+        "admin_secret.html",
+        {"kind": "integration", "secret": secret, "name": name, "back": "/admin/integrations"},
+        principal=principal,
+    )
+
+
+@router.post("/admin/integrations/{name}/rotation", response_class=HTMLResponse)
+async def rotate(request: Request, name: str, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    immediate = form.get("immediate") == "yes"
+    grace = timedelta(0) if immediate else ROTATION_GRACE
+    try:
+        secret = await run_in_threadpool(
+            services.integrations.rotate, name, grace, principal.municipality
+        )
+    except DomainError:
+        raise PageError(404, "not_found") from None
+    return render(
+        request,
+        "admin_secret.html",
+        {
+            "kind": "rotated_now" if immediate else "rotated",
+            "secret": secret,
+            "name": name,
+            "back": "/admin/integrations",
+        },
+        principal=principal,
+    )
+
+
+@router.post("/admin/integrations/{name}/revoke")
+async def revoke(request: Request, name: str, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    if not await run_in_threadpool(services.integrations.revoke, name, principal.municipality):
+        raise PageError(404, "not_found")
+    return redirect("/admin/integrations?done=revoked")
