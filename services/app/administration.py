@@ -35,9 +35,7 @@ class ProviderRemoving(Protocol):
     def remove(self, name: str, municipality: str | None = None) -> bool: ...
 
 
-def make_key(
-    keys: KeyMaking, role: str, municipality: str, name: str, contact: str = ""
-) -> str:
+def make_key(keys: KeyMaking, role: str, municipality: str, name: str, contact: str = "") -> str:
     """A new key of a municipality, for someone or something named: a key nobody can tell
     apart from the others is a key nobody dares revoke. The token is returned once."""
     if not name.strip():
