@@ -115,10 +115,17 @@ LIVE_KEYS = {
 
 
 @pytest.fixture(scope="module")
+def live_settings() -> dict[str, object]:
+    """Settings a test module adds to its live service (a mail server, say)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def live_service(
     postgres: dict[str, str],
     dev_server: WorkflowEnvironment,
     tmp_path_factory: pytest.TempPathFactory,
+    live_settings: dict[str, object],
 ) -> Iterator[LiveService]:
     """The API and pages, a worker and the projector, served over real HTTP from threads."""
     database = Database(params=postgres, schema=f"live_{uuid.uuid4().hex[:8]}")
@@ -134,6 +141,7 @@ def live_service(
         # The fuzzers fail authentication on purpose, thousands of times.
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
+        **live_settings,
     )
     migrate(database)
     rt = Runtime(settings=settings, database=database, experiments=Experiments.open(database))

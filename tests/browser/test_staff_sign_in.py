@@ -56,7 +56,18 @@ def test_an_admin_registers_the_provider_and_staff_sign_in_through_it(
         staff.get_by_role("button", name="Authorize").click()
         expect(staff.get_by_role("heading", name="Experimenten", exact=True)).to_be_visible()
         expect(staff.get_by_text("Petra de Vries")).to_be_visible()
-        expect(staff.get_by_role("button", name="Starten")).to_be_visible()
+        # … and takes a decision: she starts an experiment, recorded under her own id.
+        staff.get_by_label("Vraag of initiatief van bewoners").fill(
+            "Bewoners van Kanaleneiland willen een buurtmoestuin."
+        )
+        staff.get_by_role("textbox", name="Titel", exact=True).fill("Moestuin Kanaleneiland")
+        staff.get_by_label("Leervraag").fill("Brengt een moestuin buren samen?")
+        staff.get_by_role("textbox", name="Naam", exact=True).fill("Kanaleneiland")
+        staff.get_by_label("Code (CBS-code of korte naam)").fill("WK034406")
+        staff.get_by_label("sociaal functioneren").check()
+        staff.get_by_role("button", name="Starten").click()
+        expect(staff.get_by_role("heading", name="Moestuin Kanaleneiland")).to_be_visible()
+        expect(staff.get_by_text("Petra de Vries").first).to_be_visible()
         staff.screenshot(path=SCREENSHOTS / "staff-signed-in.png", full_page=True)
 
         # The admin removes the provider: Petra's session ends, and the button is gone.
