@@ -27,9 +27,9 @@ LINK_ROLES = {
 DEV_PROVIDER = "dev-oidc"
 # The accounts of the local provider, and the group each is in.
 DEV_ACCOUNTS = {
-    "petra": ("Petra (programmamanager)", "wijkteam"),
-    "els": ("Els (evaluator)", "onderzoek"),
-    "bram": ("Bram (beheerder)", "wijklab-beheer"),
+    "petra": ("Petra de Vries", "wijkteam"),
+    "els": ("Els Jansen", "onderzoek"),
+    "bram": ("Bram Visser", "wijklab-beheer"),
 }
 
 
