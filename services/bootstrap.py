@@ -39,6 +39,8 @@ from services.app.invitations import Inviting
 from services.app.ports import AccessEnder
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
+from services.app.subscribing import Subscribing
+from services.infra.destinations import Destinations, parse_allow_list
 from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
 from services.infra.migrations import Migration, available, migrate
@@ -56,6 +58,7 @@ from services.stores.invitations import InvitationStore
 from services.stores.people import People
 from services.stores.sessions import SessionStore
 from services.stores.sign_in_links import SignInLinks
+from services.stores.subscriptions import SubscriptionStore
 from workflows.client import ExperimentWorkflows
 from workflows.reconcile import ReconcileReport, reconcile
 from workflows.worker import build_worker, ensure_search_attributes
@@ -90,6 +93,7 @@ class Stores:
     invitations: InvitationStore
     sign_in_links: SignInLinks
     identity_providers: IdentityProviders
+    subscriptions: SubscriptionStore
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
@@ -117,7 +121,9 @@ class Services:
     invitations: InvitationStore
     sign_in_links: SignInLinks
     identity_providers: IdentityProviders
+    subscriptions: SubscriptionStore
     inviting: Inviting
+    subscribing: Subscribing
     staff_sign_in: StaffSignIn
     form_key: bytes
     mail: MailSender | None
@@ -171,6 +177,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         invitations=InvitationStore(rt.database, box.derive("contact-lookup"), connect),
         sign_in_links=SignInLinks(rt.database, connect),
         identity_providers=IdentityProviders(rt.database, box, box.derive("oidc-subject"), connect),
+        subscriptions=SubscriptionStore(rt.database, box, connect),
         form_key=box.derive("page-forms"),
         mail=mail,
         dev_outbox=outbox,
@@ -205,6 +212,21 @@ def inviting_for(rt: Runtime, stores: Stores) -> Inviting:
         return found.state.title
 
     return Inviting(stores.invitations, stores.people, stores.mail, title_of, rt.settings.base_url)
+
+
+def destinations_for(settings: Settings) -> Destinations:
+    """Where outbound requests may go: public addresses, and the allowed hosts."""
+    return Destinations(parse_allow_list(settings.outbound_allow_hosts))
+
+
+def subscribing_for(rt: Runtime, stores: Stores) -> Subscribing:
+    """Subscribing receivers, with the record to check an experiment a subscription is for."""
+
+    def experiment_in(experiment_id: UUID, municipality: str) -> bool:
+        found = rt.experiments.find(experiment_id)
+        return found is not None and found.state.municipality == municipality
+
+    return Subscribing(stores.subscriptions, destinations_for(rt.settings), experiment_in)
 
 
 def _pool(database: Database, size: int, **kwargs: Any) -> ConnectionPool[Any]:
@@ -271,7 +293,9 @@ def api_services(
                         invitations=stores.invitations,
                         sign_in_links=stores.sign_in_links,
                         identity_providers=stores.identity_providers,
+                        subscriptions=stores.subscriptions,
                         inviting=inviting_for(rt, stores),
+                        subscribing=subscribing_for(rt, stores),
                         staff_sign_in=StaffSignIn(
                             stores.identity_providers, stores.people, rt.settings.base_url
                         ),

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     sign_in_mail_limit: str = Field(default="5/hour", alias="WIJKLAB_SIGN_IN_MAIL_LIMIT")
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses, or *).
     forwarded_allow_ips: str = Field(default="127.0.0.1", alias="WIJKLAB_FORWARDED_ALLOW_IPS")
+    # Receivers of outbound webhooks that may be on a private or loopback address.
+    outbound_allow_hosts: str = Field(default="", alias="WIJKLAB_OUTBOUND_ALLOW_HOSTS")
     # Mail (invitations, sign-in links): an SMTP server, and who mail comes from. Without a
     # server, development keeps mail at /dev/mail; production sends none (`delivered: none`).
     smtp_url: str | None = Field(default=None, alias="WIJKLAB_SMTP_URL")

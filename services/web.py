@@ -10,7 +10,15 @@ from fastapi import FastAPI
 
 from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
-from services.api.routers import experiments, invitations, lessons, ops, people, webhooks
+from services.api.routers import (
+    experiments,
+    invitations,
+    lessons,
+    ops,
+    people,
+    subscriptions,
+    webhooks,
+)
 from services.bootstrap import Runtime, Services, api_services
 from services.ui import pages
 
@@ -45,6 +53,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         webhooks.router,
         people.router,
         invitations.router,
+        subscriptions.router,
         ops.router,
     ):
         app.include_router(router)

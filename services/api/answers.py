@@ -166,6 +166,23 @@ class NewInvitation(Invitation):
     person: InvitationPerson
 
 
+class Subscription(Answer):
+    id: str
+    municipality: str
+    url: str
+    event_types: list[str]
+    experiment_id: str | None = Field(description="only this experiment's events, if set")
+    status: str = Field(description="active, or disabled (the receiver answered 410 Gone)")
+    created_at: str
+    rotated_at: str | None
+    disabled_at: str | None
+    disabled_reason: str | None
+
+
+class NewSubscription(Subscription):
+    secret: str = Field(description="whsec_…, shown this once; kept encrypted")
+
+
 class AccessRevoked(Answer):
     person_id: str
     keys: int = Field(description="API keys revoked")

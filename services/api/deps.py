@@ -70,6 +70,7 @@ Decider = Annotated[Principal, require(Permission.DECIDE)]
 PastReader = Annotated[Principal, require(Permission.READ_PAST_STATE)]
 PeopleAdmin = Annotated[Principal, require(Permission.MANAGE_PEOPLE)]
 Inviter = Annotated[Principal, require(Permission.INVITE)]
+KeyAdmin = Annotated[Principal, require(Permission.MANAGE_KEYS)]
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -6,10 +6,11 @@ and keep types loose enough that the domain's clearer messages reach the caller.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic.config import JsonDict
 
 from domain.decisions import MAX_ACT_DAYS, TIMER_DECISIONS, DecisionType
+from domain.subscriptions import EVENT_TYPES
 from domain.values import MAX_SHORT_TEXT, NEIGHBOURHOOD_CODE_PATTERN, NeighbourhoodKind, Theme
 
 # Constraints shown in the OpenAPI document (so clients and generated tests know them) but
@@ -103,3 +104,22 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     experiment_id: str
     decision: DecisionIn
+
+
+class SubscriptionIn(BaseModel):
+    """A receiver of recorded events, signed by the Standard Webhooks specification."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: StrictStr = Field(description="https://…; refused when its host is not public")
+    event_types: list[StrictStr] = Field(
+        json_schema_extra={"items": {"enum": list(EVENT_TYPES)}, "minItems": 1}
+    )
+    experiment_id: StrictStr | None = Field(default=None, description="only this experiment")
+
+
+class RotationIn(BaseModel):
+    """`immediate`: the old secret leaked, stop signing with it now (else it signs along
+    for a day, so the receiver can switch)."""
+
+    model_config = ConfigDict(extra="forbid")
+    immediate: StrictBool = False

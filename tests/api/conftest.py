@@ -96,6 +96,8 @@ async def stack(
         WIJKLAB_SMTP_URL=smtp.url,
         WIJKLAB_SMTP_CA_FILE=smtp.ca_file,
         WIJKLAB_PUBLIC_URL="http://wijklab.test",
+        # Receivers in the tests listen on this machine, and only there.
+        WIJKLAB_OUTBOUND_ALLOW_HOSTS="127.0.0.1",
     )
     migrate(database)
     experiments = Experiments.open(database)
