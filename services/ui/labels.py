@@ -156,6 +156,17 @@ FIELDS = {
     "client_secret": N_("field", "client secret"),
     "role_claim": N_("field", "claim that carries the roles"),
     "map": N_("field", "claim value for each role"),
+    "url": N_("field", "receiver's address"),
+    "event_types": N_("field", "events"),
+}
+EVENT_TYPES = {
+    "decision.recorded": N_("event", "a decision is recorded"),
+    "stage.changed": N_("event", "an experiment moves to another stage"),
+    "stage.due": N_("event", "a stage's period is over"),
+    "stage.overdue": N_("event", "a stage is overdue"),
+    "endorsement.opened": N_("event", "an endorsement round opens"),
+    "endorsement.closed": N_("event", "an endorsement round closes"),
+    "programme.report_due": N_("event", "a programme's yearly report is due"),
 }
 
 
@@ -216,3 +227,6 @@ class Labels:
 
     def field(self, key: str) -> str:
         return self._pick(FIELDS, key)
+
+    def event_type(self, key: str) -> str:
+        return self._pick(EVENT_TYPES, key)

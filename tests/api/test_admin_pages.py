@@ -293,3 +293,54 @@ async def test_refused_providers_store_nothing(stack: Stack) -> None:
     assert other.status_code == 404
     assert services_of(stack).identity_providers.get(zwolle) is not None
     stack.client.cookies.clear()
+
+
+async def test_an_admin_subscribes_a_receiver_from_the_page(stack: Stack) -> None:
+    await open_session(stack, "admin")
+    page = await stack.client.get("/admin/integrations")
+    assert "Abonnementen: wijklab stuurt gebeurtenissen" in page.text
+    before = rows(stack, "subscriptions")
+    for url in ("http://10.0.0.5/hook", "ftp://93.184.216.34/", ""):
+        refused = await post(
+            stack, "/admin/subscriptions", page.text, url=url, **{"event_decision.recorded": "yes"}
+        )
+        assert refused.status_code == 303, url
+        assert "field=url" in refused.headers["location"]
+    no_events = await post(stack, "/admin/subscriptions", page.text, url="https://93.184.216.34/")
+    assert "field=event_types" in no_events.headers["location"]
+    assert rows(stack, "subscriptions") == before
+
+    made = await post(
+        stack,
+        "/admin/subscriptions",
+        page.text,
+        url="https://93.184.216.34/wijkmonitor",
+        **{"event_decision.recorded": "yes", "event_stage.overdue": "yes"},
+    )
+    assert made.status_code == 200, made.text[:300]
+    secret = shown_secret(made.text)
+    [found] = [
+        s
+        for s in services_of(stack).subscriptions.list("utrecht")
+        if s.url == "https://93.184.216.34/wijkmonitor"
+    ]
+    assert found.event_types == ("decision.recorded", "stage.overdue")
+    assert services_of(stack).subscriptions.signing_secrets(found.id) == (secret,)
+    listed = await stack.client.get("/admin/integrations")
+    assert "https://93.184.216.34/wijkmonitor" in listed.text
+    assert secret not in listed.text
+
+    zwolle_admin, _ = stack.keys.create("admin", "zwolle", "beheer zwolle")
+    elsewhere = await stack.client.post(
+        "/v1/subscriptions",
+        headers={"Authorization": f"Bearer {zwolle_admin}"},
+        json={"url": "https://93.184.216.34/zwolle", "event_types": ["stage.due"]},
+    )
+    zwolle_id = elsewhere.json()["id"]
+    for action in ("rotation", "delete"):
+        other = await post(stack, f"/admin/subscriptions/{zwolle_id}/{action}", listed.text)
+        assert other.status_code == 404
+    deleted = await post(stack, f"/admin/subscriptions/{found.id}/delete", listed.text)
+    assert deleted.status_code == 303
+    assert services_of(stack).subscriptions.get(found.id, "utrecht") is None
+    stack.client.cookies.clear()

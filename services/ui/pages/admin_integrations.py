@@ -1,11 +1,13 @@
-"""`/admin/integrations`: the linked systems that send signed webhooks for the municipality.
-A secret is shown once, when the integration is made or its secret renewed; renewing keeps
-the old secret valid for a day (so the sender can switch), or not at all when it leaked."""
+"""`/admin/integrations`: the linked systems that send signed webhooks for the municipality,
+and the subscriptions through which wijklab sends events out. A secret is shown once, when
+it is made or renewed; renewing keeps the old secret valid for a day (so the other side can
+switch), or not at all when it leaked."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Permission
 from domain.errors import DomainError
+from domain.subscriptions import EVENT_TYPES
+from services.stores import subscriptions as outbound
 from services.stores.integrations import ROTATION_GRACE
 from services.ui.csrf import Form
 from services.ui.forms import error_params
@@ -33,6 +37,10 @@ async def integrations_page(request: Request) -> Response:
             "integrations": await run_in_threadpool(
                 services.integrations.list, principal.municipality
             ),
+            "subscriptions": await run_in_threadpool(
+                services.subscriptions.list, principal.municipality
+            ),
+            "event_types": EVENT_TYPES,
             "base_url": services.settings.base_url,
             "grace_hours": int(ROTATION_GRACE.total_seconds() // 3600),
             "error": request.query_params.get("error"),
@@ -94,3 +102,68 @@ async def revoke(request: Request, name: str, form: Form) -> Response:
     if not await run_in_threadpool(services.integrations.revoke, name, principal.municipality):
         raise PageError(404, "not_found")
     return redirect("/admin/integrations?done=revoked")
+
+
+@router.post("/admin/subscriptions", response_class=HTMLResponse)
+async def subscribe(request: Request, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    body: dict[str, object] = {
+        "url": str(form.get("url") or ""),
+        "event_types": [t for t in EVENT_TYPES if form.get(f"event_{t}") == "yes"],
+    }
+    if str(form.get("experiment_id") or "").strip():
+        body["experiment_id"] = str(form.get("experiment_id")).strip()
+    try:
+        made = await run_in_threadpool(services.subscribing.subscribe, principal, body)
+    except DomainError as error:
+        return redirect("/admin/integrations?" + urlencode(error_params(error)) + "#outbound")
+    return render(
+        request,
+        "admin_secret.html",
+        {
+            "kind": "subscription",
+            "secret": made.secret,
+            "name": made.subscription.url,
+            "back": "/admin/integrations",
+        },
+        principal=principal,
+    )
+
+
+@router.post("/admin/subscriptions/{subscription_id}/rotation", response_class=HTMLResponse)
+async def rotate_subscription(request: Request, subscription_id: UUID, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    immediate = form.get("immediate") == "yes"
+    grace = timedelta(0) if immediate else outbound.ROTATION_GRACE
+    secret = await run_in_threadpool(
+        services.subscriptions.rotate, subscription_id, principal.municipality, grace
+    )
+    if secret is None:
+        raise PageError(404, "not_found")
+    found = await run_in_threadpool(
+        services.subscriptions.get, subscription_id, principal.municipality
+    )
+    return render(
+        request,
+        "admin_secret.html",
+        {
+            "kind": "rotated_now" if immediate else "rotated",
+            "secret": secret,
+            "name": found.url if found else "",
+            "back": "/admin/integrations",
+        },
+        principal=principal,
+    )
+
+
+@router.post("/admin/subscriptions/{subscription_id}/delete")
+async def delete_subscription(request: Request, subscription_id: UUID, form: Form) -> Response:
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    if not await run_in_threadpool(
+        services.subscriptions.delete, subscription_id, principal.municipality
+    ):
+        raise PageError(404, "not_found")
+    return redirect("/admin/integrations?done=deleted#outbound")
