@@ -140,7 +140,9 @@ def test_every_page_meets_wcag_21_aa(
     admin.locator("#url").fill("https://93.184.216.34/wijkmonitor")
     admin.get_by_role("button", name="Abonneren").click()
     expect(admin.get_by_role("heading", name="Kopieer het nu")).to_be_visible()
-    visit(admin, "/admin/integrations#outbound", "admin subscriptions listed", "Gekoppelde systemen")
+    visit(
+        admin, "/admin/integrations#outbound", "admin subscriptions listed", "Gekoppelde systemen"
+    )
     visit(admin, "/admin/identity-providers", "admin identity providers (none)")
     admin.goto("/language/en?next=/admin/people")
     check_accessible(admin, "admin people (en)")
