@@ -226,7 +226,12 @@ def subscribing_for(rt: Runtime, stores: Stores) -> Subscribing:
         found = rt.experiments.find(experiment_id)
         return found is not None and found.state.municipality == municipality
 
-    return Subscribing(stores.subscriptions, destinations_for(rt.settings), experiment_in)
+    return Subscribing(
+        stores.subscriptions,
+        destinations_for(rt.settings),
+        experiment_in,
+        rt.experiments.max_position,
+    )
 
 
 def _pool(database: Database, size: int, **kwargs: Any) -> ConnectionPool[Any]:

@@ -21,6 +21,8 @@ log = structlog.get_logger(__name__)
 
 # Whether an experiment exists in a municipality.
 ExperimentIn = Callable[[UUID, str], bool]
+# The position of the last recorded event: a subscription is sent what comes after it.
+Head = Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,16 @@ class NewSubscription:
 
 class Subscribing:
     def __init__(
-        self, store: SubscriptionStore, destinations: Destinations, experiment_in: ExperimentIn
+        self,
+        store: SubscriptionStore,
+        destinations: Destinations,
+        experiment_in: ExperimentIn,
+        head: Head,
     ) -> None:
         self.store = store
         self.destinations = destinations
         self.experiment_in = experiment_in
+        self.head = head
 
     def subscribe(self, principal: Principal, body: dict[str, Any]) -> NewSubscription:
         municipality = principal.municipality
@@ -53,7 +60,7 @@ class Subscribing:
                 field="experiment_id",
             )
         self.destinations.check(request.url)
-        subscription, secret = self.store.create(municipality, request)
+        subscription, secret = self.store.create(municipality, request, from_position=self.head())
         log.info(
             "subscribed",
             subscription_id=str(subscription.id),

@@ -89,15 +89,18 @@ class SubscriptionStore:
     def _context(self, subscription_id: UUID) -> str:
         return f"subscription:{subscription_id}"
 
-    def create(self, municipality: str, request: SubscriptionRequest) -> tuple[Subscription, str]:
-        """A new subscription and its secret (returned this once)."""
+    def create(
+        self, municipality: str, request: SubscriptionRequest, *, from_position: int = 0
+    ) -> tuple[Subscription, str]:
+        """A new subscription and its secret (returned this once); it is sent the events
+        recorded after `from_position`."""
         subscription_id = uuid4()
         secret = new_secret()
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 sql.SQL(
-                    "INSERT INTO {} (id, municipality, url, event_types, experiment_id, secret)"
-                    " VALUES (%s, %s, %s, %s, %s, %s) RETURNING {}"
+                    "INSERT INTO {} (id, municipality, url, event_types, experiment_id,"
+                    " from_position, secret) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {}"
                 ).format(self.table, COLUMNS),
                 (
                     subscription_id,
@@ -105,6 +108,7 @@ class SubscriptionStore:
                     request.url,
                     list(request.event_types),
                     request.experiment_id,
+                    from_position,
                     self.box.seal(secret, self._context(subscription_id)),
                 ),
             )

@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS {schema}.subscriptions (
     url text NOT NULL,
     event_types text[] NOT NULL,
     experiment_id uuid,
+    -- Only events recorded after the subscription was made are sent.
+    from_position bigint NOT NULL DEFAULT 0,
     secret bytea NOT NULL,
     previous_secret bytea,
     previous_valid_until timestamptz,

@@ -1,0 +1,223 @@
+"""The outbox: every recorded decision turned into deliveries for the subscriptions that
+ask for it, enqueued exactly once.
+
+`OutboxRecorder` is a tracking recorder like the read models' (`projections.view`): the
+delivery rows and the outbox's position commit in one transaction, so a crash anywhere
+neither loses an event nor enqueues it twice. After each commit the new deliveries are
+handed to `dispatch` (which starts a Temporal workflow per delivery); deliveries committed
+but not yet handed over when a process died are handed over when the outbox starts again.
+The outbox has its own position and its own lock, apart from the read models: rebuilding
+those never sends anything twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import orjson
+import psycopg
+import structlog
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+from psycopg import Cursor, sql
+
+from domain.experiment import Experiment
+from domain.outbound import message_body, outbound_events
+from services.infra.event_store import Experiments
+from services.infra.postgres import Database
+
+log = structlog.get_logger(__name__)
+
+APPLICATION = "Experiments"
+OUTBOX = "Outbox"
+# Any 64-bit number, the same for every outbox of one database (not the projector's).
+ADVISORY_LOCK_KEY = 0x7769_6A6B_6C61_6202
+DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
+
+# Hands new deliveries (by id) to whatever delivers them; must tolerate repeats.
+Dispatch = Callable[[Sequence[uuid.UUID]], None]
+
+
+def delivery_id(subscription_id: uuid.UUID, position: int, event_type: str) -> uuid.UUID:
+    """The same event for the same subscription is always the same delivery."""
+    return uuid.uuid5(DELIVERY_NAMESPACE, f"{subscription_id}:{position}:{event_type}")
+
+
+class OutboxRecorder(PostgresTrackingRecorder):
+    """Writes deliveries and the outbox's tracking together (see `projections.view` for the
+    two private helpers it shares with the read models)."""
+
+    @property
+    def schema(self) -> str:
+        return self.datastore.schema
+
+    def _table(self, name: str) -> sql.Identifier:
+        return sql.Identifier(self.schema, name)
+
+    def position(self) -> int:
+        return self.max_tracking_id(APPLICATION) or 0
+
+    def enqueue(self, event: Any, tracking: Tracking) -> list[uuid.UUID]:
+        """Apply one event; the ids of the deliveries it made (none if it was applied)."""
+        with self.datastore.transaction(commit=True) as cursor:
+            if (self._max_tracking_id(APPLICATION, cursor) or 0) >= tracking.notification_id:
+                return []
+            made = self._deliveries(cursor, event, tracking.notification_id)
+            self._insert_tracking(cursor, tracking)
+        return made
+
+    def _deliveries(self, cursor: Cursor[Any], event: Any, position: int) -> list[uuid.UUID]:
+        if not isinstance(event, Experiment.Started | Experiment.Decided):
+            return []  # an erasure, say: nothing goes out
+        experiment_id = event.originator_id
+        if isinstance(event, Experiment.Started):
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO {} (experiment_id, municipality) VALUES (%s, %s)"
+                    " ON CONFLICT DO NOTHING"
+                ).format(self._table("outbox_experiments")),
+                (experiment_id, event.payload["municipality"]),
+            )
+        found = cursor.execute(
+            sql.SQL("SELECT municipality FROM {} WHERE experiment_id = %s").format(
+                self._table("outbox_experiments")
+            ),
+            (experiment_id,),
+        ).fetchone()
+        if found is None:
+            log.warning("outbox_unknown_experiment", experiment_id=str(experiment_id))
+            return []
+        municipality = found["municipality"]
+        made: list[uuid.UUID] = []
+        for outbound in outbound_events(
+            decision_type=event.decision_type,
+            payload=event.payload,
+            experiment_id=str(experiment_id),
+            decision_id=event.decision_id,
+            position=position,
+            cycle=event.cycle,
+            stage=event.stage,
+        ):
+            cursor.execute(
+                sql.SQL(
+                    "SELECT id FROM {} WHERE municipality = %s AND %s = ANY(event_types)"
+                    " AND deleted_at IS NULL AND disabled_at IS NULL AND from_position < %s"
+                    " AND (experiment_id IS NULL OR experiment_id = %s)"
+                ).format(self._table("subscriptions")),
+                (municipality, outbound.event_type, position, experiment_id),
+            )
+            body = orjson.dumps(message_body(outbound.event_type, event.timestamp, outbound.data))
+            for row in cursor.fetchall():
+                subscription_id = row["id"]
+                made_id = delivery_id(subscription_id, position, outbound.event_type)
+                cursor.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (id, webhook_id, subscription_id, event_type, position,"
+                        " experiment_id, body) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                        " ON CONFLICT DO NOTHING"
+                    ).format(self._table("deliveries")),
+                    (
+                        made_id,
+                        f"msg_{made_id.hex}",
+                        subscription_id,
+                        outbound.event_type,
+                        position,
+                        experiment_id,
+                        body.decode(),
+                    ),
+                )
+                made.append(made_id)
+        return made
+
+    def not_dispatched(self, limit: int = 1000) -> list[uuid.UUID]:
+        """Deliveries committed but not yet handed over, oldest first."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "SELECT id FROM {} WHERE dispatched_at IS NULL AND status = 'pending'"
+                    " ORDER BY created_at, id LIMIT %s"
+                ).format(self._table("deliveries")),
+                (limit,),
+            )
+            return [row["id"] for row in cursor.fetchall()]
+
+
+class OutboxProjection(Projection[OutboxRecorder]):
+    name = OUTBOX
+    dispatch: Dispatch = staticmethod(lambda ids: None)
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        made = self.view.enqueue(domain_event, tracking)
+        if made:
+            type(self).dispatch(made)
+
+
+def outbox_env(database: Database) -> dict[str, str]:
+    env = database.eventsourcing_env()
+    env[f"{OUTBOX.upper()}_POSTGRES_SCHEMA"] = database.schema
+    return env
+
+
+@contextlib.contextmanager
+def _outbox_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
+    """One outbox writes at a time; others wait as standbys."""
+    with database.connect(autocommit=True) as conn:
+        announced = False
+        while not stop.is_set():
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+            if got and got[0]:
+                log.info("outbox_active")
+                try:
+                    yield True
+                finally:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+                return
+            if not announced:
+                log.info("outbox_standby")
+                announced = True
+            stop.wait(1.0)
+        yield False
+
+
+def run_outbox(database: Database, dispatch: Dispatch, stop: threading.Event) -> None:
+    """Enqueue deliveries for every new event until `stop` is set; on a failure let go of
+    the lock, wait and compete again (as the projector does)."""
+    bound = type("BoundOutboxProjection", (OutboxProjection,), {"dispatch": staticmethod(dispatch)})
+    while not stop.is_set():
+        try:
+            with _outbox_lock(database, stop) as active:
+                if not active:
+                    return
+                _follow(database, bound, dispatch, stop)
+        except Exception:
+            log.exception("outbox_failed_retrying")
+        stop.wait(1.0)
+
+
+def _follow(
+    database: Database,
+    projection: type[OutboxProjection],
+    dispatch: Dispatch,
+    stop: threading.Event,
+) -> None:
+    with ProjectionRunner(
+        application_class=Experiments,
+        projection_class=projection,
+        view_class=OutboxRecorder,
+        env=outbox_env(database),
+    ) as runner:
+        waiting = runner.view.not_dispatched()
+        while waiting and not stop.is_set():
+            dispatch(waiting)
+            log.info("outbox_redispatched", deliveries=len(waiting))
+            again = runner.view.not_dispatched()
+            waiting = [] if again == waiting else again
+        log.info("outbox_following", position=runner.view.position())
+        while not stop.is_set() and not runner.is_interrupted.is_set():
+            runner.run_forever(timeout=0.5)

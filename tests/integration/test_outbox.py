@@ -1,0 +1,150 @@
+"""The outbox turns each recorded decision into one delivery per matching subscription,
+exactly once: the matching (municipality, event type, experiment, made before or after),
+thin bodies without personal data, stable webhook ids, and a restart that enqueues nothing
+twice but hands over again what was not handed over."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from domain.subscriptions import SubscriptionRequest
+from projections.outbox import run_outbox
+from services.infra.event_store import Experiments
+from services.infra.migrations import migrate
+from services.infra.postgres import Database
+from services.infra.secret_box import SecretBox
+from services.stores.subscriptions import SubscriptionStore
+from tests.builders import one_cycle, start
+
+
+@pytest.fixture
+def store(database: Database) -> SubscriptionStore:
+    migrate(database)
+    return SubscriptionStore(database, SecretBox(b"k" * 32))
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.handed: list[uuid.UUID] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, ids: Sequence[uuid.UUID]) -> None:
+        with self.lock:
+            self.handed.extend(ids)
+
+
+@pytest.fixture
+def outbox(database: Database) -> Iterator[Collector]:
+    collector = Collector()
+    yield from _running(database, collector)
+
+
+def _running(database: Database, collector: Collector) -> Iterator[Collector]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run_outbox, args=(database, collector, stop), daemon=True)
+    thread.start()
+    try:
+        yield collector
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+
+
+def deliveries(database: Database) -> list[dict[str, object]]:
+    with database.connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            f"SELECT subscription_id, event_type, position, webhook_id, body"
+            f" FROM {database.schema}.deliveries ORDER BY position, event_type"
+        )
+        names = [c.name for c in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def wait_for(count: int, database: Database) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = deliveries(database)
+        if len(found) >= count:
+            time.sleep(0.3)  # and no more come
+            return deliveries(database)
+        time.sleep(0.05)
+    raise AssertionError(f"{len(deliveries(database))} deliveries, not {count}")
+
+
+def subscribe(
+    store: SubscriptionStore, municipality: str, types: tuple[str, ...], **extra: object
+) -> uuid.UUID:
+    request = SubscriptionRequest(
+        url="https://93.184.216.34/hook",
+        event_types=types,
+        experiment_id=extra.get("experiment_id"),  # type: ignore[arg-type]
+    )
+    made, _ = store.create(municipality, request, from_position=int(extra.get("after", 0)))  # type: ignore[call-overload]
+    return made.id
+
+
+def test_each_decision_reaches_each_matching_subscription_once(
+    database: Database, experiments: Experiments, store: SubscriptionStore, outbox: Collector
+) -> None:
+    every = subscribe(store, "utrecht", ("decision.recorded", "stage.changed"))
+    stages = subscribe(store, "utrecht", ("stage.changed",))
+    subscribe(store, "zwolle", ("decision.recorded",))  # another municipality's
+    gone = subscribe(store, "utrecht", ("decision.recorded",))
+    store.disable(gone, "410 Gone")
+    eid = uuid.uuid4()
+    experiments.start(start(), experiment_id=eid)
+    only_this = subscribe(
+        store,
+        "utrecht",
+        ("decision.recorded",),
+        experiment_id=eid,
+        after=experiments.max_position(),
+    )
+    other = uuid.uuid4()
+    experiments.start(start(), experiment_id=other)
+    for d in one_cycle():
+        experiments.decide(eid, d)
+    # 1 + 1 + 9 decisions for `every`, 4 advances for `every` and `stages`, 9 for `only_this`.
+    found = wait_for(11 + 4 + 4 + 9, database)
+    assert len(found) == 28
+    by = {s: [d for d in found if d["subscription_id"] == s] for s in (every, stages, only_this)}
+    assert [d["event_type"] for d in by[stages]] == ["stage.changed"] * 4
+    assert len(by[only_this]) == 9, "only this experiment's, and only after it was made"
+    assert len({d["webhook_id"] for d in found}) == 28
+    assert sorted(outbox.handed) == sorted(
+        uuid.UUID(str(d["webhook_id"]).removeprefix("msg_")) for d in found
+    )
+    changed: list[dict[str, Any]] = [d["body"] for d in by[stages]]  # type: ignore[misc]
+    assert [(b["data"]["from"], b["data"]["stage"], b["data"]["cycle"]) for b in changed] == [
+        ("plan", "act", 1),
+        ("act", "evaluate", 1),
+        ("evaluate", "learn", 1),
+        ("learn", "plan", 2),
+    ]
+    everything = str([d["body"] for d in found])
+    for personal in ("Bewoners vertrouwen", "Petra", "bewonersavond", "Samen warm"):
+        assert personal not in everything, "bodies carry ids and stages, no texts or names"
+
+
+def test_a_restart_enqueues_nothing_twice_and_hands_over_what_was_left(
+    database: Database, experiments: Experiments, store: SubscriptionStore
+) -> None:
+    subscribe(store, "utrecht", ("decision.recorded",))
+    eid = uuid.uuid4()
+    experiments.start(start(), experiment_id=eid)
+    first = Collector()
+    for _ in _running(database, first):
+        wait_for(1, database)
+    experiments.decide(eid, one_cycle()[0])
+    second = Collector()
+    for _ in _running(database, second):
+        found = wait_for(2, database)
+    assert len(found) == 2, "the first event was not enqueued again"
+    # Nothing marked them handed over, so the restarted outbox hands both over (again).
+    assert len(set(second.handed)) == 2
