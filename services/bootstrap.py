@@ -31,6 +31,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from projections.catch_up import ProgressCallback
+from projections.outbox import run_outbox
 from projections.queries import ReadModels
 from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
@@ -52,6 +53,7 @@ from services.logging import configure_logging
 from services.settings import Settings, get_settings
 from services.stores.access_records import AccessLog
 from services.stores.api_keys import KeyStore
+from services.stores.deliveries import DeliveryLog
 from services.stores.identity_providers import IdentityProviders
 from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
@@ -60,6 +62,7 @@ from services.stores.sessions import SessionStore
 from services.stores.sign_in_links import SignInLinks
 from services.stores.subscriptions import SubscriptionStore
 from workflows.client import ExperimentWorkflows
+from workflows.delivery_activities import DeliveryActivities, TemporalDispatch
 from workflows.reconcile import ReconcileReport, reconcile
 from workflows.worker import build_worker, ensure_search_attributes
 
@@ -94,6 +97,7 @@ class Stores:
     sign_in_links: SignInLinks
     identity_providers: IdentityProviders
     subscriptions: SubscriptionStore
+    deliveries: DeliveryLog
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
@@ -122,6 +126,7 @@ class Services:
     sign_in_links: SignInLinks
     identity_providers: IdentityProviders
     subscriptions: SubscriptionStore
+    deliveries: DeliveryLog
     inviting: Inviting
     subscribing: Subscribing
     staff_sign_in: StaffSignIn
@@ -178,6 +183,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         sign_in_links=SignInLinks(rt.database, connect),
         identity_providers=IdentityProviders(rt.database, box, box.derive("oidc-subject"), connect),
         subscriptions=SubscriptionStore(rt.database, box, connect),
+        deliveries=DeliveryLog(rt.database, connect),
         form_key=box.derive("page-forms"),
         mail=mail,
         dev_outbox=outbox,
@@ -299,6 +305,7 @@ def api_services(
                         sign_in_links=stores.sign_in_links,
                         identity_providers=stores.identity_providers,
                         subscriptions=stores.subscriptions,
+                        deliveries=stores.deliveries,
                         inviting=inviting_for(rt, stores),
                         subscribing=subscribing_for(rt, stores),
                         staff_sign_in=StaffSignIn(
@@ -342,7 +349,31 @@ async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | N
         task_queue=rt.settings.temporal_task_queue,
         executor=executor,
         threads=rt.settings.worker_activity_threads,
+        deliveries=delivery_activities(rt),
     )
+
+
+def delivery_activities(rt: Runtime) -> DeliveryActivities:
+    stores = prepare_stores(rt)
+    return DeliveryActivities(
+        stores.deliveries, stores.subscriptions, destinations_for(rt.settings)
+    )
+
+
+def start_outbox(rt: Runtime, client: Client, stop: threading.Event) -> threading.Thread:
+    """The outbox in a thread of this (worker) process: deliveries enqueued exactly once and
+    handed to Temporal on this event loop (one outbox is active per database)."""
+    dispatch = TemporalDispatch(
+        client,
+        asyncio.get_running_loop(),
+        prepare_stores(rt).deliveries,
+        rt.settings.temporal_task_queue,
+    )
+    thread = threading.Thread(
+        target=run_outbox, args=(rt.database, dispatch, stop), name="outbox", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def run_read_models(

@@ -7,8 +7,10 @@ synchronous (eventsourcing is) and run in a thread pool.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from temporalio.api.enums.v1 import IndexedValueType
@@ -23,6 +25,8 @@ from temporalio.worker import Worker
 from services.infra.event_store import Experiments
 from workflows import search_attributes
 from workflows.activities import ExperimentActivities
+from workflows.delivery import DeliveryWorkflow
+from workflows.delivery_activities import DeliveryActivities
 from workflows.experiment import ExperimentWorkflow
 
 log = structlog.get_logger(__name__)
@@ -61,13 +65,21 @@ def build_worker(
     executor: ThreadPoolExecutor,
     threads: int,
     activities: ExperimentActivities | None = None,
+    deliveries: DeliveryActivities | None = None,
 ) -> Worker:
+    """A worker for the experiments' workflows and, given `deliveries`, the outbound
+    deliveries' too."""
     acts = activities or ExperimentActivities(experiments)
+    workflows: list[type] = [ExperimentWorkflow]
+    functions: list[Callable[..., Any]] = [acts.record_decision, acts.load_experiment]
+    if deliveries is not None:
+        workflows.append(DeliveryWorkflow)
+        functions.append(deliveries.deliver_once)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ExperimentWorkflow],
-        activities=[acts.record_decision, acts.load_experiment],
+        workflows=workflows,
+        activities=functions,
         activity_executor=executor,
         max_concurrent_activities=threads,
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -17,7 +17,14 @@ import typer
 from prometheus_client import start_http_server
 
 from services.api.serve import server_for
-from services.bootstrap import Runtime, prepare_stores, run_read_models, runtime, worker_for
+from services.bootstrap import (
+    Runtime,
+    prepare_stores,
+    run_read_models,
+    runtime,
+    start_outbox,
+    worker_for,
+)
 from services.cli.apps import app
 from services.cli.dev_sign_in import local_provider, one_time_links
 from services.infra.temporal import TemporalDevServer, TemporalUnavailable
@@ -45,9 +52,12 @@ async def serve(
     with ThreadPoolExecutor(
         max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
     ) as executor:
+        outbox_stop = threading.Event()
+        outbox: threading.Thread | None = None
         if worker:
             built = await worker_for(rt, executor, address)
             tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
+            outbox = start_outbox(rt, built.client, outbox_stop)
         if api:
             server = server_for(
                 app_for(rt, address),
@@ -65,6 +75,9 @@ async def serve(
         stop.set()
         if server is not None:
             server.should_exit = True
+        outbox_stop.set()
+        if outbox is not None:
+            await asyncio.to_thread(outbox.join, 20)
         await asyncio.gather(*tasks, return_exceptions=True)
         for task in done:
             if task is not stopped and (error := task.exception()) is not None:
