@@ -36,7 +36,7 @@ class Receiver:
         try:
             Webhook(self.secret).verify(body, headers)
             verified = True
-        except Exception:  # noqa: BLE001 - any failure to verify is a failed check
+        except Exception:
             verified = False
         with self.lock:
             self.received.append(Received(webhook_id, body, verified))
@@ -49,7 +49,7 @@ def receiving(script: list[int] | None = None) -> Iterator[Receiver]:
     receiver: Receiver | None = None
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        def do_POST(self) -> None:
             assert receiver is not None
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
@@ -60,7 +60,7 @@ def receiving(script: list[int] | None = None) -> Iterator[Receiver]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
