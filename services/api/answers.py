@@ -183,6 +183,30 @@ class NewSubscription(Subscription):
     secret: str = Field(description="whsec_…, shown this once; kept encrypted")
 
 
+class DeliveryAttempt(Answer):
+    at: str
+    status_code: int | None = Field(description="the receiver's answer; null: none came")
+    error: str | None
+    duration_ms: int
+
+
+class Delivery(Answer):
+    id: str
+    webhook_id: str = Field(description="the same on every attempt: receivers deduplicate by it")
+    subscription_id: str
+    event_type: str
+    position: int
+    experiment_id: str | None
+    status: str = Field(description="pending, delivered, failed, gone or cancelled")
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: str | None = Field(description="when the next attempt is due, if one is")
+    created_at: str
+    finished_at: str | None
+    attempt_log: list[DeliveryAttempt]
+
+
 class AccessRevoked(Answer):
     person_id: str
     keys: int = Field(description="API keys revoked")

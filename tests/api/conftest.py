@@ -15,7 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from projections.runner import run_projector
-from services.bootstrap import Runtime, prepare_stores
+from services.bootstrap import Runtime, delivery_activities, prepare_stores, start_outbox
 from services.infra.event_store import Experiments
 from services.infra.migrations import migrate
 from services.infra.postgres import Database
@@ -113,9 +113,15 @@ async def stack(
     projector.start()
     executor = ThreadPoolExecutor(8)
     worker = build_worker(
-        dev_server.client, experiments, task_queue=task_queue, executor=executor, threads=8
+        dev_server.client,
+        experiments,
+        task_queue=task_queue,
+        executor=executor,
+        threads=8,
+        deliveries=delivery_activities(rt),
     )
     app = app_for(rt)
+    outbox = start_outbox(rt, dev_server.client, stop)
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://wijklab.test") as client:
@@ -124,6 +130,7 @@ async def stack(
             yield Stack(client, rt, keys, integrations, tokens, smtp)
     stop.set()
     projector.join(timeout=20)
+    await asyncio.to_thread(outbox.join, 20)
     executor.shutdown()
     experiments.close()
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
+
 from services.stores.subscriptions import SubscriptionStore
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, wait_until
 from tests.api.test_hardening import services_of
+from tests.webhook_receiver import receiving
 
 PUBLIC = "https://93.184.216.34/wijklab"  # a public address, written down, never called
 
@@ -154,3 +157,71 @@ async def test_refusals_store_nothing(stack: Stack) -> None:
         )
         assert answer.status_code == 404, (method, path)
     assert store(stack).get(uuid.UUID(sid), "utrecht") is not None
+
+
+async def test_a_decision_reaches_the_receiver_signed_and_logged(stack: Stack) -> None:
+    with receiving([200]) as receiver:
+        made = await stack.client.post(
+            "/v1/subscriptions",
+            headers=stack.auth("admin"),
+            json={"url": receiver.url, "event_types": ["decision.recorded", "stage.changed"]},
+        )
+        assert made.status_code == 201, made.text
+        receiver.secret = made.json()["secret"]
+        sid = made.json()["id"]
+        started = await stack.client.post(
+            "/v1/experiments", headers=stack.auth("pm"), json=experiment_body()
+        )
+        eid = started.json()["id"]
+
+        async def arrived() -> bool:
+            return len(receiver.received) >= 1
+
+        await wait_until(arrived, timeout=30)
+        [got] = receiver.received
+        assert got.verified, "signed by the Standard Webhooks specification"
+        body = orjson.loads(got.body)
+        assert body["type"] == "decision.recorded"
+        assert body["data"]["experiment_id"] == eid
+        assert body["data"]["decision_type"] == "start"
+        assert "Samen warm" not in got.body.decode(), "no texts in the message"
+
+        async def logged() -> bool:
+            page = await stack.client.get(
+                f"/v1/subscriptions/{sid}/deliveries", headers=stack.auth("admin")
+            )
+            items = page.json()["items"]
+            return bool(items) and items[0]["status"] == "delivered"
+
+        await wait_until(logged, timeout=30)
+        page = await stack.client.get(
+            f"/v1/subscriptions/{sid}/deliveries", headers=stack.auth("admin")
+        )
+        [delivery] = page.json()["items"]
+        assert delivery["webhook_id"] == got.webhook_id
+        assert [a["status_code"] for a in delivery["attempt_log"]] == [200]
+
+        # Delivered: not tried again; once failed, it is, under the same webhook-id.
+        retry = f"/v1/subscriptions/{sid}/deliveries/{delivery['id']}/retry"
+        refused = await stack.client.post(retry, headers=stack.auth("admin"))
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "delivery_not_failed"
+        services_of(stack).deliveries.finish(uuid.UUID(delivery["id"]), "failed")
+        again = await stack.client.post(retry, headers=stack.auth("admin"))
+        assert again.status_code == 202, again.text
+
+        async def twice() -> bool:
+            return len(receiver.received) >= 2
+
+        await wait_until(twice, timeout=30)
+        assert receiver.received[1].webhook_id == got.webhook_id
+        for path in (
+            f"/v1/subscriptions/{sid}/deliveries/{uuid.uuid4()}/retry",
+            f"/v1/subscriptions/{uuid.uuid4()}/deliveries/{delivery['id']}/retry",
+        ):
+            missing = await stack.client.post(path, headers=stack.auth("admin"))
+            assert missing.status_code == 404
+        other = await stack.client.get(
+            f"/v1/subscriptions/{sid}/deliveries", headers=stack.auth("pm")
+        )
+        assert other.status_code == 403
