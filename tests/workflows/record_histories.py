@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -88,8 +90,28 @@ async def record(experiments: Experiments) -> None:
                 await _save(env.client, first, "second-cycle-overdue-and-close")
 
 
+DELIVERY_VERSION = "delivery-v1"
+
+
+def record_delivery() -> None:
+    """The delivery workflow's history: two failed attempts on the schedule, then delivered."""
+    path = HISTORIES / f"{DELIVERY_VERSION}-retried-then-delivered.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "tests/workflows/test_delivery.py::test_two_failures_then_delivered_on_the_schedule",
+        ],
+        env={**os.environ, "WIJKLAB_RECORD_HISTORY": str(path)},
+        check=True,
+    )
+
+
 def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
+    record_delivery()
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedPostgres(Path(tmp))
         database = Database(params=embedded.start(), schema="record")

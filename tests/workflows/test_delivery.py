@@ -7,10 +7,12 @@ nothing, and handing a delivery over twice starting one workflow."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -30,6 +32,10 @@ from tests.workflows.conftest import EXECUTOR
 from workflows.delivery import SCHEDULE
 from workflows.delivery_activities import DeliveryActivities, TemporalDispatch
 from workflows.worker import build_worker
+
+# Set by `make histories` to keep the retried delivery's history for the replay tests.
+RECORDING = os.environ.get("WIJKLAB_RECORD_HISTORY")
+RECORD_TO: Path | None = Path(RECORDING) if RECORDING else None
 
 
 class Parts:
@@ -77,7 +83,12 @@ def one_delivery(
 
 
 async def deliver(
-    env: WorkflowEnvironment, parts: Parts, delivery_id: uuid.UUID, *, twice: bool = False
+    env: WorkflowEnvironment,
+    parts: Parts,
+    delivery_id: uuid.UUID,
+    *,
+    twice: bool = False,
+    record: bool = False,
 ) -> str:
     task_queue = f"delivery-{uuid.uuid4().hex[:8]}"
     activities = DeliveryActivities(
@@ -100,6 +111,9 @@ async def deliver(
         if twice:
             assert await dispatch.start(str(delivery_id)) is None, "one workflow per delivery"
         result: str = await handle.result()
+        if record and RECORD_TO is not None:
+            history = await handle.fetch_history()
+            RECORD_TO.write_text(history.to_json())
     return result
 
 
@@ -113,7 +127,7 @@ async def test_two_failures_then_delivered_on_the_schedule(
     time_skipping: WorkflowEnvironment, parts: Parts, experiments: Experiments, flaky: Receiver
 ) -> None:
     delivery_id, _ = one_delivery(parts, experiments, flaky)
-    assert await deliver(time_skipping, parts, delivery_id, twice=True) == "delivered"
+    assert await deliver(time_skipping, parts, delivery_id, twice=True, record=True) == "delivered"
     assert parts.attempts(delivery_id) == [500, 500, 200]
     assert len(flaky.received) == 3, "handed over twice, still one workflow"
     assert len({r.webhook_id for r in flaky.received}) == 1, "the same webhook-id each time"

@@ -8,6 +8,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from workflows.delivery import DeliveryWorkflow
 from workflows.experiment import ExperimentWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -15,12 +16,13 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_there_are_histories_to_replay() -> None:
     assert len(HISTORIES) >= 2
+    assert any(p.stem.startswith("delivery-") for p in HISTORIES), "the delivery's too"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
-    result = await Replayer(workflows=[ExperimentWorkflow]).replay_workflow(
+    result = await Replayer(workflows=[ExperimentWorkflow, DeliveryWorkflow]).replay_workflow(
         history, raise_on_replay_failure=True
     )
     assert result.replay_failure is None
