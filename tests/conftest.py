@@ -141,6 +141,8 @@ def live_service(
         # The fuzzers fail authentication on purpose, thousands of times.
         WIJKLAB_AUTH_FAILURE_LIMIT="1000000/minute",
         WIJKLAB_WEBHOOK_LIMIT="1000000/second",
+        # Receivers in the tests listen on this machine, and only there.
+        WIJKLAB_OUTBOUND_ALLOW_HOSTS="127.0.0.1",
         **live_settings,
     )
     migrate(database)

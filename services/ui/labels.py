@@ -130,6 +130,13 @@ MESSAGES = {
     ),
 }
 
+DELIVERY_STATUSES = {
+    "pending": N_("delivery", "being sent"),
+    "delivered": N_("delivery", "delivered"),
+    "failed": N_("delivery", "failed (every attempt)"),
+    "gone": N_("delivery", "refused for good (410); subscription stopped"),
+    "cancelled": N_("delivery", "not sent (subscription stopped or deleted)"),
+}
 INVITATION_STANDINGS = {
     "open": N_("invitation", "open"),
     "used": N_("invitation", "used"),
@@ -227,6 +234,9 @@ class Labels:
 
     def field(self, key: str) -> str:
         return self._pick(FIELDS, key)
+
+    def delivery(self, key: str) -> str:
+        return self._pick(DELIVERY_STATUSES, key)
 
     def event_type(self, key: str) -> str:
         return self._pick(EVENT_TYPES, key)

@@ -9,11 +9,13 @@ import uuid
 import orjson
 
 from services.stores.subscriptions import SubscriptionStore
-from tests.api.conftest import Stack, experiment_body, wait_until
+from tests.api.conftest import Stack, experiment_body, open_session, wait_until
 from tests.api.test_hardening import services_of
 from tests.webhook_receiver import receiving
 
-PUBLIC = "https://93.184.216.34/wijklab"  # a public address, written down, never called
+# A public address, written down, never called: every test deletes its subscription before
+# a decision could be sent to it (traffic goes to 127.0.0.1 only).
+PUBLIC = "https://93.184.216.34/wijklab"
 
 
 def rows(stack: Stack) -> int:
@@ -107,6 +109,11 @@ async def test_a_subscription_for_one_experiment_must_be_the_municipality_s(stac
     )
     assert narrowed.status_code == 201
     assert narrowed.json()["experiment_id"] == own.json()["id"]
+    # Written down, never called: gone before anything could be sent to it.
+    deleted = await stack.client.delete(
+        f"/v1/subscriptions/{narrowed.json()['id']}", headers=stack.auth("admin")
+    )
+    assert deleted.status_code == 204
 
 
 async def test_refusals_store_nothing(stack: Stack) -> None:
@@ -200,6 +207,16 @@ async def test_a_decision_reaches_the_receiver_signed_and_logged(stack: Stack) -
         [delivery] = page.json()["items"]
         assert delivery["webhook_id"] == got.webhook_id
         assert [a["status_code"] for a in delivery["attempt_log"]] == [200]
+        await open_session(stack, "admin")
+        log_page = await stack.client.get(f"/admin/subscriptions/{sid}")
+        assert log_page.status_code == 200
+        assert got.webhook_id in log_page.text
+        assert "afgeleverd" in log_page.text
+        assert "HTTP 200" in log_page.text
+        stack.client.cookies.clear()
+        await open_session(stack, "pm")
+        assert (await stack.client.get(f"/admin/subscriptions/{sid}")).status_code == 403
+        stack.client.cookies.clear()
 
         # Delivered: not tried again; once failed, it is, under the same webhook-id.
         retry = f"/v1/subscriptions/{sid}/deliveries/{delivery['id']}/retry"

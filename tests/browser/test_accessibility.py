@@ -137,12 +137,17 @@ def test_every_page_meets_wcag_21_aa(
     admin.get_by_role("button", name="Koppelen").click()
     expect(admin.get_by_role("heading", name="Kopieer het nu")).to_be_visible()
     visit(admin, "/admin/integrations", "admin integrations listed", "Gekoppelde systemen")
-    admin.locator("#url").fill("https://93.184.216.34/wijkmonitor")
+    admin.locator("#url").fill("http://127.0.0.1:9/wijkmonitor")
     admin.get_by_role("button", name="Abonneren").click()
     expect(admin.get_by_role("heading", name="Kopieer het nu")).to_be_visible()
     visit(
         admin, "/admin/integrations#outbound", "admin subscriptions listed", "Gekoppelde systemen"
     )
+    admin.get_by_role("link", name="http://127.0.0.1:9/wijkmonitor").click()
+    expect(
+        admin.get_by_role("heading", name="Berichten aan http://127.0.0.1:9/wijkmonitor")
+    ).to_be_visible()
+    check_accessible(admin, "admin deliveries")
     visit(admin, "/admin/identity-providers", "admin identity providers (none)")
     admin.goto("/language/en?next=/admin/people")
     check_accessible(admin, "admin people (en)")

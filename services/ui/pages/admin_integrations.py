@@ -167,3 +167,39 @@ async def delete_subscription(request: Request, subscription_id: UUID, form: For
     ):
         raise PageError(404, "not_found")
     return redirect("/admin/integrations?done=deleted#outbound")
+
+
+@router.get("/admin/subscriptions/{subscription_id}", response_class=HTMLResponse)
+async def deliveries_page(
+    request: Request, subscription_id: UUID, cursor: str | None = None
+) -> Response:
+    """A subscription's log of deliveries, newest first, each with its attempts; a failed
+    one can be tried again over the API."""
+    principal = await require(request, Permission.MANAGE_KEYS)
+    services = services_of(request)
+    found = await run_in_threadpool(
+        services.subscriptions.get, subscription_id, principal.municipality
+    )
+    if found is None:
+        raise PageError(404, "not_found")
+
+    def load() -> tuple[list[dict[str, object]], str | None]:
+        page, next_cursor = services.deliveries.page(subscription_id, cursor=cursor or None)
+        rows = [{"d": d, "attempts": services.deliveries.attempts_of(d.id)} for d in page]
+        return rows, next_cursor
+
+    rows, next_cursor = await run_in_threadpool(load)
+    return render(
+        request,
+        "admin_deliveries.html",
+        {
+            "subscription": found,
+            "rows": rows,
+            "next_url": (
+                f"/admin/subscriptions/{subscription_id}?{urlencode({'cursor': next_cursor})}"
+                if next_cursor
+                else None
+            ),
+        },
+        principal=principal,
+    )
