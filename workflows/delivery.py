@@ -24,7 +24,9 @@ ATTEMPT_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=10),
     maximum_attempts=3,
 )
-ATTEMPT_TIMEOUT = timedelta(seconds=60)  # 15 s for the receiver, the rest for the database
+# 15 s for the receiver, the rest for the database; a worker that died mid-attempt is noticed
+# after this long, and the attempt made again.
+ATTEMPT_TIMEOUT = timedelta(seconds=25)
 
 # What an attempt says: try again later, or how the delivery ended.
 RETRY = "retry"

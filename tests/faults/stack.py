@@ -124,6 +124,7 @@ class FaultStack:
             "WIJKLAB_PROJECTOR_BATCH_SIZE": "50",
             "WIJKLAB_AUTH_FAILURE_LIMIT": "1000000/minute",
             "WIJKLAB_WEBHOOK_LIMIT": "1000000/second",
+            "WIJKLAB_OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
             "PYTHONPATH": _pythonpath(),
         }
         self.ports = [free_port() for _ in range(apis)]

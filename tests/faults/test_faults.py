@@ -22,6 +22,7 @@ from standardwebhooks import Webhook
 
 from tests.faults.load import Client, Outcome, plan, run_load
 from tests.faults.stack import FaultStack
+from tests.webhook_receiver import receiving
 
 FULL = os.environ.get("WIJKLAB_FAULTS") == "full"
 LOAD_SECONDS = 30.0 if FULL else 4.0
@@ -259,3 +260,50 @@ async def test_two_managers_advance_at_the_same_moment(
     assert figures["doubled"] == 0
     assert figures["stored"] == figures["acknowledged"] == len(ids) * 3
     await asyncio.to_thread(stack.check_read_models_equal_a_rebuild)
+
+
+async def test_every_decision_reaches_a_subscriber_while_worker_and_projector_die(
+    stack: FaultStack, http: httpx.AsyncClient
+) -> None:
+    """The outbox runs in the worker: killing it (and the projector) mid-load loses no
+    delivery and sends none twice under different webhook-ids."""
+    admin = stack.keys.create("admin", "utrecht", "beheer")[0]
+    with receiving([200]) as receiver:
+        made = await http.post(
+            f"{stack.urls[0]}/v1/subscriptions",
+            headers={"Authorization": f"Bearer {admin}"},
+            json={"url": receiver.url, "event_types": ["decision.recorded"]},
+        )
+        assert made.status_code == 201, made.text
+        receiver.secret = made.json()["secret"]
+        after = await asyncio.to_thread(stack.head)
+
+        async def fault(stack: FaultStack, http: httpx.AsyncClient) -> None:
+            for n in range(KILLS):
+                await asyncio.sleep(LOAD_SECONDS / (KILLS + 1))
+                name = "worker" if n % 2 == 0 else "projector"
+                await asyncio.to_thread(stack.kill, name, signal.SIGKILL)
+                await asyncio.sleep(0.5)
+                stack.restart(name)
+            await asyncio.sleep(LOAD_SECONDS / (KILLS + 1))
+
+        await under_load(stack, http, "worker and projector killed, deliveries", fault)
+        decisions = await asyncio.to_thread(stack.head) - after
+        deadline = asyncio.get_running_loop().time() + 180
+        while asyncio.get_running_loop().time() < deadline:
+            if len({r.webhook_id for r in receiver.received}) >= decisions:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)  # and none more
+        distinct = {r.webhook_id for r in receiver.received}
+        print(
+            f"deliveries: decisions {decisions}, received {len(receiver.received)},"
+            f" distinct webhook-ids {len(distinct)},"
+            f" repeats {len(receiver.received) - len(distinct)}"
+        )
+        assert all(r.verified for r in receiver.received), "every delivery verifies"
+        assert len(distinct) == decisions, "every decision delivered, under one webhook-id each"
+        bodies: dict[str, set[bytes]] = {}
+        for r in receiver.received:
+            bodies.setdefault(r.webhook_id, set()).add(r.body)
+        assert all(len(b) == 1 for b in bodies.values()), "a repeat is the same message"
