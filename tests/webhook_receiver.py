@@ -63,7 +63,13 @@ def receiving(script: list[int] | None = None) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # Many deliveries may arrive at once (a restarted worker catching up): the standard
+        # library's backlog of 5 would drop connections a real receiver accepts.
+        request_queue_size = 256
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", 0), Handler)
     receiver = Receiver(port=server.server_address[1], script=script or [200])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -207,6 +207,23 @@ class FaultStack:
         finally:
             experiments.close()
 
+    def deliveries_not_in(self, webhook_ids: set[str]) -> list[dict[str, Any]]:
+        """The outbox's deliveries a receiver has not seen, with their attempts (to explain a
+        failure)."""
+        with self.database.connect(autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "SELECT d.webhook_id, d.position, d.status, d.attempts, d.dispatched_at,"
+                    " d.last_error, (SELECT count(*) FROM {}.deliveries) AS total"
+                    " FROM {}.deliveries d WHERE NOT (d.webhook_id = ANY(%s))"
+                ).format(
+                    sql.Identifier(self.database.schema), sql.Identifier(self.database.schema)
+                ),
+                (list(webhook_ids),),
+            )
+            names = [c.name for c in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
     def head(self) -> int:
         with self.database.connect(autocommit=True) as conn:
             row = conn.execute(

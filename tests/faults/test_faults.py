@@ -302,7 +302,10 @@ async def test_every_decision_reaches_a_subscriber_while_worker_and_projector_di
             f" repeats {len(receiver.received) - len(distinct)}"
         )
         assert all(r.verified for r in receiver.received), "every delivery verifies"
-        assert len(distinct) == decisions, "every decision delivered, under one webhook-id each"
+        assert len(distinct) == decisions, (
+            "every decision delivered, under one webhook-id each",
+            await asyncio.to_thread(stack.deliveries_not_in, distinct),
+        )
         bodies: dict[str, set[bytes]] = {}
         for r in receiver.received:
             bodies.setdefault(r.webhook_id, set()).add(r.body)
