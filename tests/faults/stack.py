@@ -224,6 +224,18 @@ class FaultStack:
             names = [c.name for c in cur.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
+    def events_after(self, position: int) -> int:
+        """How many events were recorded after `position` (not the difference of positions:
+        a transaction that rolled back leaves a gap in the sequence)."""
+        with self.database.connect(autocommit=True) as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "SELECT count(*) FROM {}.experiments_events WHERE notification_id > %s"
+                ).format(sql.Identifier(self.database.schema)),
+                (position,),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def head(self) -> int:
         with self.database.connect(autocommit=True) as conn:
             row = conn.execute(
