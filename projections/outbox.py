@@ -35,8 +35,8 @@ log = structlog.get_logger(__name__)
 
 APPLICATION = "Experiments"
 OUTBOX = "Outbox"
-# Any 64-bit number, the same for every outbox of one database (not the projector's).
-ADVISORY_LOCK_KEY = 0x7769_6A6B_6C61_6202
+# What the outboxes of one schema hold an advisory lock for (see `Database.lock_key`).
+LOCK_PURPOSE = "outbox"
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
 # Hands new deliveries (by id) to whatever delivers them; must tolerate repeats.
@@ -166,17 +166,18 @@ def outbox_env(database: Database) -> dict[str, str]:
 @contextlib.contextmanager
 def _outbox_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
     """One outbox writes at a time; others wait as standbys."""
+    key = database.lock_key(LOCK_PURPOSE)
     with database.connect(autocommit=True) as conn:
         announced = False
         while not stop.is_set():
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if got and got[0]:
                 log.info("outbox_active")
                 try:
                     yield True
                 finally:
                     with contextlib.suppress(psycopg.Error):
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
                 return
             if not announced:
                 log.info("outbox_standby")

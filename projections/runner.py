@@ -35,8 +35,8 @@ from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
 
-# Any 64-bit number, the same for every projector of one database.
-ADVISORY_LOCK_KEY = 0x7769_6A6B_6C61_6201
+# What the projectors of one schema hold an advisory lock for (see `Database.lock_key`).
+LOCK_PURPOSE = "projector"
 
 
 def serving_pointer(
@@ -60,17 +60,18 @@ def serving_physical(database: Database, conn: psycopg.Connection[Any] | None = 
 @contextlib.contextmanager
 def active_projector_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
     """Hold the advisory lock that makes this the one active projector; wait as a standby."""
+    key = database.lock_key(LOCK_PURPOSE)
     with database.connect(autocommit=True) as conn:
         announced = False
         while not stop.is_set():
-            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_KEY,)).fetchone()
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if got and got[0]:
                 log.info("projector_active")
                 try:
                     yield True
                 finally:
                     with contextlib.suppress(psycopg.Error):
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
                 return
             if not announced:
                 log.info("projector_standby")

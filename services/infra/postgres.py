@@ -4,6 +4,7 @@ what every store needs of it: connection parameters, a connection lender, the DD
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -61,6 +62,14 @@ class Database:
             "AGGREGATE_CACHE_MAXSIZE": "5000",
             "AGGREGATE_CACHE_FASTFORWARD": "y",
         }
+
+    def lock_key(self, purpose: str) -> int:
+        """A 64-bit advisory lock key for one `purpose` in this schema. Advisory locks belong
+        to the whole database, so two installations in one database (each in its own schema)
+        would otherwise take each other's lock: one projector would wait for ever behind the
+        other's."""
+        digest = hashlib.sha256(f"wijklab:{purpose}:{self.schema}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
 
     def connector(self, connect: Connect | None = None) -> Connect:
         """`connect` (a pool's `connection` in long-running processes), or else a fresh

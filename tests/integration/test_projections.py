@@ -29,7 +29,7 @@ from projections.fold import Fold
 from projections.pipeline import BatchWriter
 from projections.queries import ProjectionLagging, ReadModels
 from projections.rebuild import rebuild
-from projections.runner import run_projector, serving_physical
+from projections.runner import active_projector_lock, run_projector, serving_physical
 from projections.view import APPLICATION, Overtaken, SchemaSwitched
 from services.bootstrap import read_models_for
 from services.infra.event_store import Experiments
@@ -415,3 +415,31 @@ def test_the_recorders_private_methods_the_view_leans_on_still_work(database: Da
         view.datastore.close()
         with database.connect(autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {database.schema}_pin CASCADE")
+
+
+def test_projectors_of_other_schemas_in_one_database_do_not_wait_for_each_other(
+    postgres: dict[str, str],
+) -> None:
+    """Advisory locks belong to the whole database: a projector of one schema must not stand
+    by behind the projector of another installation in the same database, but behind one of
+    its own schema it must."""
+    ours = Database(params=postgres, schema=f"t_{uuid.uuid4().hex[:12]}")
+    theirs = Database(params=postgres, schema=f"t_{uuid.uuid4().hex[:12]}")
+    stop = threading.Event()
+    with active_projector_lock(theirs, stop) as active:
+        assert active
+        with active_projector_lock(ours, stop) as also_active:
+            assert also_active
+        waited: list[bool] = []
+
+        def second_of_theirs() -> None:
+            with active_projector_lock(theirs, stop) as second:
+                waited.append(second)
+
+        thread = threading.Thread(target=second_of_theirs)
+        thread.start()
+        time.sleep(1.5)
+        assert waited == [], "a second projector of the same schema stands by"
+        stop.set()
+        thread.join(timeout=10)
+        assert waited == [False]
