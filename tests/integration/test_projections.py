@@ -426,20 +426,22 @@ def test_projectors_of_other_schemas_in_one_database_do_not_wait_for_each_other(
     ours = Database(params=postgres, schema=f"t_{uuid.uuid4().hex[:12]}")
     theirs = Database(params=postgres, schema=f"t_{uuid.uuid4().hex[:12]}")
     stop = threading.Event()
+    outcomes: dict[str, bool] = {}
+
+    def contend(name: str, database: Database) -> None:
+        with active_projector_lock(database, stop) as active:
+            outcomes[name] = active
+
     with active_projector_lock(theirs, stop) as active:
         assert active
-        with active_projector_lock(ours, stop) as also_active:
-            assert also_active
-        waited: list[bool] = []
-
-        def second_of_theirs() -> None:
-            with active_projector_lock(theirs, stop) as second:
-                waited.append(second)
-
-        thread = threading.Thread(target=second_of_theirs)
-        thread.start()
-        time.sleep(1.5)
-        assert waited == [], "a second projector of the same schema stands by"
+        other = threading.Thread(target=contend, args=("ours", ours))
+        same = threading.Thread(target=contend, args=("theirs again", theirs))
+        other.start()
+        same.start()
+        other.join(timeout=5)
+        assert outcomes.get("ours") is True, "another schema's projector does not wait"
+        same.join(timeout=1.5)
+        assert "theirs again" not in outcomes, "a second projector of one schema stands by"
         stop.set()
-        thread.join(timeout=10)
-        assert waited == [False]
+        same.join(timeout=10)
+    assert outcomes["theirs again"] is False
