@@ -18,8 +18,10 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/wijklab dev
 
+# Two workers, a test module each at a time (its stack is built once): most of a test waits
+# on PostgreSQL, Temporal or a browser, so two halve the time on two cores.
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
