@@ -13,6 +13,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import formataddr, make_msgid, parseaddr
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -38,6 +39,8 @@ class Mail:
     to: str
     subject: str
     text: str
+    # Extra headers, such as List-Unsubscribe (RFC 2369) and List-Unsubscribe-Post (RFC 8058).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class MailSender(Protocol):
@@ -51,12 +54,20 @@ def looks_like_address(value: str) -> bool:
     return bool(local) and "." in domain and " " not in address and address == value.strip()
 
 
+# Headers up to RFC 5322's limit of 998 characters stay as they are: folded at 78, a long
+# List-Unsubscribe address without spaces would be encoded, and mail programs would not
+# recognise it.
+POLICY = SMTP.clone(max_line_length=998)
+
+
 def _message(sender: str, mail: Mail) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].partition("@")[2] or None)
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.text)
     return message
 
