@@ -16,6 +16,7 @@ import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -28,6 +29,7 @@ from psycopg import Cursor, sql
 
 from domain.experiment import Experiment
 from domain.outbound import message_body, outbound_events
+from projections.reminder_queue import queue_reminders
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
@@ -39,8 +41,20 @@ OUTBOX = "Outbox"
 LOCK_PURPOSE = "outbox"
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
-# Hands new deliveries (by id) to whatever delivers them; must tolerate repeats.
+# Hands new deliveries (or reminders), by id, to whatever sends them; must tolerate repeats.
 Dispatch = Callable[[Sequence[uuid.UUID]], None]
+
+
+def _nothing(ids: Sequence[uuid.UUID]) -> None:
+    return None
+
+
+@dataclass
+class Enqueued:
+    """What one event made: deliveries to receivers, reminders to people."""
+
+    deliveries: list[uuid.UUID] = field(default_factory=list)
+    reminders: list[uuid.UUID] = field(default_factory=list)
 
 
 def delivery_id(subscription_id: uuid.UUID, position: int, event_type: str) -> uuid.UUID:
@@ -62,12 +76,24 @@ class OutboxRecorder(PostgresTrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION) or 0
 
-    def enqueue(self, event: Any, tracking: Tracking) -> list[uuid.UUID]:
-        """Apply one event; the ids of the deliveries it made (none if it was applied)."""
+    def enqueue(self, event: Any, tracking: Tracking) -> Enqueued:
+        """Apply one event; what it made (nothing if it was applied before)."""
         with self.datastore.transaction(commit=True) as cursor:
             if (self._max_tracking_id(APPLICATION, cursor) or 0) >= tracking.notification_id:
-                return []
-            made = self._deliveries(cursor, event, tracking.notification_id)
+                return Enqueued()
+            made = Enqueued(deliveries=self._deliveries(cursor, event, tracking.notification_id))
+            if isinstance(event, Experiment.Started | Experiment.Decided):
+                made.reminders = queue_reminders(
+                    cursor,
+                    self.schema,
+                    experiment_id=event.originator_id,
+                    decision_type=event.decision_type,
+                    actor=event.actor,
+                    stage=event.stage,
+                    cycle=event.cycle,
+                    position=tracking.notification_id,
+                    happened=event.timestamp,
+                )
             self._insert_tracking(cursor, tracking)
         return made
 
@@ -78,10 +104,10 @@ class OutboxRecorder(PostgresTrackingRecorder):
         if isinstance(event, Experiment.Started):
             cursor.execute(
                 sql.SQL(
-                    "INSERT INTO {} (experiment_id, municipality) VALUES (%s, %s)"
+                    "INSERT INTO {} (experiment_id, municipality, title) VALUES (%s, %s, %s)"
                     " ON CONFLICT DO NOTHING"
                 ).format(self._table("outbox_experiments")),
-                (experiment_id, event.payload["municipality"]),
+                (experiment_id, event.payload["municipality"], event.payload.get("title")),
             )
         found = cursor.execute(
             sql.SQL("SELECT municipality FROM {} WHERE experiment_id = %s").format(
@@ -134,6 +160,18 @@ class OutboxRecorder(PostgresTrackingRecorder):
                 made.append(made_id)
         return made
 
+    def reminders_not_dispatched(self, limit: int = 1000) -> list[uuid.UUID]:
+        """Reminders committed but not yet handed over, oldest first."""
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                sql.SQL(
+                    "SELECT id FROM {} WHERE dispatched_at IS NULL AND status = 'pending'"
+                    " ORDER BY created_at, id LIMIT %s"
+                ).format(self._table("reminders")),
+                (limit,),
+            )
+            return [row["id"] for row in cursor.fetchall()]
+
     def not_dispatched(self, limit: int = 1000) -> list[uuid.UUID]:
         """Deliveries committed but not yet handed over, oldest first."""
         with self.datastore.transaction(commit=False) as cursor:
@@ -149,12 +187,15 @@ class OutboxRecorder(PostgresTrackingRecorder):
 
 class OutboxProjection(Projection[OutboxRecorder]):
     name = OUTBOX
-    dispatch: Dispatch = staticmethod(lambda ids: None)
+    dispatch: Dispatch = staticmethod(_nothing)
+    remind: Dispatch = staticmethod(_nothing)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         made = self.view.enqueue(domain_event, tracking)
-        if made:
-            type(self).dispatch(made)
+        if made.deliveries:
+            type(self).dispatch(made.deliveries)
+        if made.reminders:
+            type(self).remind(made.reminders)
 
 
 def outbox_env(database: Database) -> dict[str, str]:
@@ -186,25 +227,47 @@ def _outbox_lock(database: Database, stop: threading.Event) -> Iterator[bool]:
         yield False
 
 
-def run_outbox(database: Database, dispatch: Dispatch, stop: threading.Event) -> None:
-    """Enqueue deliveries for every new event until `stop` is set; on a failure let go of
-    the lock, wait and compete again (as the projector does)."""
-    bound = type("BoundOutboxProjection", (OutboxProjection,), {"dispatch": staticmethod(dispatch)})
+def run_outbox(
+    database: Database,
+    dispatch: Dispatch,
+    stop: threading.Event,
+    remind: Dispatch = _nothing,
+) -> None:
+    """Enqueue deliveries and reminders for every new event until `stop` is set; on a
+    failure let go of the lock, wait and compete again (as the projector does)."""
+    bound = type(
+        "BoundOutboxProjection",
+        (OutboxProjection,),
+        # eventsourcing names a projection's tables after its class unless the class says
+        # `name` itself: this one keeps `outbox_tracking`.
+        {"name": OUTBOX, "dispatch": staticmethod(dispatch), "remind": staticmethod(remind)},
+    )
     while not stop.is_set():
         try:
             with _outbox_lock(database, stop) as active:
                 if not active:
                     return
-                _follow(database, bound, dispatch, stop)
+                _follow(database, bound, stop)
         except Exception:
             log.exception("outbox_failed_retrying")
         stop.wait(1.0)
 
 
+def _hand_over(
+    waiting_now: Callable[[], list[uuid.UUID]], dispatch: Dispatch, stop: threading.Event
+) -> None:
+    """Hand over what was committed but not handed over before a process died."""
+    waiting = waiting_now()
+    while waiting and not stop.is_set():
+        dispatch(waiting)
+        log.info("outbox_redispatched", count=len(waiting))
+        again = waiting_now()
+        waiting = [] if again == waiting else again
+
+
 def _follow(
     database: Database,
     projection: type[OutboxProjection],
-    dispatch: Dispatch,
     stop: threading.Event,
 ) -> None:
     with ProjectionRunner(
@@ -213,12 +276,8 @@ def _follow(
         view_class=OutboxRecorder,
         env=outbox_env(database),
     ) as runner:
-        waiting = runner.view.not_dispatched()
-        while waiting and not stop.is_set():
-            dispatch(waiting)
-            log.info("outbox_redispatched", deliveries=len(waiting))
-            again = runner.view.not_dispatched()
-            waiting = [] if again == waiting else again
+        _hand_over(runner.view.not_dispatched, projection.dispatch, stop)
+        _hand_over(runner.view.reminders_not_dispatched, projection.remind, stop)
         log.info("outbox_following", position=runner.view.position())
         while not stop.is_set() and not runner.is_interrupted.is_set():
             runner.run_forever(timeout=0.5)

@@ -38,6 +38,7 @@ from projections.runner import run_projector
 from services.app.decisions import DecisionService
 from services.app.invitations import Inviting
 from services.app.ports import AccessEnder
+from services.app.reminding import Reminding, UnsubscribeLinks
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
 from services.app.subscribing import Subscribing
@@ -58,12 +59,14 @@ from services.stores.identity_providers import IdentityProviders
 from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
 from services.stores.people import People
+from services.stores.reminders import MailPreferences, ReminderLog
 from services.stores.sessions import SessionStore
 from services.stores.sign_in_links import SignInLinks
 from services.stores.subscriptions import SubscriptionStore
 from workflows.client import ExperimentWorkflows
 from workflows.delivery_activities import DeliveryActivities, TemporalDispatch
 from workflows.reconcile import ReconcileReport, reconcile
+from workflows.reminder_activities import ReminderActivities, TemporalReminders
 from workflows.worker import build_worker, ensure_search_attributes
 
 # Connections an API process keeps for its stores, and for its read-model queries.
@@ -98,8 +101,12 @@ class Stores:
     identity_providers: IdentityProviders
     subscriptions: SubscriptionStore
     deliveries: DeliveryLog
+    reminders: ReminderLog
+    mail_preferences: MailPreferences
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
+    # Makes and checks the unsubscribe links in reminders.
+    unsubscribe_links: UnsubscribeLinks
     # How mail goes out: SMTP, the development outbox, or not at all (production without a
     # mail server: invitations are then printed as letters).
     mail: MailSender | None
@@ -130,6 +137,8 @@ class Services:
     inviting: Inviting
     subscribing: Subscribing
     staff_sign_in: StaffSignIn
+    reminding: Reminding
+    mail_preferences: MailPreferences
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -184,7 +193,10 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         identity_providers=IdentityProviders(rt.database, box, box.derive("oidc-subject"), connect),
         subscriptions=SubscriptionStore(rt.database, box, connect),
         deliveries=DeliveryLog(rt.database, connect),
+        reminders=ReminderLog(rt.database, connect),
+        mail_preferences=MailPreferences(rt.database, connect),
         form_key=box.derive("page-forms"),
+        unsubscribe_links=UnsubscribeLinks(box.derive("unsubscribe-links")),
         mail=mail,
         dev_outbox=outbox,
     )
@@ -218,6 +230,18 @@ def inviting_for(rt: Runtime, stores: Stores) -> Inviting:
         return found.state.title
 
     return Inviting(stores.invitations, stores.people, stores.mail, title_of, rt.settings.base_url)
+
+
+def reminding_for(rt: Runtime, stores: Stores) -> Reminding:
+    """Mailing reminders and leaving them, to the addresses the people store keeps."""
+    return Reminding(
+        stores.reminders,
+        stores.mail_preferences,
+        stores.people,
+        stores.mail,
+        stores.unsubscribe_links,
+        rt.settings.base_url,
+    )
 
 
 def destinations_for(settings: Settings) -> Destinations:
@@ -311,6 +335,8 @@ def api_services(
                         staff_sign_in=StaffSignIn(
                             stores.identity_providers, stores.people, rt.settings.base_url
                         ),
+                        reminding=reminding_for(rt, stores),
+                        mail_preferences=stores.mail_preferences,
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,
@@ -350,7 +376,12 @@ async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | N
         executor=executor,
         threads=rt.settings.worker_activity_threads,
         deliveries=delivery_activities(rt),
+        reminders=reminder_activities(rt),
     )
+
+
+def reminder_activities(rt: Runtime) -> ReminderActivities:
+    return ReminderActivities(reminding_for(rt, prepare_stores(rt)))
 
 
 def delivery_activities(rt: Runtime) -> DeliveryActivities:
@@ -361,16 +392,18 @@ def delivery_activities(rt: Runtime) -> DeliveryActivities:
 
 
 def start_outbox(rt: Runtime, client: Client, stop: threading.Event) -> threading.Thread:
-    """The outbox in a thread of this (worker) process: deliveries enqueued exactly once and
-    handed to Temporal on this event loop (one outbox is active per database)."""
-    dispatch = TemporalDispatch(
-        client,
-        asyncio.get_running_loop(),
-        prepare_stores(rt).deliveries,
-        rt.settings.temporal_task_queue,
-    )
+    """The outbox in a thread of this (worker) process: deliveries and reminders enqueued
+    exactly once and handed to Temporal on this event loop (one outbox is active per schema)."""
+    stores = prepare_stores(rt)
+    loop = asyncio.get_running_loop()
+    queue = rt.settings.temporal_task_queue
+    dispatch = TemporalDispatch(client, loop, stores.deliveries, queue)
+    remind = TemporalReminders(client, loop, stores.reminders, queue)
     thread = threading.Thread(
-        target=run_outbox, args=(rt.database, dispatch, stop), name="outbox", daemon=True
+        target=run_outbox,
+        args=(rt.database, dispatch, stop, remind),
+        name="outbox",
+        daemon=True,
     )
     thread.start()
     return thread

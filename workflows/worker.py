@@ -28,6 +28,8 @@ from workflows.activities import ExperimentActivities
 from workflows.delivery import DeliveryWorkflow
 from workflows.delivery_activities import DeliveryActivities
 from workflows.experiment import ExperimentWorkflow
+from workflows.reminder import ReminderWorkflow
+from workflows.reminder_activities import ReminderActivities
 
 log = structlog.get_logger(__name__)
 
@@ -66,15 +68,19 @@ def build_worker(
     threads: int,
     activities: ExperimentActivities | None = None,
     deliveries: DeliveryActivities | None = None,
+    reminders: ReminderActivities | None = None,
 ) -> Worker:
-    """A worker for the experiments' workflows and, given `deliveries`, the outbound
-    deliveries' too."""
+    """A worker for the experiments' workflows and, given `deliveries` and `reminders`, the
+    outbound deliveries' and the reminders' too."""
     acts = activities or ExperimentActivities(experiments)
     workflows: list[type] = [ExperimentWorkflow]
     functions: list[Callable[..., Any]] = [acts.record_decision, acts.load_experiment]
     if deliveries is not None:
         workflows.append(DeliveryWorkflow)
         functions.append(deliveries.deliver_once)
+    if reminders is not None:
+        workflows.append(ReminderWorkflow)
+        functions.extend([reminders.send_reminder, reminders.send_digest])
     return Worker(
         client,
         task_queue=task_queue,

@@ -15,7 +15,13 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from projections.runner import run_projector
-from services.bootstrap import Runtime, delivery_activities, prepare_stores, start_outbox
+from services.bootstrap import (
+    Runtime,
+    delivery_activities,
+    prepare_stores,
+    reminder_activities,
+    start_outbox,
+)
 from services.infra.event_store import Experiments
 from services.infra.migrations import migrate
 from services.infra.postgres import Database
@@ -119,6 +125,7 @@ async def stack(
         executor=executor,
         threads=8,
         deliveries=delivery_activities(rt),
+        reminders=reminder_activities(rt),
     )
     app = app_for(rt)
     outbox = start_outbox(rt, dev_server.client, stop)

@@ -109,9 +109,31 @@ def record_delivery() -> None:
     )
 
 
+REMINDER_VERSION = "reminder-v1"
+
+
+def record_reminder() -> None:
+    """The reminder workflow's history: held for the daily digest, a durable timer to seven
+    in the morning, then the digest."""
+    path = HISTORIES / f"{REMINDER_VERSION}-held-for-the-digest.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "tests/workflows/test_reminders.py::"
+            "test_a_daily_digest_gathers_the_reminders_into_one_mail_at_seven",
+        ],
+        env={**os.environ, "WIJKLAB_RECORD_HISTORY": str(path)},
+        check=True,
+    )
+
+
 def main() -> None:
     HISTORIES.mkdir(exist_ok=True)
     record_delivery()
+    record_reminder()
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedPostgres(Path(tmp))
         database = Database(params=embedded.start(), schema="record")
