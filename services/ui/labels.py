@@ -128,6 +128,14 @@ MESSAGES = {
     "cannot_sign_in": N_(
         "message", "This key belongs to a linked system; it cannot be used to sign in."
     ),
+    "unsubscribe_invalid": N_(
+        "message", "This unsubscribe link is not valid. Use the link from the mail itself."
+    ),
+}
+FREQUENCIES = {
+    "each": N_("frequency", "a mail for each reminder, as it comes"),
+    "daily": N_("frequency", "one mail a day with everything (at 7 in the morning)"),
+    "none": N_("frequency", "no reminders"),
 }
 
 DELIVERY_STATUSES = {
@@ -237,6 +245,9 @@ class Labels:
 
     def delivery(self, key: str) -> str:
         return self._pick(DELIVERY_STATUSES, key)
+
+    def frequency(self, key: str) -> str:
+        return self._pick(FREQUENCIES, key)
 
     def event_type(self, key: str) -> str:
         return self._pick(EVENT_TYPES, key)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from services.bootstrap import prepare_stores
 from tests.browser.conftest import SCREENSHOTS, check_accessible
 from tests.browser.test_pages import sign_in
 from tests.conftest import LiveService
@@ -64,7 +65,13 @@ def things(live_service: LiveService) -> dict[str, str]:
             "experiment_id": eid,
         },
     ).json()
-    return {"experiment": eid, "invite": invited["url"].split("/invite/")[1]}
+    stores = prepare_stores(live_service.runtime)
+    someone = stores.people.register("utrecht", "Kees Nooitmeer", "kees@example.nl")
+    return {
+        "experiment": eid,
+        "invite": invited["url"].split("/invite/")[1],
+        "unsubscribe": stores.unsubscribe_links.token(someone),
+    }
 
 
 def visit(page: Page, path: str, name: str, heading: str | None = None) -> None:
@@ -90,6 +97,10 @@ def test_every_page_meets_wcag_21_aa(
         visit(visitor, "/sign-in/email/not-a-link", f"{lang} used sign-in link")
         visit(visitor, "/sign-in/oidc/nobody", f"{lang} failed staff sign-in")
         visit(visitor, "/dev/mail", f"{lang} development mail")
+        visit(visitor, f"/unsubscribe/{things['unsubscribe']}", f"{lang} unsubscribe")
+        visitor.locator("form[action^='/unsubscribe/'] button").click()
+        check_accessible(visitor, f"{lang} unsubscribed")  # nl: done; en: done before
+        visit(visitor, "/unsubscribe/prs_forged.link", f"{lang} forged unsubscribe link")
         visitor.goto("/sign-in")
         email = visitor.locator("#email")
         email.fill("iemand@example.nl")
@@ -102,6 +113,7 @@ def test_every_page_meets_wcag_21_aa(
         visit(page, f"/experiments/{eid}", f"{who} experiment")
         visit(page, "/lessons?q=coach", f"{who} lessons")
         visit(page, "/neighbourhoods", f"{who} neighbourhoods")
+        visit(page, "/settings/mail", f"{who} mail settings")
         visit(page, "/experiments/00000000-0000-4000-8000-000000000000", f"{who} not found")
         if who == "evaluator":
             visit(page, f"/experiments/{eid}?at={today}", "evaluator past state")
