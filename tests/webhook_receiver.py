@@ -4,6 +4,7 @@ verifies every delivery with the `standardwebhooks` library and answers as scrip
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ class Received:
     webhook_id: str
     body: bytes
     verified: bool
+    # When it arrived (`time.perf_counter`, comparable within this process).
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass

@@ -44,6 +44,7 @@ from tests.benchmarks.bare import BareWorkflow, noop
 from tests.benchmarks.rebuild import raw_read, seed
 from tests.builders import PM, decision, record_opener, start
 from tests.conftest import free_port, wait_ready
+from tests.webhook_receiver import Receiver, receiving
 from workflows import search_attributes
 
 CALLERS = 16
@@ -51,6 +52,7 @@ EXPERIMENTS = 200
 DECISIONS = 1000
 ROUNDS = 4
 LAG_SECONDS = 30
+DELIVERY_SECONDS = 20
 REBUILD_EVENTS = 100_000
 HISTORY_DECISIONS = 10_000
 OPEN_WORKFLOWS = 1000
@@ -123,6 +125,7 @@ class Stack:
         rt = Runtime(settings=self.settings, database=self.database, experiments=self.experiments)
         keys = prepare_stores(rt).keys
         self.token, _ = keys.create("programme_manager", "bench", "bench")
+        self.admin_token, _ = keys.create("admin", "bench", "bench admin")
         url = "postgresql://?" + make_conninfo(**self.params).replace(" ", "&")
         self.env = {
             **os.environ,
@@ -132,6 +135,8 @@ class Stack:
             "WIJKLAB_DATA_DIR": str(root),
             "WIJKLAB_LOG_LEVEL": "WARNING",
             "WIJKLAB_LOG_FORMAT": "json",
+            # The delivery-lag receiver listens on this machine.
+            "WIJKLAB_OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
         }
         wijklab = shutil.which("wijklab", path=str(Path(sys.executable).parent))
         assert wijklab
@@ -322,45 +327,96 @@ class PositionWatch:
         return None
 
 
-async def projection_lag(
-    stack: Stack, http: httpx.AsyncClient, ids: list[str], rate: float
-) -> list[float]:
-    watch = PositionWatch(stack.database)
-    interval = 1 / max(rate * 0.5, 1)
-    answers: list[tuple[int, float]] = []
+async def paced_decisions(
+    http: httpx.AsyncClient, ids: list[str], rate: float, seconds: float, label: str
+) -> list[tuple[dict[str, Any], float]]:
+    """Decisions at `rate` per second for `seconds`: each answer and when it came."""
+    interval = 1 / max(rate, 1)
+    answers: list[tuple[dict[str, Any], float]] = []
     began = time.perf_counter()
     n = 0
     pending: set[asyncio.Task[None]] = set()
 
     async def one(k: int) -> None:
-        body = {"type": "revise_plan", "rationale": f"lag {k}", **PLAN_FIELDS}
+        body = {"type": "revise_plan", "rationale": f"{label} {k}", **PLAN_FIELDS}
         response = await http.post(f"/v1/experiments/{ids[k % len(ids)]}/decisions", json=body)
         response.raise_for_status()
-        answers.append((response.json()["position"], time.perf_counter()))
+        answers.append((response.json(), time.perf_counter()))
 
-    while time.perf_counter() - began < LAG_SECONDS:
+    while time.perf_counter() - began < seconds:
         task = asyncio.create_task(one(n))
         pending.add(task)
         task.add_done_callback(pending.discard)
         n += 1
         if n % 20 == 0:
             print(
-                f"\r  projection lag: {time.perf_counter() - began:4.0f} / {LAG_SECONDS} s",
+                f"\r  {label}: {time.perf_counter() - began:4.0f} / {seconds:.0f} s",
                 end="",
                 file=sys.stderr,
             )
         await asyncio.sleep(max(0.0, began + n * interval - time.perf_counter()))
     await asyncio.gather(*pending)
     print(file=sys.stderr)
+    return answers
+
+
+async def projection_lag(
+    stack: Stack, http: httpx.AsyncClient, ids: list[str], rate: float
+) -> list[float]:
+    watch = PositionWatch(stack.database)
+    answers = await paced_decisions(http, ids, rate * 0.5, LAG_SECONDS, "projection lag")
     await asyncio.sleep(1)
     watch.stop.set()
     watch.thread.join()
     lags = []
-    for position, answered in answers:
-        visible = watch.visible_at(position)
+    for answer, answered in answers:
+        visible = watch.visible_at(answer["position"])
         if visible is not None:
             lags.append(max(0.0, visible - answered) * 1000)
     return lags
+
+
+async def delivery_lag(
+    stack: Stack, http: httpx.AsyncClient, ids: list[str], rate: float
+) -> list[float]:
+    """From a decision's answer until its `decision.recorded` reaches a subscribed receiver
+    on this machine (outbox, Temporal workflow, signed POST), at half the e2e rate."""
+    admin = {"Authorization": f"Bearer {stack.admin_token}"}
+    with receiving([200]) as receiver:
+        made = await http.post(
+            "/v1/subscriptions",
+            headers=admin,
+            json={"url": receiver.url, "event_types": ["decision.recorded"]},
+        )
+        made.raise_for_status()
+        receiver.secret = made.json()["secret"]
+        try:
+            answers = await paced_decisions(http, ids, rate * 0.5, DELIVERY_SECONDS, "delivery lag")
+            await _all_delivered(receiver, {a["decision_id"] for a, _ in answers})
+        finally:
+            # Later phases write many events; they are not this measure's business.
+            gone = await http.delete(f"/v1/subscriptions/{made.json()['id']}", headers=admin)
+            gone.raise_for_status()
+    arrived: dict[str, float] = {}
+    for received in receiver.received:
+        data = json.loads(received.body)["data"]
+        arrived.setdefault(data["decision_id"], received.at)
+    assert all(r.verified for r in receiver.received), "every delivery verifies"
+    return [
+        max(0.0, arrived[a["decision_id"]] - answered) * 1000
+        for a, answered in answers
+        if a["decision_id"] in arrived
+    ]
+
+
+async def _all_delivered(receiver: Receiver, decision_ids: set[str], timeout: float = 60) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        seen = {json.loads(r.body)["data"]["decision_id"] for r in list(receiver.received)}
+        if decision_ids <= seen:
+            return
+        await asyncio.sleep(0.2)
+    say(f"  {len(decision_ids - seen)} decisions not delivered within {timeout:.0f} s")
 
 
 def seed_history(experiments: Experiments, count: int) -> uuid.UUID:
@@ -455,6 +511,10 @@ async def main() -> None:
                 lags = await projection_lag(stack, http, ids, results["e2e_decisions_per_s"])
                 results["lag_p50_ms"] = percentile(lags, 50)
                 results["lag_p99_ms"] = percentile(lags, 99)
+                say("3b. delivery lag at half the end-to-end rate (a receiver on this machine)")
+                delays = await delivery_lag(stack, http, ids, results["e2e_decisions_per_s"])
+                results["delivery_lag_p50_ms"] = percentile(delays, 50)
+                results["delivery_lag_p99_ms"] = percentile(delays, 99)
                 say("5. history reads on an experiment with 10,000 decisions")
                 long_one = await asyncio.to_thread(
                     seed_history, stack.experiments, HISTORY_DECISIONS
@@ -503,6 +563,7 @@ class Results(dict[str, Any]):
 TARGETS = {
     "e2e_ratio": (">=", 0.8),
     "lag_p99_ms": ("<=", 100),
+    "delivery_lag_p99_ms": ("<=", 500),
     "rebuild_ratio": (">=", 0.5),
     "history_page_p95_ms": ("<=", 30),
     "history_csv_s": ("<=", 2),
@@ -514,6 +575,8 @@ KEYS = (
     "e2e_ratio",
     "lag_p50_ms",
     "lag_p99_ms",
+    "delivery_lag_p50_ms",
+    "delivery_lag_p99_ms",
     "raw_read_events_per_s",
     "rebuild_events_per_s",
     "rebuild_ratio",
