@@ -15,7 +15,6 @@ from domain.subscriptions import UrlNotAllowed
 from services.infra.destinations import Destinations
 from services.infra.webhooks import sign
 
-TIMEOUT = httpx.Timeout(15.0)
 MAX_ANSWER = 64 * 1024
 USER_AGENT = "wijklab-webhooks/1"
 
@@ -42,6 +41,7 @@ def send(
     secrets: tuple[str, ...],
     body: bytes,
     now: datetime | None = None,
+    timeout: float = 15.0,
 ) -> Sent:
     began = time.monotonic()
 
@@ -62,7 +62,12 @@ def send(
     }
     try:
         with client.stream(
-            "POST", url, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False
+            "POST",
+            url,
+            content=body,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
         ) as answer:
             read = 0
             for chunk in answer.iter_bytes():
@@ -71,7 +76,7 @@ def send(
                     break  # the rest of a huge answer is not wanted
             status = answer.status_code
     except httpx.TimeoutException:
-        return Sent(None, "timeout: no answer within 15 s", took())
+        return Sent(None, f"timeout: no answer within {timeout:g} s", took())
     except httpx.HTTPError as error:
         return Sent(None, f"{type(error).__name__}: {str(error)[:200]}", took())
     if 300 <= status < 400:
