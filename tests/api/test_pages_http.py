@@ -17,6 +17,21 @@ async def test_dutch_by_default_english_on_request(stack: Stack) -> None:
     assert "wijklab_lang=en" in chosen.headers["set-cookie"]
     away = await stack.client.get("/language/en?next=//evil.example", follow_redirects=False)
     assert away.headers["location"] == "/"
+    # Browsers read a backslash as a slash and drop tabs and newlines: none of these may
+    # leave the site.
+    for sneaky in (
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\\/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+    ):
+        answer = await stack.client.get(
+            "/language/en", params={"next": sneaky}, follow_redirects=False
+        )
+        assert answer.headers["location"] == "/", sneaky
 
 
 async def test_sign_in_needs_the_form_token_and_a_valid_key(stack: Stack) -> None:

@@ -77,9 +77,20 @@ async def sign_out(request: Request, form: Form) -> Response:
     return response
 
 
+def local_path(value: str) -> str:
+    """`value` if it is a path on this site, else `/`: browsers read `//host`, `/\\host` and
+    `/<tab>/host` as another site, so a second slash, a backslash or a control character
+    anywhere is refused (the framework's quoting of the Location header is not relied on)."""
+    if not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "/"
+    return value
+
+
 @router.get("/language/{lang}")
 async def choose_language(request: Request, lang: str, next: str = "/") -> Response:
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = local_path(next)
     response = redirect(target)
     if lang in ("nl", "en"):
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 24 * 3600)
