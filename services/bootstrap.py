@@ -72,6 +72,10 @@ from workflows.worker import build_worker, ensure_search_attributes
 # Connections an API process keeps for its stores, and for its read-model queries.
 STORE_POOL_SIZE = 8
 READ_POOL_SIZE = 8
+# Connections a worker process keeps for the stores its activities and its outbox use: a
+# delivery or a reminder reads and writes several rows, and a connection made for each would
+# cost PostgreSQL a new backend every time.
+WORKER_POOL_SIZE = 8
 # How long a process waits for Temporal to come up on start.
 TEMPORAL_WAIT_SECONDS = 30
 # How often an API process settles claims nobody settled (see `_settle_stale_claims`).
@@ -365,7 +369,20 @@ async def _settle_stale_claims(decisions: DecisionService) -> None:
         await asyncio.sleep(CLAIM_SWEEP_SECONDS)
 
 
-async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | None) -> Worker:
+@contextlib.contextmanager
+def worker_stores(rt: Runtime) -> Iterator[Stores]:
+    """The stores of a worker process (its activities' and its outbox's), on a pool of
+    connections kept for the process's life."""
+    pool: ConnectionPool[psycopg.Connection[Any]] = _pool(rt.database, WORKER_POOL_SIZE)
+    try:
+        yield prepare_stores(rt, pool.connection)
+    finally:
+        pool.close()
+
+
+async def worker_for(
+    rt: Runtime, executor: ThreadPoolExecutor, address: str | None, stores: Stores | None = None
+) -> Worker:
     """A worker for the experiments' workflows and activities on this process's executor."""
     client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
     await ensure_search_attributes(client)
@@ -375,26 +392,28 @@ async def worker_for(rt: Runtime, executor: ThreadPoolExecutor, address: str | N
         task_queue=rt.settings.temporal_task_queue,
         executor=executor,
         threads=rt.settings.worker_activity_threads,
-        deliveries=delivery_activities(rt),
-        reminders=reminder_activities(rt),
+        deliveries=delivery_activities(rt, stores),
+        reminders=reminder_activities(rt, stores),
     )
 
 
-def reminder_activities(rt: Runtime) -> ReminderActivities:
-    return ReminderActivities(reminding_for(rt, prepare_stores(rt)))
+def reminder_activities(rt: Runtime, stores: Stores | None = None) -> ReminderActivities:
+    return ReminderActivities(reminding_for(rt, stores or prepare_stores(rt)))
 
 
-def delivery_activities(rt: Runtime) -> DeliveryActivities:
-    stores = prepare_stores(rt)
+def delivery_activities(rt: Runtime, stores: Stores | None = None) -> DeliveryActivities:
+    stores = stores or prepare_stores(rt)
     return DeliveryActivities(
         stores.deliveries, stores.subscriptions, destinations_for(rt.settings)
     )
 
 
-def start_outbox(rt: Runtime, client: Client, stop: threading.Event) -> threading.Thread:
+def start_outbox(
+    rt: Runtime, client: Client, stop: threading.Event, stores: Stores | None = None
+) -> threading.Thread:
     """The outbox in a thread of this (worker) process: deliveries and reminders enqueued
     exactly once and handed to Temporal on this event loop (one outbox is active per schema)."""
-    stores = prepare_stores(rt)
+    stores = stores or prepare_stores(rt)
     loop = asyncio.get_running_loop()
     queue = rt.settings.temporal_task_queue
     dispatch = TemporalDispatch(client, loop, stores.deliveries, queue)

@@ -24,6 +24,7 @@ from services.bootstrap import (
     runtime,
     start_outbox,
     worker_for,
+    worker_stores,
 )
 from services.cli.apps import app
 from services.cli.dev_sign_in import local_provider, one_time_links
@@ -49,15 +50,19 @@ async def serve(
     settings = rt.settings
     tasks: list[asyncio.Task[None]] = []
     server = None
-    with ThreadPoolExecutor(
-        max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
-    ) as executor:
+    with (
+        ThreadPoolExecutor(
+            max_workers=settings.worker_activity_threads, thread_name_prefix="activity"
+        ) as executor,
+        contextlib.ExitStack() as resources,
+    ):
         outbox_stop = threading.Event()
         outbox: threading.Thread | None = None
         if worker:
-            built = await worker_for(rt, executor, address)
+            stores = resources.enter_context(worker_stores(rt))
+            built = await worker_for(rt, executor, address, stores)
             tasks.append(asyncio.create_task(run_until_stopped(built, stop)))
-            outbox = start_outbox(rt, built.client, outbox_stop)
+            outbox = start_outbox(rt, built.client, outbox_stop, stores)
         if api:
             server = server_for(
                 app_for(rt, address),
