@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -39,6 +40,8 @@ APPLICATION = "Experiments"
 OUTBOX = "Outbox"
 # What the outboxes of one schema hold an advisory lock for (see `Database.lock_key`).
 LOCK_PURPOSE = "outbox"
+# How many left-over rows are handed over at a time when the outbox starts.
+HAND_OVER_PAGE = 500
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
 # Hands new deliveries (or reminders), by id, to whatever sends them; must tolerate repeats.
@@ -160,29 +163,28 @@ class OutboxRecorder(PostgresTrackingRecorder):
                 made.append(made_id)
         return made
 
-    def reminders_not_dispatched(self, limit: int = 1000) -> list[uuid.UUID]:
-        """Reminders committed but not yet handed over, oldest first."""
+    def not_dispatched(
+        self, table: str, before: datetime, after: tuple[datetime, uuid.UUID] | None = None
+    ) -> list[tuple[datetime, uuid.UUID]]:
+        """Rows of `table` (`deliveries` or `reminders`) committed before `before` but not
+        handed over, oldest first, a page at a time after the key `after`."""
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(
                 sql.SQL(
-                    "SELECT id FROM {} WHERE dispatched_at IS NULL AND status = 'pending'"
+                    "SELECT created_at, id FROM {} WHERE dispatched_at IS NULL"
+                    " AND status = 'pending' AND created_at < %s"
+                    " AND (%s::timestamptz IS NULL OR (created_at, id) > (%s, %s))"
                     " ORDER BY created_at, id LIMIT %s"
-                ).format(self._table("reminders")),
-                (limit,),
+                ).format(self._table(table)),
+                (
+                    before,
+                    after[0] if after else None,
+                    after[0] if after else None,
+                    after[1] if after else None,
+                    HAND_OVER_PAGE,
+                ),
             )
-            return [row["id"] for row in cursor.fetchall()]
-
-    def not_dispatched(self, limit: int = 1000) -> list[uuid.UUID]:
-        """Deliveries committed but not yet handed over, oldest first."""
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(
-                sql.SQL(
-                    "SELECT id FROM {} WHERE dispatched_at IS NULL AND status = 'pending'"
-                    " ORDER BY created_at, id LIMIT %s"
-                ).format(self._table("deliveries")),
-                (limit,),
-            )
-            return [row["id"] for row in cursor.fetchall()]
+            return [(row["created_at"], row["id"]) for row in cursor.fetchall()]
 
 
 class OutboxProjection(Projection[OutboxRecorder]):
@@ -254,15 +256,15 @@ def run_outbox(
 
 
 def _hand_over(
-    waiting_now: Callable[[], list[uuid.UUID]], dispatch: Dispatch, stop: threading.Event
+    view: OutboxRecorder, table: str, before: datetime, dispatch: Dispatch, stop: threading.Event
 ) -> None:
-    """Hand over what was committed but not handed over before a process died."""
-    waiting = waiting_now()
-    while waiting and not stop.is_set():
-        dispatch(waiting)
-        log.info("outbox_redispatched", count=len(waiting))
-        again = waiting_now()
-        waiting = [] if again == waiting else again
+    """Hand over what was committed before `before` (this outbox's start) but not handed over
+    when a process died; what the outbox writes from now on it hands over itself."""
+    page = view.not_dispatched(table, before)
+    while page and not stop.is_set():
+        dispatch([one for _, one in page])
+        log.info("outbox_redispatched", table=table, count=len(page))
+        page = view.not_dispatched(table, before, after=page[-1])
 
 
 def _follow(
@@ -270,14 +272,20 @@ def _follow(
     projection: type[OutboxProjection],
     stop: threading.Event,
 ) -> None:
+    # The runner starts following as it is made, so what was left over is what was committed
+    # before this moment (by the database's clock, which wrote `created_at`).
+    with database.connect() as conn:
+        found = conn.execute("SELECT now()").fetchone()
+    assert found is not None
+    began: datetime = found[0]
     with ProjectionRunner(
         application_class=Experiments,
         projection_class=projection,
         view_class=OutboxRecorder,
         env=outbox_env(database),
     ) as runner:
-        _hand_over(runner.view.not_dispatched, projection.dispatch, stop)
-        _hand_over(runner.view.reminders_not_dispatched, projection.remind, stop)
+        _hand_over(runner.view, "deliveries", began, projection.dispatch, stop)
+        _hand_over(runner.view, "reminders", began, projection.remind, stop)
         log.info("outbox_following", position=runner.view.position())
         while not stop.is_set() and not runner.is_interrupted.is_set():
             runner.run_forever(timeout=0.5)

@@ -37,10 +37,9 @@ from workflows.delivery import (
     DeliveryWorkflow,
     delivery_workflow_id,
 )
+from workflows.handover import Handover
 
 log = structlog.get_logger(__name__)
-
-DISPATCH_TIMEOUT = 60.0
 
 
 class DeliveryActivities:
@@ -132,15 +131,11 @@ class TemporalDispatch:
         self.loop = loop
         self.deliveries = deliveries
         self.task_queue = task_queue
+        self.handover = Handover(loop, self.start, deliveries.mark_dispatched, "delivery")
 
     def __call__(self, ids: Sequence[UUID]) -> None:
-        started = asyncio.run_coroutine_threadsafe(self.start_all(ids), self.loop)
-        started.result(timeout=DISPATCH_TIMEOUT)
-        self.deliveries.mark_dispatched(list(ids))
-
-    async def start_all(self, ids: Sequence[UUID]) -> None:
-        for delivery_id in ids:
-            await self.start(str(delivery_id))
+        """Hand the deliveries over without waiting for their workflows to start."""
+        self.handover(ids)
 
     async def start(
         self, delivery_id: str, *, retry: int = 0, attempts: int | None = None

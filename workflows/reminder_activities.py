@@ -20,6 +20,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from services.app.reminding import Reminding
 from services.stores.reminders import ReminderLog
+from workflows.handover import Handover
 from workflows.reminder import (
     DigestInput,
     ReminderInput,
@@ -27,8 +28,6 @@ from workflows.reminder import (
     ReminderWorkflow,
     reminder_workflow_id,
 )
-
-DISPATCH_TIMEOUT = 60.0
 
 
 class ReminderActivities:
@@ -67,15 +66,11 @@ class TemporalReminders:
         self.loop = loop
         self.reminders = reminders
         self.task_queue = task_queue
+        self.handover = Handover(loop, self.start, reminders.mark_dispatched, "reminder")
 
     def __call__(self, ids: Sequence[UUID]) -> None:
-        started = asyncio.run_coroutine_threadsafe(self.start_all(ids), self.loop)
-        started.result(timeout=DISPATCH_TIMEOUT)
-        self.reminders.mark_dispatched(list(ids))
-
-    async def start_all(self, ids: Sequence[UUID]) -> None:
-        for reminder_id in ids:
-            await self.start(str(reminder_id))
+        """Hand the reminders over without waiting for their workflows to start."""
+        self.handover(ids)
 
     async def start(self, reminder_id: str) -> WorkflowHandle[Any, str] | None:
         """Start the reminder's workflow; None if it was started before."""

@@ -148,3 +148,31 @@ def test_a_restart_enqueues_nothing_twice_and_hands_over_what_was_left(
     assert len(found) == 2, "the first event was not enqueued again"
     # Nothing marked them handed over, so the restarted outbox hands both over (again).
     assert len(set(second.handed)) == 2
+
+
+def test_a_restart_hands_over_every_left_over_page_once(
+    database: Database,
+    experiments: Experiments,
+    store: SubscriptionStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More left over than a page: every one is handed over, none twice, and nothing the
+    restarted outbox writes itself is handed over by the catching up too."""
+    from projections import outbox
+
+    monkeypatch.setattr(outbox, "HAND_OVER_PAGE", 2)
+    subscribe(store, "utrecht", ("decision.recorded",))
+    eid = uuid.uuid4()
+    experiments.start(start(), experiment_id=eid)
+    cycle = one_cycle()
+    for d in cycle[:4]:
+        experiments.decide(eid, d)
+    for _ in _running(database, Collector()):
+        wait_for(5, database)
+    experiments.decide(eid, cycle[4])
+    again = Collector()
+    for _ in _running(database, again):
+        wait_for(6, database)
+        time.sleep(0.5)
+    assert len(again.handed) == 6, again.handed
+    assert len(set(again.handed)) == 6
