@@ -50,7 +50,10 @@ def reminder_workflow_id(reminder_id: str) -> str:
     return f"{WORKFLOW_ID_PREFIX}{reminder_id}"
 
 
-@workflow.defn(name="ReminderWorkflow")
+# Outside the sandbox, like the delivery's workflow and for its reason (`workflows.delivery`):
+# many short runs, each of which would build a sandbox of its own. Its code uses nothing but
+# the workflow API and the standard library; the replay tests guard its determinism.
+@workflow.defn(name="ReminderWorkflow", sandboxed=False)
 class ReminderWorkflow:
     @workflow.run
     async def run(self, request: ReminderInput) -> str:
