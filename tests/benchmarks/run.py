@@ -382,6 +382,9 @@ async def delivery_lag(
     """From a decision's answer until its `decision.recorded` reaches a subscribed receiver
     on this machine (outbox, Temporal workflow, signed POST), at half the e2e rate."""
     admin = {"Authorization": f"Bearer {stack.admin_token}"}
+    # Steady state: the outbox (in the worker) first reads what the phases before wrote.
+    caught_up = await asyncio.to_thread(outbox_catch_up, stack)
+    say(f"  the outbox caught up with the record in {caught_up:.1f} s")
     with receiving([200]) as receiver:
         made = await http.post(
             "/v1/subscriptions",
@@ -407,6 +410,21 @@ async def delivery_lag(
         for a, answered in answers
         if a["decision_id"] in arrived
     ]
+
+
+def outbox_catch_up(stack: Stack, timeout: float = 300) -> float:
+    """Seconds until the outbox's position reaches the record's head."""
+    head = stack.experiments.max_position()
+    began = time.perf_counter()
+    with stack.database.connect(autocommit=True) as conn:
+        while time.perf_counter() - began < timeout:
+            row = conn.execute(
+                "SELECT max(notification_id) FROM wijklab.outbox_tracking"
+            ).fetchone()
+            if row and (row[0] or 0) >= head:
+                break
+            time.sleep(0.1)
+    return time.perf_counter() - began
 
 
 async def _all_delivered(receiver: Receiver, decision_ids: set[str], timeout: float = 60) -> None:
