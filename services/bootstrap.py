@@ -36,6 +36,7 @@ from projections.queries import ReadModels
 from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
 from services.app.decisions import DecisionService
+from services.app.evidence import Evidence
 from services.app.invitations import Inviting
 from services.app.ports import AccessEnder
 from services.app.reminding import Reminding, UnsubscribeLinks
@@ -55,6 +56,7 @@ from services.settings import Settings, get_settings
 from services.stores.access_records import AccessLog
 from services.stores.api_keys import KeyStore
 from services.stores.deliveries import DeliveryLog
+from services.stores.evidence import EvidenceStore
 from services.stores.identity_providers import IdentityProviders
 from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
@@ -107,6 +109,7 @@ class Stores:
     deliveries: DeliveryLog
     reminders: ReminderLog
     mail_preferences: MailPreferences
+    evidence: EvidenceStore
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # Makes and checks the unsubscribe links in reminders.
@@ -143,6 +146,7 @@ class Services:
     staff_sign_in: StaffSignIn
     reminding: Reminding
     mail_preferences: MailPreferences
+    evidence: Evidence
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -199,6 +203,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         deliveries=DeliveryLog(rt.database, connect),
         reminders=ReminderLog(rt.database, connect),
         mail_preferences=MailPreferences(rt.database, connect),
+        evidence=EvidenceStore(rt.database, people.key_of, connect),
         form_key=box.derive("page-forms"),
         unsubscribe_links=UnsubscribeLinks(box.derive("unsubscribe-links")),
         mail=mail,
@@ -234,6 +239,16 @@ def inviting_for(rt: Runtime, stores: Stores) -> Inviting:
         return found.state.title
 
     return Inviting(stores.invitations, stores.people, stores.mail, title_of, rt.settings.base_url)
+
+
+def evidence_for(rt: Runtime, stores: Stores) -> Evidence:
+    """Keeping evidence, with the record to tell which municipality an experiment is in."""
+
+    def municipality_of(experiment_id: UUID) -> str | None:
+        found = rt.experiments.find(experiment_id)
+        return None if found is None else found.state.municipality
+
+    return Evidence(stores.evidence, stores.access, municipality_of)
 
 
 def reminding_for(rt: Runtime, stores: Stores) -> Reminding:
@@ -341,6 +356,7 @@ def api_services(
                         ),
                         reminding=reminding_for(rt, stores),
                         mail_preferences=stores.mail_preferences,
+                        evidence=evidence_for(rt, stores),
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,

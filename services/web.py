@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import (
+    evidence,
     experiments,
     invitations,
     lessons,
@@ -49,6 +50,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
     errors.install(app)
     for router in (
         experiments.router,
+        evidence.router,
         lessons.router,
         webhooks.router,
         people.router,

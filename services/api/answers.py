@@ -270,3 +270,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {**_ERROR, "description": "too many attempts; see Retry-After"},
     503: {**_ERROR, "description": "a part is away or behind; see Retry-After"},
 }
+
+
+class EvidenceFile(Answer):
+    id: str
+    experiment_id: str
+    title: str
+    media_type: str = Field(description="read from the file's content")
+    size: int
+    sha256: str
+    personal: bool = Field(description="a resident's own file, sealed with their key")
+    uploaded_at: str

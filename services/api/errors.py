@@ -24,6 +24,7 @@ from domain.errors import (
     PersonNotFound,
     RuleViolation,
 )
+from domain.evidence import EvidenceErased, EvidenceNotFound, FileTooLarge, UnsupportedFileType
 from domain.rules import ROLE_REFUSALS
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.middleware import MAX_BODY, BodyTooLarge
@@ -69,7 +70,13 @@ def domain_response(error: DomainError) -> JSONResponse:
         return error_response(422, "idempotency_key_reused", error.message)
     if isinstance(error, NotAllowed):
         return error_response(403, error.code, error.message)
-    if isinstance(error, ExperimentNotFound | PersonNotFound):
+    if isinstance(error, FileTooLarge):
+        return error_response(413, error.code, error.message)
+    if isinstance(error, UnsupportedFileType):
+        return error_response(415, error.code, error.message)
+    if isinstance(error, EvidenceErased):
+        return error_response(410, error.code, error.message)
+    if isinstance(error, ExperimentNotFound | PersonNotFound | EvidenceNotFound):
         return error_response(404, "not_found", error.message)
     if isinstance(error, PersonErased):
         return error_response(409, error.code, error.message)

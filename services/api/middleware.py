@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -18,6 +19,9 @@ log = structlog.get_logger("wijklab.http")
 SECRET_PARAMS = ("{code}", "{token}")
 
 MAX_BODY = 1024 * 1024
+# An evidence upload may carry a file of 10 MB, with the multipart form around it.
+UPLOAD_PATH = re.compile(r"^/v1/experiments/[^/]+/evidence$")
+MAX_UPLOAD_BODY = 10 * 1024 * 1024 + 64 * 1024
 
 
 async def _send_json(
@@ -43,8 +47,9 @@ class BodyTooLarge(Exception):
 
 
 class LimitBody:
-    """Refuse request bodies over 1 MB with 413, whether announced or streamed. (NUL
-    characters are refused where a value is read: `domain.values.text`.)"""
+    """Refuse request bodies over 1 MB with 413 (an evidence upload: 10 MB and its form),
+    whether announced or streamed. (NUL characters are refused where a value is read:
+    `domain.values.text`.)"""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
         self.app = app
@@ -54,10 +59,13 @@ class LimitBody:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit
+        if scope.get("method") == "POST" and UPLOAD_PATH.match(scope.get("path", "")):
+            limit = max(limit, MAX_UPLOAD_BODY)
         too_large = {
             "error": {
                 "code": "payload_too_large",
-                "message": f"request bodies are limited to {self.limit} bytes",
+                "message": f"request bodies are limited to {limit} bytes",
             }
         }
         for name, value in scope.get("headers", []):
@@ -66,7 +74,7 @@ class LimitBody:
                     announced = int(value)
                 except ValueError:
                     announced = 0
-                if announced > self.limit:
+                if announced > limit:
                     await _send_json(send, 413, too_large)
                     return
         seen = 0
@@ -77,7 +85,7 @@ class LimitBody:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise BodyTooLarge
             return message
 

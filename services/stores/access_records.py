@@ -21,7 +21,7 @@ from services.infra.paging import Page, cursor_int, decode_cursor, encode_cursor
 from services.infra.postgres import Connect, Database
 
 TABLE = "access_records"
-ACTIONS = ("history", "export", "past_state", "people")
+ACTIONS = ("history", "export", "past_state", "people", "evidence")
 DEFAULT_LIMIT = 100
 
 

@@ -156,6 +156,7 @@ ACCESS_ACTIONS = {
     "export": N_("access", "export (CSV)"),
     "past_state": N_("access", "past state"),
     "people": N_("access", "list of people"),
+    "evidence": N_("access", "evidence (file)"),
 }
 FIELDS = {
     "role": N_("field", "as"),
