@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -223,10 +224,38 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
 _RATIONALE_OPTIONAL = frozenset({DecisionType.RECORD_FINDING, DecisionType.RECORD_LESSON})
 
 
+MAX_EVIDENCE = 20
+
+
+def _evidence_ids(value: Any) -> list[str]:
+    """The ids of the files a decision rests on (see `domain.evidence`): canonical UUIDs,
+    each once, at most `MAX_EVIDENCE`."""
+    if not isinstance(value, list) or not value:
+        raise InvalidInput("evidence must be a non-empty list of evidence ids", field="evidence")
+    if len(value) > MAX_EVIDENCE:
+        raise InvalidInput(f"a decision rests on at most {MAX_EVIDENCE} files", field="evidence")
+    found: list[str] = []
+    for item in value:
+        try:
+            one = str(uuid.UUID(item)) if isinstance(item, str) else None
+        except ValueError:
+            one = None
+        if one is None:
+            raise InvalidInput("an evidence id is a UUID", field="evidence")
+        if one in found:
+            raise InvalidInput("each evidence id once", field="evidence")
+        found.append(one)
+    return found
+
+
 def parse_payload(kind: DecisionType, raw: Any) -> Payload:
     if not isinstance(raw, dict):
         raise InvalidInput("decision fields must be an object", field="payload")
-    return _PARSERS[kind](raw)
+    body = _PARSERS[kind](raw)
+    # Present only when given, so payloads without evidence are as they always were.
+    if raw.get("evidence") is not None and kind not in (DecisionType.START, *TIMER_DECISIONS):
+        body["evidence"] = _evidence_ids(raw["evidence"])
+    return body
 
 
 @dataclass(frozen=True, slots=True)

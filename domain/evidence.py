@@ -40,6 +40,12 @@ class EvidenceNotFound(DomainError):
     code = "not_found"
 
 
+class EvidenceNotOfExperiment(DomainError):
+    """A decision named a file that is not this experiment's (or does not exist)."""
+
+    code = "evidence_not_found"
+
+
 class EvidenceErased(DomainError):
     """The file was a person's own and that person was erased: it cannot be read."""
 

@@ -60,6 +60,7 @@ class HistoryQueries(ReadModelsBase):
         "source",
         "rationale",
         "payload",
+        "evidence",
     )
 
     CSV_CHUNK = 500
@@ -100,6 +101,7 @@ class HistoryQueries(ReadModelsBase):
                         r["source"],
                         r["rationale"],
                         json.dumps(shown["payload"], ensure_ascii=False, sort_keys=True),
+                        " ".join(shown["payload"].get("evidence") or []),
                     )
                 )
                 if count % self.CSV_CHUNK == 0:

@@ -326,7 +326,10 @@ def api_services(
             stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
             client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
             decisions = DecisionService(
-                rt.experiments, experiment_workflows(rt, client), Sealing(stores.people)
+                rt.experiments,
+                experiment_workflows(rt, client),
+                Sealing(stores.people),
+                evidence_of=lambda eid: {str(f.id) for f in stores.evidence.of_experiment(eid)},
             )
             sweeping = asyncio.create_task(_settle_stale_claims(decisions))
             try:

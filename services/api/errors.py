@@ -24,7 +24,13 @@ from domain.errors import (
     PersonNotFound,
     RuleViolation,
 )
-from domain.evidence import EvidenceErased, EvidenceNotFound, FileTooLarge, UnsupportedFileType
+from domain.evidence import (
+    EvidenceErased,
+    EvidenceNotFound,
+    EvidenceNotOfExperiment,
+    FileTooLarge,
+    UnsupportedFileType,
+)
 from domain.rules import ROLE_REFUSALS
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.middleware import MAX_BODY, BodyTooLarge
@@ -76,6 +82,8 @@ def domain_response(error: DomainError) -> JSONResponse:
         return error_response(415, error.code, error.message)
     if isinstance(error, EvidenceErased):
         return error_response(410, error.code, error.message)
+    if isinstance(error, EvidenceNotOfExperiment):
+        return error_response(404, error.code, error.message, field="evidence")
     if isinstance(error, ExperimentNotFound | PersonNotFound | EvidenceNotFound):
         return error_response(404, "not_found", error.message)
     if isinstance(error, PersonErased):

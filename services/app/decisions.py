@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -22,6 +22,7 @@ from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_names, check_new_decision_id
 from domain.errors import DecisionIdReused, DomainError, ExperimentNotFound, InvalidInput
+from domain.evidence import EvidenceNotOfExperiment
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
 from domain.values import Actor
@@ -52,11 +53,14 @@ class DecisionService:
         sealing: Sealing,
         *,
         answer_timeout: float = 30.0,
+        evidence_of: Callable[[UUID], set[str]] | None = None,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
         self.sealing = sealing
         self.answer_timeout = answer_timeout
+        # The ids of the files kept for an experiment (none where no store is given).
+        self.evidence_of: Callable[[UUID], set[str]] = evidence_of or (lambda _: set())
         self._owners: dict[UUID, str] = {}
 
     @staticmethod
@@ -132,6 +136,7 @@ class DecisionService:
         )
         rules.check_role(decision)
         check_names(decision)
+        await self._check_evidence(experiment_id, decision)
         # Someone named by name is registered only for a decision that stands: held by this
         # claim until the answer is known, released (and deleted) when it is refused.
         claim = Claim(experiment_id, decision_id) if Sealing.names_someone(decision) else None
@@ -149,6 +154,18 @@ class DecisionService:
             await asyncio.to_thread(self.sealing.settle, claim, accepted=True)
         DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
         return answer
+
+    async def _check_evidence(self, experiment_id: UUID, decision: Decision) -> None:
+        """Every file a decision names must be this experiment's."""
+        named = decision.payload.get("evidence")
+        if not named:
+            return
+        kept = await asyncio.to_thread(self.evidence_of, experiment_id)
+        missing = [one for one in named if one not in kept]
+        if missing:
+            raise EvidenceNotOfExperiment(
+                f"evidence {missing[0]} is not a file of experiment {experiment_id}"
+            )
 
     async def _sealed_and_handed_over(
         self,

@@ -128,6 +128,9 @@ MESSAGES = {
     "cannot_sign_in": N_(
         "message", "This key belongs to a linked system; it cannot be used to sign in."
     ),
+    "evidence_erased": N_(
+        "message", "This file belonged to a person who was erased; it can no longer be read."
+    ),
     "unsubscribe_invalid": N_(
         "message", "This unsubscribe link is not valid. Use the link from the mail itself."
     ),

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, open_session
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
@@ -143,3 +143,64 @@ async def test_a_residents_own_file_is_sealed_and_gone_with_them(stack: Stack) -
     gone = await stack.client.get(f"/v1/evidence/{kept.json()['id']}", headers=stack.auth("pm"))
     assert gone.status_code == 410
     assert gone.json()["error"]["code"] == "evidence_erased"
+
+
+async def test_a_decision_rests_on_its_experiments_files_and_shows_them(stack: Stack) -> None:
+    eid = await started(stack)
+    other = await started(stack)
+    mine = (await upload(stack, eid, PDF, title="Enquête-uitslag")).json()["id"]
+    theirs = (await upload(stack, other, PDF)).json()["id"]
+    plan = {
+        "type": "revise_plan",
+        "rationale": "uit de enquête",
+        "description": "Coaches aan huis",
+        "indicators": [{"name": "bereik", "target": 10}],
+    }
+    path = f"/v1/experiments/{eid}/decisions"
+    for evidence, status, code in (
+        ([theirs], 404, "evidence_not_found"),
+        ([str(uuid.uuid4())], 404, "evidence_not_found"),
+        (["niet-een-id"], 422, "invalid_input"),
+        ([mine, mine], 422, "invalid_input"),
+        ([], 422, "invalid_input"),
+        ("enkel", 422, "invalid_input"),
+        ([str(uuid.uuid4()) for _ in range(21)], 422, "invalid_input"),
+    ):
+        refused = await stack.client.post(
+            path, json={**plan, "evidence": evidence}, headers=stack.auth("pm")
+        )
+        assert refused.status_code == status, (evidence, refused.text)
+        assert refused.json()["error"]["code"] == code
+    history = await stack.client.get(path, headers=stack.auth("evaluator"))
+    assert [d["type"] for d in history.json()["items"]] == ["start"], "nothing was recorded"
+    taken = await stack.client.post(
+        path, json={**plan, "evidence": [mine.upper()]}, headers=stack.auth("pm")
+    )
+    assert taken.status_code == 200, taken.text
+    position = taken.json()["position"]
+    history = await stack.client.get(
+        path, params={"min_position": position}, headers=stack.auth("evaluator")
+    )
+    revised = history.json()["items"][-1]
+    assert revised["payload"]["evidence"] == [mine], "kept in its canonical form"
+    exported = await stack.client.get(
+        path,
+        params={"min_position": position},
+        headers={**stack.auth("evaluator"), "Accept": "text/csv"},
+    )
+    assert exported.status_code == 200
+    header, *lines = exported.text.splitlines()
+    assert header.endswith('"evidence"')
+    assert lines[-1].endswith(f'"{mine}"')
+    # On the experiment's page: the file by its title, downloadable with the session.
+    await open_session(stack, "evaluator")
+    page = await stack.client.get(f"/experiments/{eid}")
+    assert page.status_code == 200
+    assert f'<a href="/evidence/{mine}">Enquête-uitslag</a>' in page.text
+    assert "Bewijsstukken" in page.text
+    file = await stack.client.get(f"/evidence/{mine}")
+    assert file.status_code == 200
+    assert file.content == PDF
+    assert (await stack.client.get(f"/evidence/{uuid.uuid4()}")).status_code == 404
+    stack.client.cookies.clear()
+    assert (await stack.client.get(f"/evidence/{mine}", follow_redirects=False)).status_code == 303

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from domain import rules
 from domain.access import Permission
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
+from domain.evidence import ALLOWED_MEDIA_TYPES, EvidenceErased, EvidenceNotFound
 from domain.state import NEXT_STAGE, ExperimentState
 from domain.values import Outcome, Stage, Theme
 from projections.queries import ProjectionLagging
@@ -86,7 +87,8 @@ async def experiment_page(
             except ExperimentNotFound:
                 state = None  # type: ignore[assignment]
             history = [h for h in history if datetime.fromisoformat(h["at"]) <= moment]
-        return {"state": state, "history": history}
+        files = {str(f.id): f for f in services.evidence.store.of_experiment(experiment_id)}
+        return {"state": state, "history": history, "files": files}
 
     data = await run_in_threadpool(load)
     state: ExperimentState | None = data["state"]
@@ -113,6 +115,7 @@ async def experiment_page(
             "experiment_id": experiment_id,
             "state": state,
             "history": list(reversed(history)),
+            "files": data["files"],
             "findings": findings,
             "measured": measured,
             "verdicts": verdicts,
@@ -129,6 +132,25 @@ async def experiment_page(
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
         },
         principal=principal,
+    )
+
+
+@router.get("/evidence/{evidence_id}")
+async def evidence_file(request: Request, evidence_id: UUID) -> Response:
+    """A file a decision rests on, for a signed-in reader; the read is recorded."""
+    principal = await require(request)
+    services = services_of(request)
+    try:
+        found, data = await run_in_threadpool(services.evidence.download, principal, evidence_id)
+    except EvidenceNotFound:
+        raise PageError(404, "not_found") from None
+    except EvidenceErased:
+        raise PageError(410, "evidence_erased") from None
+    extension = ALLOWED_MEDIA_TYPES[found.media_type]
+    return Response(
+        data,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="evidence-{found.id}.{extension}"'},
     )
 
 
