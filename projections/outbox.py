@@ -203,6 +203,11 @@ class OutboxProjection(Projection[OutboxRecorder]):
 def outbox_env(database: Database) -> dict[str, str]:
     env = database.eventsourcing_env()
     env[f"{OUTBOX.upper()}_POSTGRES_SCHEMA"] = database.schema
+    # The event store's tables are made under the DDL lock when a process opens the record
+    # (`Experiments.open`); made again here, without it, while the projector makes them too,
+    # PostgreSQL can refuse one of the two ("tuple concurrently updated") and leave its
+    # session holding locks that stall the other for good.
+    env[f"{APPLICATION.upper()}_CREATE_TABLE"] = "n"
     return env
 
 
@@ -278,12 +283,14 @@ def _follow(
         found = conn.execute("SELECT now()").fetchone()
     assert found is not None
     began: datetime = found[0]
-    with ProjectionRunner(
-        application_class=Experiments,
-        projection_class=projection,
-        view_class=OutboxRecorder,
-        env=outbox_env(database),
-    ) as runner:
+    with database.ddl_lock():  # the outbox's own tracking table is made here
+        runner = ProjectionRunner(
+            application_class=Experiments,
+            projection_class=projection,
+            view_class=OutboxRecorder,
+            env=outbox_env(database),
+        )
+    with runner:
         _hand_over(runner.view, "deliveries", began, projection.dispatch, stop)
         _hand_over(runner.view, "reminders", began, projection.remind, stop)
         log.info("outbox_following", position=runner.view.position())

@@ -48,7 +48,11 @@ def rebuild(
         conn.commit()
     log.info("rebuild_started", schema=physical)
     view = open_view(database, physical)
-    experiments = open_record()
+    try:
+        experiments = open_record()
+    except BaseException:
+        view.datastore.close()  # the next attempt builds again; leave no connection behind
+        raise
     try:
         applied = catch_up(
             view, experiments, role="building", batch_size=batch_size, progress=progress
