@@ -19,8 +19,9 @@ log = structlog.get_logger("wijklab.http")
 SECRET_PARAMS = ("{code}", "{token}")
 
 MAX_BODY = 1024 * 1024
-# An evidence upload may carry a file of 10 MB, with the multipart form around it.
-UPLOAD_PATH = re.compile(r"^/v1/experiments/[^/]+/evidence$")
+# An evidence upload (by the API, or with a decision's form on the pages) may carry a file of
+# 10 MB, with the multipart form around it.
+UPLOAD_PATH = re.compile(r"^(/v1/experiments/[^/]+/evidence|/experiments/[^/]+/decisions)$")
 MAX_UPLOAD_BODY = 10 * 1024 * 1024 + 64 * 1024
 
 

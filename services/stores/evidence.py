@@ -120,6 +120,11 @@ class EvidenceStore:
                     (file.id, n, chunk),
                 )
 
+    def delete(self, evidence_id: UUID) -> None:
+        """Forget a file no decision was taken on (its chunks go with it)."""
+        with self.connect() as conn:
+            conn.execute(sql.SQL("DELETE FROM {} WHERE id = %s").format(self.files), (evidence_id,))
+
     def get(self, evidence_id: UUID) -> EvidenceFile | None:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(

@@ -112,6 +112,11 @@ REASONS = {
     "invalid_input": N_("reason", "check what you entered"),
     "concurrent_decision": N_("reason", "someone else decided at the same moment; try again"),
     "decision_pending": N_("reason", "the decision is still being processed; refresh the page"),
+    "file_too_large": N_("reason", "the file is larger than 10 MB"),
+    "unsupported_media_type": N_(
+        "reason", "this kind of file is not kept (PDF, photo, CSV, text or an office document)"
+    ),
+    "evidence_not_found": N_("reason", "that file is not one of this experiment's"),
 }
 MESSAGES = {
     "sign_in": N_("message", "Sign in"),

@@ -6,6 +6,7 @@ and stores nothing; a resident's own file is sealed, and unreadable once they ar
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 
 import httpx
@@ -204,3 +205,62 @@ async def test_a_decision_rests_on_its_experiments_files_and_shows_them(stack: S
     assert (await stack.client.get(f"/evidence/{uuid.uuid4()}")).status_code == 404
     stack.client.cookies.clear()
     assert (await stack.client.get(f"/evidence/{mine}", follow_redirects=False)).status_code == 303
+
+
+async def test_a_file_goes_with_a_decision_from_the_page_or_not_at_all(stack: Stack) -> None:
+    """On the experiment's page a decision's form may carry a file: kept and named by the
+    decision; a refused file, or a refused decision, leaves nothing behind."""
+    eid = await started(stack)
+    await open_session(stack, "pm")
+    page = await stack.client.get(f"/experiments/{eid}")
+    assert 'enctype="multipart/form-data"' in page.text
+    assert "Bewijsstuk (niet verplicht)" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf
+    form = {
+        "csrf": csrf.group(1),
+        "type": "revise_plan",
+        "rationale": "uit de enquête",
+        "description": "Coaches aan huis",
+        "indicator_name_1": "bereik",
+        "indicator_target_1": "10",
+    }
+    before = rows(stack)
+    for data, name, error in (
+        (EXE, "enquete.pdf", "unsupported_media_type"),
+        (PDF + b"x" * (10 * 1024 * 1024), "groot.pdf", "file_too_large"),
+    ):
+        refused = await stack.client.post(
+            f"/experiments/{eid}/decisions",
+            data={**form, "nonce": uuid.uuid4().hex},
+            files={"evidence_file": (name, data, "application/pdf")},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 303
+        assert f"error={error}" in refused.headers["location"]
+    # A refused decision (no description) takes its file with it.
+    refused = await stack.client.post(
+        f"/experiments/{eid}/decisions",
+        data={**form, "description": "", "nonce": uuid.uuid4().hex},
+        files={"evidence_file": ("enquete.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert "error=" in refused.headers["location"]
+    assert rows(stack) == before, "nothing stayed behind"
+    taken = await stack.client.post(
+        f"/experiments/{eid}/decisions",
+        data={**form, "nonce": uuid.uuid4().hex},
+        files={"evidence_file": ("enquete-uitslag.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert "done=1" in taken.headers["location"], taken.headers["location"]
+    shown = await stack.client.get(taken.headers["location"])
+    assert ">enquete-uitslag.pdf</a>" in shown.text
+    # Without a file the form works as before.
+    plain = await stack.client.post(
+        f"/experiments/{eid}/decisions",
+        data={**form, "rationale": "nog eens", "nonce": uuid.uuid4().hex},
+        follow_redirects=False,
+    )
+    assert "done=1" in plain.headers["location"], plain.headers["location"]
+    stack.client.cookies.clear()

@@ -15,15 +15,23 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from domain import rules
 from domain.access import Permission
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
-from domain.evidence import ALLOWED_MEDIA_TYPES, EvidenceErased, EvidenceNotFound
+from domain.evidence import (
+    ALLOWED_MEDIA_TYPES,
+    MAX_EVIDENCE_BYTES,
+    EvidenceErased,
+    EvidenceNotFound,
+)
 from domain.state import NEXT_STAGE, ExperimentState
 from domain.values import Outcome, Stage, Theme
 from projections.queries import ProjectionLagging
 from services.api.deps import actor_of
+from services.bootstrap import Services
+from services.stores.evidence import EvidenceFile
 from services.ui.csrf import Form
 from services.ui.forms import decision_body, end_of_day, error_params
 from services.ui.rendering import PageError, language, redirect, render
@@ -163,7 +171,15 @@ async def take_decision(request: Request, experiment_id: UUID, form: Form) -> Re
     principal = await require(request, Permission.DECIDE)
     body = decision_body(form)
     services = services_of(request)
+    attached = await _attached(form)
+    kept = None
     try:
+        if attached is not None:
+            name, data = attached
+            kept = await run_in_threadpool(
+                services.evidence.upload, principal, experiment_id, title=name, data=data
+            )
+            body["evidence"] = [str(kept.id)]
         answer = await services.decisions.decide(
             actor_of(principal),
             principal.municipality,
@@ -174,12 +190,31 @@ async def take_decision(request: Request, experiment_id: UUID, form: Form) -> Re
             known_keys=principal.known_keys,
         )
     except (RuleViolation, InvalidInput) as error:
+        await _forget(services, kept)
         return redirect(f"/experiments/{experiment_id}?" + urlencode(error_params(error)))
     except ExperimentNotFound:
+        await _forget(services, kept)
         raise PageError(404, "not_found") from None
     except DomainError as error:
+        await _forget(services, kept)
         return redirect(f"/experiments/{experiment_id}?" + urlencode(error_params(error)))
     return redirect(f"/experiments/{experiment_id}?p={answer.position}&done=1")
+
+
+async def _attached(form: dict[str, Any]) -> tuple[str, bytes] | None:
+    """The file sent with a decision's form, if one was chosen: its name (the title it is
+    kept under) and at most one byte more than may be kept (the upload says it is too big)."""
+    upload = form.get("evidence_file")
+    if not isinstance(upload, StarletteUpload) or not upload.filename:
+        return None
+    data = await upload.read(MAX_EVIDENCE_BYTES + 1)
+    return upload.filename[:200], data
+
+
+async def _forget(services: Services, kept: EvidenceFile | None) -> None:
+    """A file kept for a decision that was then refused goes again: nothing stays behind."""
+    if kept is not None:
+        await run_in_threadpool(services.evidence.store.delete, kept.id)
 
 
 @router.get("/experiments/{experiment_id}/decisions.csv")
