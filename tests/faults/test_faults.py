@@ -52,7 +52,16 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 Fault = Callable[[FaultStack, httpx.AsyncClient], Awaitable[None]]
 
 
-async def under_load(stack: FaultStack, http: httpx.AsyncClient, name: str, fault: Fault) -> None:
+async def under_load(
+    stack: FaultStack,
+    http: httpx.AsyncClient,
+    name: str,
+    fault: Fault,
+    *,
+    at_least: int = 0,
+) -> None:
+    """Run `fault` under load; with `at_least`, run it again and again until that many
+    decisions were acknowledged."""
     outcome = Outcome()
     client = Client(stack, outcome)
     ids = await client.start_experiments(http, EXPERIMENTS)
@@ -60,6 +69,8 @@ async def under_load(stack: FaultStack, http: httpx.AsyncClient, name: str, faul
     load = asyncio.create_task(run_load(client, http, ids, concurrency=CLIENTS, stop=stop))
     try:
         await fault(stack, http)
+        while len(outcome.acknowledged) < at_least:
+            await fault(stack, http)
     finally:
         stop.set()
         await load
@@ -287,7 +298,15 @@ async def test_every_decision_reaches_a_subscriber_while_worker_and_projector_di
                 stack.restart(name)
             await asyncio.sleep(LOAD_SECONDS / (KILLS + 1))
 
-        await under_load(stack, http, "worker and projector killed, deliveries", fault)
+        # The long form: 1,000 decisions at least, the worker and the projector killed
+        # again and again meanwhile.
+        await under_load(
+            stack,
+            http,
+            "worker and projector killed, deliveries",
+            fault,
+            at_least=1000 if FULL else 0,
+        )
         decisions = await asyncio.to_thread(stack.events_after, after)
         deadline = asyncio.get_running_loop().time() + 180
         while asyncio.get_running_loop().time() < deadline:
