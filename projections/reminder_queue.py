@@ -10,6 +10,7 @@ the kind, so writing it again (a crash before the tracking row) changes nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,7 +66,7 @@ def queue_reminders(
     kind = kind_of(decision_type)
     if kind is None or not is_news(happened, datetime.now(UTC)):
         return []
-    followers = _followers(cursor, schema, experiment_id)
+    followers = _followers(cursor, table, experiment_id)
     actor_id = actor.get("id")
     people = concerned(kind, followers, actor_id=str(actor_id) if actor_id else None)
     found = cursor.execute(
@@ -95,7 +96,9 @@ def queue_reminders(
     return made
 
 
-def _followers(cursor: Cursor[Any], schema: str, experiment_id: uuid.UUID) -> list[Follower]:
+def _followers(
+    cursor: Cursor[Any], table: Callable[[str], sql.Identifier], experiment_id: uuid.UUID
+) -> list[Follower]:
     """Who took the experiment's decisions, and who accepted an invitation for it (and has
     not lost it since)."""
     cursor.execute(
@@ -104,9 +107,7 @@ def _followers(cursor: Cursor[Any], schema: str, experiment_id: uuid.UUID) -> li
             " UNION SELECT person_id, role FROM {} WHERE experiment_id = %s"
             " AND used_at IS NOT NULL AND revoked_at IS NULL"
             " ORDER BY person_id, role"
-        ).format(
-            sql.Identifier(schema, "reminder_followers"), sql.Identifier(schema, "invitations")
-        ),
+        ).format(table("reminder_followers"), table("invitations")),
         (experiment_id, experiment_id),
     )
     found: list[Follower] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -73,7 +73,10 @@ class Evidence:
             uploaded_by=principal.actor_id,
             uploaded_at=datetime.now(UTC),
         )
-        self.store.save(made, data)
+        try:
+            self.store.save(made, data)
+        except Unreadable:  # the resident was erased while uploading
+            raise EvidenceErased("this person was erased; their file is not kept") from None
         return made
 
     def download(self, principal: Principal, evidence_id: UUID) -> tuple[EvidenceFile, bytes]:
@@ -89,12 +92,17 @@ class Evidence:
             detail={"evidence_id": str(evidence_id)},
         )
         try:
-            data = b"".join(self._chunks(found))
+            data = b"".join(self.store.read(found))
         except Unreadable:
             raise EvidenceErased(
                 "this file belonged to a person who was erased; it cannot be read"
             ) from None
         return found, data
 
-    def _chunks(self, found: EvidenceFile) -> Iterator[bytes]:
-        return self.store.read(found)
+    def files_of(self, experiment_id: UUID) -> dict[str, EvidenceFile]:
+        """The experiment's files by id, to show beside the decisions that name them."""
+        return {str(f.id): f for f in self.store.of_experiment(experiment_id)}
+
+    def forget(self, file: EvidenceFile) -> None:
+        """A file kept for a decision that was then refused goes again."""
+        self.store.delete(file.id)

@@ -22,10 +22,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from domain.evidence import ALLOWED_MEDIA_TYPES
 from services.infra.postgres import Connect, Database
 
 CHUNK_BYTES = 1024 * 1024
 NONCE_BYTES = 12
+_COLUMNS = sql.SQL(
+    "id, municipality, experiment_id, title, media_type, size, sha256, owner, uploaded_by,"
+    " uploaded_at"
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class EvidenceFile:
     owner: str | None
     uploaded_by: str
     uploaded_at: datetime
+
+    @property
+    def download_name(self) -> str:
+        return f"evidence-{self.id}.{ALLOWED_MEDIA_TYPES[self.media_type]}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,14 +89,19 @@ class EvidenceStore:
         self.key_of = key_of
         self.connect = database.connector(connect)
 
+    def _sealing_key(self, file: EvidenceFile) -> bytes | None:
+        """The key a personal file is sealed with (None for the municipality's own files);
+        `Unreadable` when its owner was erased."""
+        if file.owner is None:
+            return None
+        person_key = self.key_of(file.owner)
+        if person_key is None:
+            raise Unreadable("the owner was erased")
+        return _file_key(person_key)
+
     def save(self, file: EvidenceFile, data: bytes) -> None:
         """Keep the file, sealed for its owner if it has one, in one transaction."""
-        key = None
-        if file.owner is not None:
-            person_key = self.key_of(file.owner)
-            if person_key is None:
-                raise Unreadable("the owner has no key")
-            key = _file_key(person_key)
+        key = self._sealing_key(file)
         with self.connect() as conn, conn.transaction():
             conn.execute(
                 sql.SQL(
@@ -128,10 +142,7 @@ class EvidenceStore:
     def get(self, evidence_id: UUID) -> EvidenceFile | None:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
-                sql.SQL(
-                    "SELECT id, municipality, experiment_id, title, media_type, size, sha256,"
-                    " owner, uploaded_by, uploaded_at FROM {} WHERE id = %s"
-                ).format(self.files),
+                sql.SQL("SELECT {} FROM {} WHERE id = %s").format(_COLUMNS, self.files),
                 (evidence_id,),
             )
             row = cur.fetchone()
@@ -141,22 +152,15 @@ class EvidenceStore:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
                 sql.SQL(
-                    "SELECT id, municipality, experiment_id, title, media_type, size, sha256,"
-                    " owner, uploaded_by, uploaded_at FROM {} WHERE experiment_id = %s"
-                    " ORDER BY uploaded_at, id"
-                ).format(self.files),
+                    "SELECT {} FROM {} WHERE experiment_id = %s ORDER BY uploaded_at, id"
+                ).format(_COLUMNS, self.files),
                 (experiment_id,),
             )
             return [EvidenceFile(**row) for row in cur.fetchall()]
 
     def read(self, file: EvidenceFile) -> Iterator[bytes]:
         """The file's bytes, chunk by chunk; `Unreadable` when its owner was erased."""
-        key = None
-        if file.owner is not None:
-            person_key = self.key_of(file.owner)
-            if person_key is None:
-                raise Unreadable("the owner was erased")
-            key = _file_key(person_key)
+        key = self._sealing_key(file)
         with self.connect() as conn:
             rows = conn.execute(
                 sql.SQL("SELECT n, data FROM {} WHERE evidence_id = %s ORDER BY n").format(

@@ -18,6 +18,7 @@ from services.infra.postgres import Connect, Database
 
 # How a reminder stands: waiting, held for the digest, or ended.
 PENDING, DIGEST, SENT, SKIPPED, SETTLED = "pending", "digest", "sent", "skipped", "settled"
+_COLUMNS = sql.SQL("id, person_id, kind, experiment_id, data, status, created_at")
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,7 @@ class ReminderLog:
     def get(self, reminder_id: UUID) -> Reminder | None:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
-                sql.SQL(
-                    "SELECT id, person_id, kind, experiment_id, data, status, created_at"
-                    " FROM {} WHERE id = %s"
-                ).format(self.table),
+                sql.SQL("SELECT {} FROM {} WHERE id = %s").format(_COLUMNS, self.table),
                 (reminder_id,),
             )
             row = cur.fetchone()
@@ -92,9 +90,8 @@ class ReminderLog:
             cur.execute(
                 sql.SQL(
                     "UPDATE {} SET claimed_by = %s WHERE person_id = %s AND status = 'digest'"
-                    " AND (claimed_by IS NULL OR claimed_by = %s)"
-                    " RETURNING id, person_id, kind, experiment_id, data, status, created_at"
-                ).format(self.table),
+                    " AND (claimed_by IS NULL OR claimed_by = %s) RETURNING {}"
+                ).format(self.table, _COLUMNS),
                 (claimant, person_id, claimant),
             )
             rows = cur.fetchall()
@@ -113,10 +110,9 @@ class ReminderLog:
     def of_person(self, person_id: str) -> list[Reminder]:
         with self.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
-                sql.SQL(
-                    "SELECT id, person_id, kind, experiment_id, data, status, created_at"
-                    " FROM {} WHERE person_id = %s ORDER BY created_at, id"
-                ).format(self.table),
+                sql.SQL("SELECT {} FROM {} WHERE person_id = %s ORDER BY created_at, id").format(
+                    _COLUMNS, self.table
+                ),
                 (person_id,),
             )
             return [Reminder(**row) for row in cur.fetchall()]

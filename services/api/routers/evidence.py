@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from domain.evidence import ALLOWED_MEDIA_TYPES, MAX_EVIDENCE_BYTES, check_size
+from domain.evidence import MAX_EVIDENCE_BYTES
 from services.api import answers
 from services.api.deps import Decider, Reader, ServicesDep
 
@@ -31,8 +31,7 @@ async def upload(
 ) -> dict[str, Any]:
     """Keep a file a decision may rest on (`evidence: [id]`). PDF, PNG, JPEG, WebP, CSV, plain
     text, OpenDocument and Office Open XML; anything else is 415, more than 10 MB is 413."""
-    data = await file.read(MAX_EVIDENCE_BYTES + 1)
-    check_size(len(data))
+    data = await file.read(MAX_EVIDENCE_BYTES + 1)  # one byte more: too large is said so
     made = await run_in_threadpool(
         services.evidence.upload,
         principal,
@@ -51,12 +50,11 @@ async def upload(
 )
 async def download(evidence_id: UUID, principal: Reader, services: ServicesDep) -> Response:
     found, data = await run_in_threadpool(services.evidence.download, principal, evidence_id)
-    extension = ALLOWED_MEDIA_TYPES[found.media_type]
     return Response(
         data,
         media_type=found.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="evidence-{found.id}.{extension}"',
+            "Content-Disposition": f'attachment; filename="{found.download_name}"',
             "ETag": f'"{found.sha256}"',
         },
     )

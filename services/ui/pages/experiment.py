@@ -21,7 +21,6 @@ from domain import rules
 from domain.access import Permission
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
 from domain.evidence import (
-    ALLOWED_MEDIA_TYPES,
     MAX_EVIDENCE_BYTES,
     EvidenceErased,
     EvidenceNotFound,
@@ -95,7 +94,7 @@ async def experiment_page(
             except ExperimentNotFound:
                 state = None  # type: ignore[assignment]
             history = [h for h in history if datetime.fromisoformat(h["at"]) <= moment]
-        files = {str(f.id): f for f in services.evidence.store.of_experiment(experiment_id)}
+        files = services.evidence.files_of(experiment_id)
         return {"state": state, "history": history, "files": files}
 
     data = await run_in_threadpool(load)
@@ -154,11 +153,10 @@ async def evidence_file(request: Request, evidence_id: UUID) -> Response:
         raise PageError(404, "not_found") from None
     except EvidenceErased:
         raise PageError(410, "evidence_erased") from None
-    extension = ALLOWED_MEDIA_TYPES[found.media_type]
     return Response(
         data,
         media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="evidence-{found.id}.{extension}"'},
+        headers={"Content-Disposition": f'attachment; filename="{found.download_name}"'},
     )
 
 
@@ -214,7 +212,7 @@ async def _attached(form: dict[str, Any]) -> tuple[str, bytes] | None:
 async def _forget(services: Services, kept: EvidenceFile | None) -> None:
     """A file kept for a decision that was then refused goes again: nothing stays behind."""
     if kept is not None:
-        await run_in_threadpool(services.evidence.store.delete, kept.id)
+        await run_in_threadpool(services.evidence.forget, kept)
 
 
 @router.get("/experiments/{experiment_id}/decisions.csv")
