@@ -48,7 +48,15 @@ def things(live_service: LiveService) -> dict[str, str]:
         ),
         (resident, {"type": "endorse_plan", "rationale": "bewonersavond"}),
         (pm, {"type": "advance", "to": "act", "rationale": "aan de slag"}),
-        (resident, {"type": "record_finding", "text": "De coach helpt", "source": "residents"}),
+        (
+            resident,
+            {
+                "type": "record_finding",
+                "text": "De coach helpt",
+                "source": "residents",
+                "evidence": [_evidence(api, resident, started["id"])],
+            },
+        ),
     ):
         answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
         assert answer.status_code == 200, answer.text
@@ -72,6 +80,18 @@ def things(live_service: LiveService) -> dict[str, str]:
         "invite": invited["url"].split("/invite/")[1],
         "unsubscribe": stores.unsubscribe_links.token(someone),
     }
+
+
+def _evidence(api: httpx.Client, who: dict[str, str], experiment_id: str) -> str:
+    """A file the resident's finding rests on, shown in the experiment's timeline."""
+    kept = api.post(
+        f"/v1/experiments/{experiment_id}/evidence",
+        headers=who,
+        files={"file": ("verslag.txt", b"Verslag van de bewonersavond.", "text/plain")},
+        data={"title": "Verslag bewonersavond"},
+    )
+    assert kept.status_code == 201, kept.text
+    return str(kept.json()["id"])
 
 
 def visit(page: Page, path: str, name: str, heading: str | None = None) -> None:
@@ -111,6 +131,9 @@ def test_every_page_meets_wcag_21_aa(
         page = sign_in(browser, live_service, who)
         check_accessible(page, f"{who} overview")
         visit(page, f"/experiments/{eid}", f"{who} experiment")
+        expect(page.get_by_role("link", name="Verslag bewonersavond")).to_be_visible()
+        if who == "resident":
+            page.screenshot(path=SCREENSHOTS / "experiment-with-evidence.png", full_page=True)
         visit(page, "/lessons?q=coach", f"{who} lessons")
         visit(page, "/neighbourhoods", f"{who} neighbourhoods")
         visit(page, "/settings/mail", f"{who} mail settings")
