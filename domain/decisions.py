@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from domain import endorsement
 from domain.errors import InvalidInput
 from domain.people import parse_person
 from domain.values import (
@@ -48,9 +49,29 @@ class DecisionType(StrEnum):
     CLOSE = "close"
     STAGE_DUE = "stage_due"
     STAGE_OVERDUE = "stage_overdue"
+    # Version 2: endorsement rounds (see `domain.endorsement`).
+    OPEN_ENDORSEMENT = "open_endorsement"
+    ENDORSE = "endorse"
+    OBJECT = "object"
+    RECORD_MEETING_VOTE = "record_meeting_vote"
+    CO_SIGN = "co_sign"
+    ENDORSEMENT_REACHED = "endorsement_reached"
+    ENDORSEMENT_FAILED = "endorsement_failed"
 
 
-TIMER_DECISIONS = frozenset({DecisionType.STAGE_DUE, DecisionType.STAGE_OVERDUE})
+# Decisions the experiment's workflow takes itself, on a timer or a threshold.
+TIMER_DECISIONS = frozenset(
+    {
+        DecisionType.STAGE_DUE,
+        DecisionType.STAGE_OVERDUE,
+        DecisionType.ENDORSEMENT_REACHED,
+        DecisionType.ENDORSEMENT_FAILED,
+    }
+)
+
+# The rules an experiment runs under, fixed when it starts (`rules` in its start payload):
+# 1 for those begun before endorsement rounds (one `endorse_plan` endorses a plan), 2 since.
+RULES_ROUNDS = 2
 
 Payload = dict[str, Any]
 
@@ -138,7 +159,7 @@ def _revise_plan(raw: Payload) -> Payload:
     names = [i["name"] for i in indicators]
     if len(set(names)) != len(names):
         raise InvalidInput("indicator names must be unique within a plan", field="indicators")
-    return {
+    body: Payload = {
         "description": text(raw.get("description"), "description"),
         "indicators": indicators,
         "budget": [
@@ -146,6 +167,10 @@ def _revise_plan(raw: Payload) -> Payload:
             for i, item in enumerate(_bounded_list(raw.get("budget"), "budget"))
         ],
     }
+    # Present only when given, so plans without co-signers are as they always were.
+    if raw.get("co_signers") is not None:
+        body["co_signers"] = endorsement.parse_co_signers(raw["co_signers"])
+    return body
 
 
 def _advance(raw: Payload) -> Payload:
@@ -171,9 +196,15 @@ def _record_finding(raw: Payload) -> Payload:
     value = raw.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise InvalidInput("value must be a string or a number", field="value")
+    body: Payload = {}
+    # Who residents spoke through when someone else records their finding (a meeting, a
+    # survey); present only when given.
+    if raw.get("on_behalf_of") is not None:
+        body["on_behalf_of"] = text(raw["on_behalf_of"], "on_behalf_of", max_length=MAX_SHORT_TEXT)
     return _about(
         raw,
-        {
+        body
+        | {
             "text": text(raw.get("text"), "text"),
             "source": enum_value(FindingSource, raw.get("source"), "source").value,
             "indicator": None
@@ -218,10 +249,26 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.CLOSE: _close,
     DecisionType.STAGE_DUE: _empty,
     DecisionType.STAGE_OVERDUE: _empty,
+    DecisionType.OPEN_ENDORSEMENT: endorsement.parse_open,
+    DecisionType.ENDORSE: endorsement.parse_vote,
+    DecisionType.OBJECT: endorsement.parse_vote,
+    DecisionType.RECORD_MEETING_VOTE: endorsement.parse_meeting_vote,
+    DecisionType.CO_SIGN: endorsement.parse_co_sign,
+    DecisionType.ENDORSEMENT_REACHED: endorsement.parse_closing,
+    DecisionType.ENDORSEMENT_FAILED: endorsement.parse_closing,
 }
 
-# A finding or a lesson is its own justification; every other decision must say why.
-_RATIONALE_OPTIONAL = frozenset({DecisionType.RECORD_FINDING, DecisionType.RECORD_LESSON})
+# A finding, a lesson or a resident's vote is its own justification; every other decision
+# must say why.
+_RATIONALE_OPTIONAL = frozenset(
+    {
+        DecisionType.RECORD_FINDING,
+        DecisionType.RECORD_LESSON,
+        DecisionType.ENDORSE,
+        DecisionType.OBJECT,
+        DecisionType.CO_SIGN,
+    }
+)
 
 
 MAX_EVIDENCE = 20
@@ -282,6 +329,9 @@ class Decision:
     ) -> Decision:
         kind = enum_value(DecisionType, type, "type")
         body = parse_payload(kind, payload)
+        if kind in (DecisionType.ENDORSE, DecisionType.OBJECT):
+            # One standing vote per person: the voter is who votes, never what the body says.
+            body["voter"] = actor.id
         if kind is DecisionType.START and not rationale:
             # An experiment starts from the residents' question: that is its reason.
             rationale = body["residents_agenda"]
@@ -295,8 +345,15 @@ class Decision:
         )
 
     def fingerprint(self) -> str:
-        """What the decision asks for, so a reused decision id can be told from a repeat."""
-        content = json.dumps([self.type.value, self.payload], sort_keys=True, ensure_ascii=False)
+        """What the decision asks for, so a reused decision id can be told from a repeat.
+
+        The rules a start is given by the workflow (`rules`) are not asked for by anyone, so
+        a start sent again before and after an upgrade is still the same start.
+        """
+        payload = self.payload
+        if self.type is DecisionType.START and "rules" in payload:
+            payload = {k: v for k, v in payload.items() if k != "rules"}
+        content = json.dumps([self.type.value, payload], sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(content.encode()).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:

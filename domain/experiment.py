@@ -95,6 +95,27 @@ class Experiment(Aggregate):
     class StageOverdue(Decided):
         decision_type = DecisionType.STAGE_OVERDUE
 
+    class EndorsementOpened(Decided):
+        decision_type = DecisionType.OPEN_ENDORSEMENT
+
+    class Endorsed(Decided):
+        decision_type = DecisionType.ENDORSE
+
+    class Objected(Decided):
+        decision_type = DecisionType.OBJECT
+
+    class MeetingVoteRecorded(Decided):
+        decision_type = DecisionType.RECORD_MEETING_VOTE
+
+    class CoSigned(Decided):
+        decision_type = DecisionType.CO_SIGN
+
+    class EndorsementReached(Decided):
+        decision_type = DecisionType.ENDORSEMENT_REACHED
+
+    class EndorsementFailed(Decided):
+        decision_type = DecisionType.ENDORSEMENT_FAILED
+
     def __init__(self) -> None:
         # Both are filled in by `Started.apply`, which runs right after this.
         self.state: ExperimentState
@@ -127,7 +148,7 @@ class Experiment(Aggregate):
 
     def decide(self, decision: Decision, *, at: datetime | None = None) -> None:
         """Record `decision` if the rules allow it now; raise `RuleViolation` otherwise."""
-        rules.check(self.state, decision)
+        rules.check(self.state, decision, at)
         self.trigger_event(
             EVENT_CLASSES[decision.type],
             timestamp=at,
@@ -152,5 +173,12 @@ EVENT_CLASSES: dict[DecisionType, type[Experiment.Decided]] = {
         Experiment.Closed,
         Experiment.StageDue,
         Experiment.StageOverdue,
+        Experiment.EndorsementOpened,
+        Experiment.Endorsed,
+        Experiment.Objected,
+        Experiment.MeetingVoteRecorded,
+        Experiment.CoSigned,
+        Experiment.EndorsementReached,
+        Experiment.EndorsementFailed,
     )
 }

@@ -41,6 +41,9 @@ HUMAN_ROLES = frozenset(
 PERSONAL_TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "record_finding": ("text",),
     "record_lesson": ("text",),
+    # A resident's comment on their vote.
+    "endorse": ("text",),
+    "object": ("text",),
 }
 
 # Decisions that may name the person whose words or endorsement they record.

@@ -8,8 +8,9 @@ has a stable code; `allowed` lists the decisions the same actor could take inste
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from domain.decisions import Decision, DecisionType
+from domain.decisions import RULES_ROUNDS, Decision, DecisionType
 from domain.errors import RuleViolation
 from domain.state import NEXT_STAGE, ExperimentState
 from domain.values import Actor, FindingSource, Role, Stage
@@ -29,7 +30,27 @@ ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
     DecisionType.CLOSE: frozenset({PM}),
     DecisionType.STAGE_DUE: frozenset({Role.SYSTEM}),
     DecisionType.STAGE_OVERDUE: frozenset({Role.SYSTEM}),
+    DecisionType.OPEN_ENDORSEMENT: frozenset({PM}),
+    DecisionType.ENDORSE: frozenset({RESIDENT}),
+    DecisionType.OBJECT: frozenset({RESIDENT}),
+    DecisionType.RECORD_MEETING_VOTE: frozenset({PM}),
+    DecisionType.CO_SIGN: frozenset({Role.PARTNER}),
+    DecisionType.ENDORSEMENT_REACHED: frozenset({Role.SYSTEM}),
+    DecisionType.ENDORSEMENT_FAILED: frozenset({Role.SYSTEM}),
 }
+
+# The decisions of an endorsement round, all taken while the plan is being made.
+ROUND_DECISIONS = frozenset(
+    {
+        DecisionType.OPEN_ENDORSEMENT,
+        DecisionType.ENDORSE,
+        DecisionType.OBJECT,
+        DecisionType.RECORD_MEETING_VOTE,
+        DecisionType.CO_SIGN,
+        DecisionType.ENDORSEMENT_REACHED,
+        DecisionType.ENDORSEMENT_FAILED,
+    }
+)
 
 # In which stages a decision can be taken at all (advance: from every stage, to the next).
 STAGES: dict[DecisionType, frozenset[Stage]] = {
@@ -41,6 +62,7 @@ STAGES: dict[DecisionType, frozenset[Stage]] = {
     DecisionType.CLOSE: frozenset({Stage.LEARN}),
     DecisionType.STAGE_DUE: frozenset({Stage.ACT}),
     DecisionType.STAGE_OVERDUE: frozenset({Stage.ACT, Stage.EVALUATE}),
+    **{kind: frozenset({Stage.PLAN}) for kind in ROUND_DECISIONS},
 }
 
 ORDER: tuple[DecisionType, ...] = tuple(DecisionType)
@@ -64,17 +86,35 @@ class Verdict:
         return self.refusal is None
 
 
-def _precondition(state: ExperimentState, decision: Decision) -> Refusal | None:
+def _precondition(
+    state: ExperimentState, decision: Decision, now: datetime | None
+) -> Refusal | None:
     """The conditions that make a decision meaningful, beyond stage and role."""
     kind, p = decision.type, decision.payload
     if kind is DecisionType.ENDORSE_PLAN:
+        if state.rules >= RULES_ROUNDS:
+            return Refusal(
+                "endorsement_by_round",
+                "residents endorse this experiment's plans in a round: open_endorsement",
+            )
         if state.plan.revision == 0:
             return Refusal("no_plan", "there is no plan to endorse yet; revise the plan first")
+        if (round_ := state.open_round) is not None:
+            return Refusal(
+                "round_already_open",
+                f"endorsement round {round_.number} is open: residents endorse in it",
+            )
         if state.plan.endorsed:
             return Refusal(
                 "plan_already_endorsed",
                 f"residents already endorsed plan revision {state.plan.revision}",
             )
+    if kind in ROUND_DECISIONS:
+        return _round_precondition(state, decision, now)
+    if kind is DecisionType.RECORD_FINDING and state.rules >= RULES_ROUNDS:
+        spoken = _speaks_for_residents(decision)
+        if spoken is not None:
+            return spoken
     if kind is DecisionType.ADVANCE:
         return _advance_precondition(state, Stage(p.get("to", NEXT_STAGE[state.stage])))
     if kind is DecisionType.RECORD_FINDING:
@@ -93,6 +133,95 @@ def _precondition(state: ExperimentState, decision: Decision) -> Refusal | None:
     return None
 
 
+def _round_precondition(
+    state: ExperimentState, decision: Decision, now: datetime | None
+) -> Refusal | None:
+    """An endorsement round's rules (see `domain.endorsement`); `now` is the decider's clock,
+    where it has one, for deadlines and dates."""
+    kind, p = decision.type, decision.payload
+    round_ = state.open_round
+    if kind is DecisionType.OPEN_ENDORSEMENT:
+        if state.plan.revision == 0:
+            return Refusal("no_plan", "write a plan before residents are asked to endorse it")
+        if round_ is not None:
+            return Refusal(
+                "round_already_open",
+                f"endorsement round {round_.number} is still open until {round_.closes_on}",
+            )
+        if state.plan.endorsed:
+            return Refusal(
+                "plan_already_endorsed",
+                f"residents already endorsed plan revision {state.plan.revision}",
+            )
+        if "share" in p.get("threshold", {}) and not p.get("electorate"):
+            return Refusal(
+                "no_residents_invited",
+                "a threshold by share counts the residents invited to the experiment; "
+                "invite them first, or set a threshold by count",
+            )
+        closes_at = p.get("closes_at")
+        if now is not None and closes_at is not None and datetime.fromisoformat(closes_at) <= now:
+            return Refusal(
+                "closes_on_in_past", f"the round cannot close on {p['closes_on']}: that day is over"
+            )
+        return None
+    if round_ is None:
+        return Refusal("no_open_round", "no endorsement round is open; the manager opens one")
+    if kind in (DecisionType.ENDORSE, DecisionType.OBJECT):
+        wanted = p.get("round")
+        if wanted is not None and wanted != round_.number:
+            return Refusal(
+                "wrong_round",
+                f"round {wanted} is not open; the open round is round {round_.number}",
+            )
+    if kind is DecisionType.RECORD_MEETING_VOTE:
+        held_on = p.get("held_on")
+        if now is not None and held_on is not None and date.fromisoformat(held_on) > now.date():
+            return Refusal("held_on_in_future", "a meeting's vote is recorded after the meeting")
+    if kind is DecisionType.CO_SIGN:
+        organisation = p.get("organisation")
+        if organisation is not None and organisation not in round_.co_signers:
+            return Refusal(
+                "not_a_co_signer",
+                f"the plan does not name {organisation} as a co-signer",
+            )
+        if organisation in round_.co_signed:
+            return Refusal("already_co_signed", f"{organisation} already co-signed this plan")
+    if kind is DecisionType.ENDORSEMENT_REACHED and not round_.met:
+        return Refusal(
+            "threshold_not_met",
+            f"{round_.endorsements} of {round_.needed} endorsements"
+            + (
+                f"; waiting for {', '.join(round_.missing_co_signers)}"
+                if round_.missing_co_signers
+                else ""
+            ),
+        )
+    if kind is DecisionType.ENDORSEMENT_FAILED and now is not None and now < round_.closes_at:
+        return Refusal("round_still_open", f"the round is open until {round_.closes_on}")
+    return None
+
+
+def _speaks_for_residents(decision: Decision) -> Refusal | None:
+    """Who may speak for residents: a resident; a manager only on behalf of a meeting or a
+    survey, with the evidence of it; an integration (a survey tool) naming its survey."""
+    p, role = decision.payload, decision.actor.role
+    if p.get("source") != FindingSource.RESIDENTS or role is RESIDENT:
+        return None
+    if not p.get("on_behalf_of"):
+        return Refusal(
+            "on_behalf_of_required",
+            "a finding from residents recorded by someone else says on whose behalf: "
+            "on_behalf_of (a meeting, a survey)",
+        )
+    if role is PM and not p.get("evidence"):
+        return Refusal(
+            "evidence_required",
+            "a finding recorded on behalf of residents rests on evidence (minutes, a survey)",
+        )
+    return None
+
+
 def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
     expected = NEXT_STAGE[state.stage]
     if to is not expected:
@@ -104,6 +233,11 @@ def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
         if state.plan.revision == 0:
             return Refusal("no_plan", "write a plan before acting on it")
         if not state.plan.endorsed:
+            if state.rules >= RULES_ROUNDS:
+                return Refusal(
+                    "endorsement_not_reached",
+                    "no endorsement round reached its threshold on the current plan revision",
+                )
             return Refusal(
                 "plan_not_endorsed",
                 "residents have not endorsed the current plan revision yet",
@@ -149,8 +283,11 @@ def check_role(decision: Decision) -> None:
         raise RuleViolation(found.code, found.message, stage=None, allowed=[])
 
 
-def refusal(state: ExperimentState | None, decision: Decision) -> Refusal | None:
-    """Why `decision` cannot be taken now, or None when it can."""
+def refusal(
+    state: ExperimentState | None, decision: Decision, now: datetime | None = None
+) -> Refusal | None:
+    """Why `decision` cannot be taken now, or None when it can; `now` (the decider's clock)
+    lets deadlines and dates be checked where there is one."""
     kind = decision.type
     if state is None:
         if kind is not DecisionType.START:
@@ -168,7 +305,7 @@ def refusal(state: ExperimentState | None, decision: Decision) -> Refusal | None
             "invalid_transition",
             f"{kind.value} is not possible in the {state.stage.value} stage",
         )
-    return _precondition(state, decision)
+    return _precondition(state, decision, now)
 
 
 def _probe(kind: DecisionType, role: Role, state: ExperimentState | None) -> Decision:
@@ -192,9 +329,9 @@ def allowed(state: ExperimentState | None, role: Role) -> list[str]:
     return [v.type.value for v in assess(state, role) if v.allowed]
 
 
-def check(state: ExperimentState | None, decision: Decision) -> None:
+def check(state: ExperimentState | None, decision: Decision, now: datetime | None = None) -> None:
     """Raise `RuleViolation` when the rules refuse `decision`."""
-    found = refusal(state, decision)
+    found = refusal(state, decision, now)
     if found is not None:
         raise RuleViolation(
             found.code,

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.decisions import DEFAULT_ACT_DAYS, Decision, DecisionType
+from domain.endorsement import Round, RoundStatus, Vote, opened
 from domain.values import (
     BudgetLine,
     FindingSource,
@@ -46,6 +47,8 @@ class Plan:
     indicators: tuple[Indicator, ...] = ()
     budget: tuple[BudgetLine, ...] = ()
     endorsed: bool = False
+    # Organisations (partners) that co-sign this plan in its endorsement round.
+    co_signers: tuple[str, ...] = ()
 
     @property
     def budget_total_eur(self) -> Decimal:
@@ -59,6 +62,7 @@ class Plan:
             "budget": [b.to_dict() for b in self.budget],
             "budget_total_eur": str(self.budget_total_eur),
             "endorsed": self.endorsed,
+            "co_signers": list(self.co_signers),
         }
 
     @classmethod
@@ -72,6 +76,7 @@ class Plan:
                 BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in data.get("budget", ())
             ),
             endorsed=data.get("endorsed", False),
+            co_signers=tuple(data.get("co_signers", ())),
         )
 
 
@@ -101,10 +106,20 @@ class ExperimentState:
     lessons_this_cycle: int = 0
     stage_due: bool = False
     stage_overdue: bool = False
+    # The rules it runs under (`decisions.RULES_ROUNDS`), its current cycle's latest
+    # endorsement round, and how many rounds were ever opened (their numbers).
+    rules: int = 1
+    endorsement: Round | None = None
+    rounds_opened: int = 0
 
     @property
     def is_closed(self) -> bool:
         return self.status is Status.CLOSED
+
+    @property
+    def open_round(self) -> Round | None:
+        round_ = self.endorsement
+        return round_ if round_ is not None and round_.is_open else None
 
     def indicator_names(self) -> frozenset[str]:
         return frozenset(i.name for i in self.plan.indicators)
@@ -136,6 +151,9 @@ class ExperimentState:
             "lessons_this_cycle": self.lessons_this_cycle,
             "stage_due": self.stage_due,
             "stage_overdue": self.stage_overdue,
+            "rules": self.rules,
+            "endorsement": self.endorsement.to_dict() if self.endorsement else None,
+            "rounds_opened": self.rounds_opened,
         }
 
     @classmethod
@@ -174,6 +192,9 @@ class ExperimentState:
             lessons_this_cycle=data.get("lessons_this_cycle", 0),
             stage_due=data.get("stage_due", False),
             stage_overdue=data.get("stage_overdue", False),
+            rules=data.get("rules", 1),
+            endorsement=Round.from_dict(data["endorsement"]) if data.get("endorsement") else None,
+            rounds_opened=data.get("rounds_opened", 0),
         )
 
 
@@ -198,6 +219,7 @@ def begin_by(experiment_id: str, p: dict[str, Any], *, at: datetime) -> Experime
         updated_at=at,
         version=1,
         stage_entered_at=at,
+        rules=p.get("rules", 1),
     )
 
 
@@ -215,10 +237,42 @@ def _changes(
                     BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in p["budget"]
                 ),
                 endorsed=False,
+                co_signers=tuple(p.get("co_signers", state.plan.co_signers)),
             )
-            return {"plan": plan}
+            if state.endorsement is None:
+                return {"plan": plan}
+            # A plan put to residents and then revised is put to them again, as revised.
+            number = state.rounds_opened + 1
+            return {
+                "plan": plan,
+                "endorsement": state.endorsement.reopened(
+                    number, plan.revision, at, plan.co_signers
+                ),
+                "rounds_opened": number,
+            }
         case DecisionType.ENDORSE_PLAN:
             return {"plan": replace(state.plan, endorsed=True)}
+        case DecisionType.OPEN_ENDORSEMENT:
+            number = state.rounds_opened + 1
+            return {
+                "endorsement": opened(number, state.plan.revision, p, at, state.plan.co_signers),
+                "rounds_opened": number,
+            }
+        case DecisionType.ENDORSE | DecisionType.OBJECT:
+            return {"endorsement": _round(state).voted(p["voter"], Vote(kind.value))}
+        case DecisionType.RECORD_MEETING_VOTE:
+            round_ = _round(state)
+            meeting = f"meeting-{len(round_.meetings) + 1}"
+            return {"endorsement": round_.meeting_voted(meeting, p)}
+        case DecisionType.CO_SIGN:
+            return {"endorsement": _round(state).co_signed_by(p["organisation"])}
+        case DecisionType.ENDORSEMENT_REACHED:
+            return {
+                "endorsement": _round(state).closed(RoundStatus.REACHED, at),
+                "plan": replace(state.plan, endorsed=True),
+            }
+        case DecisionType.ENDORSEMENT_FAILED:
+            return {"endorsement": _round(state).closed(RoundStatus.FAILED, at)}
         case DecisionType.ADVANCE:
             to = Stage(p["to"])
             # Entering a stage clears the timers of the stage left behind.
@@ -234,6 +288,7 @@ def _changes(
                     **entered,
                     "cycle": state.cycle + 1,
                     "plan": replace(state.plan, endorsed=False),
+                    "endorsement": None,
                     "findings_this_cycle": 0,
                     "resident_findings_this_cycle": 0,
                     "lessons_this_cycle": 0,
@@ -257,6 +312,11 @@ def _changes(
         case DecisionType.START:
             raise ValueError("start begins an experiment; use begin()")
     raise ValueError(f"unknown decision type {kind}")  # pragma: no cover
+
+
+def _round(state: ExperimentState) -> Round:
+    assert state.endorsement is not None, "a vote is allowed only in a round"
+    return state.endorsement
 
 
 def evolve_by(

@@ -3,6 +3,7 @@ leads to a state the rules allow; replaying the stored events rebuilds the same 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,7 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 
 from domain import rules
-from domain.decisions import Decision, DecisionType
+from domain.decisions import RULES_ROUNDS, Decision, DecisionType
 from domain.errors import RuleViolation
 from domain.experiment import Experiment, experiment_id_for
 from domain.state import ExperimentState
@@ -32,7 +33,19 @@ KNOWN_CODES = {
     "unknown_indicator",
     "already_recorded",
     "already_started",
+    "endorsement_by_round",
+    "endorsement_not_reached",
+    "round_already_open",
+    "no_residents_invited",
+    "no_open_round",
+    "wrong_round",
+    "not_a_co_signer",
+    "already_co_signed",
+    "threshold_not_met",
+    "on_behalf_of_required",
+    "evidence_required",
 }
+EVIDENCE = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
 
 INDICATOR = "huishoudens bezocht"
 
@@ -42,6 +55,7 @@ payloads: dict[DecisionType, st.SearchStrategy[dict[str, Any]]] = {
             "description": st.just("plan"),
             "indicators": st.sampled_from([[], [{"name": INDICATOR, "target": 10}]]),
             "budget": st.sampled_from([[], [{"source": "wmo", "amount_eur": 10}]]),
+            "co_signers": st.sampled_from([[], ["Woonstad"]]),
         }
     ),
     DecisionType.ENDORSE_PLAN: st.just({}),
@@ -51,6 +65,8 @@ payloads: dict[DecisionType, st.SearchStrategy[dict[str, Any]]] = {
             "text": st.just("bevinding"),
             "source": st.sampled_from(["residents", "professionals", "data"]),
             "indicator": st.sampled_from([None, INDICATOR, "onbekend"]),
+            "on_behalf_of": st.sampled_from([None, "bewonersavond"]),
+            "evidence": st.sampled_from([None, [EVIDENCE]]),
         }
     ),
     DecisionType.RECORD_LESSON: st.fixed_dictionaries(
@@ -61,6 +77,30 @@ payloads: dict[DecisionType, st.SearchStrategy[dict[str, Any]]] = {
     ),
     DecisionType.STAGE_DUE: st.just({}),
     DecisionType.STAGE_OVERDUE: st.just({}),
+    DecisionType.OPEN_ENDORSEMENT: st.fixed_dictionaries(
+        {
+            "closes_on": st.just("2030-01-31"),
+            "threshold": st.sampled_from([{"count": 1}, {"count": 2}, {"share": 0.5}]),
+            "electorate": st.sampled_from([0, 3]),
+        }
+    ),
+    DecisionType.ENDORSE: st.fixed_dictionaries({"round": st.sampled_from([None, 1, 2])}),
+    DecisionType.OBJECT: st.just({"comment": "liever niet"}),
+    DecisionType.RECORD_MEETING_VOTE: st.fixed_dictionaries(
+        {
+            "held_on": st.just("2026-11-30"),
+            "for": st.sampled_from([3, 30]),
+            "against": st.just(4),
+            "abstain": st.just(1),
+            "attendees": st.just(40),
+            "evidence": st.just([EVIDENCE]),
+        }
+    ),
+    DecisionType.CO_SIGN: st.fixed_dictionaries(
+        {"organisation": st.sampled_from(["Woonstad", "Politie"])}
+    ),
+    DecisionType.ENDORSEMENT_REACHED: st.just({"round": 1}),
+    DecisionType.ENDORSEMENT_FAILED: st.just({"round": 1}),
 }
 
 
@@ -103,6 +143,13 @@ def assert_consistent(state: ExperimentState) -> None:
     if state.stage_overdue:
         assert state.stage in (Stage.ACT, Stage.EVALUATE)
     assert state.cycle >= 1
+    round_ = state.endorsement
+    if round_ is not None:
+        assert state.stage is Stage.PLAN or not round_.is_open
+        assert round_.revision == state.plan.revision
+        assert round_.number <= state.rounds_opened
+        if round_.status.value == "reached":
+            assert state.plan.endorsed
 
 
 MAPPER = Experiments(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
@@ -111,7 +158,11 @@ MAPPER = Experiments(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.integers(min_value=0, max_value=80))
 def test_any_history_is_refused_or_allowed_and_replays(data: st.DataObject, length: int) -> None:
-    experiment = Experiment.start(start(), experiment_id=experiment_id_for("utrecht", None))
+    begun = start()
+    # Both rule sets: experiments begun before endorsement rounds, and since.
+    rules_version = data.draw(st.sampled_from([1, RULES_ROUNDS]))
+    begun = replace(begun, payload={**begun.payload, "rules": rules_version})
+    experiment = Experiment.start(begun, experiment_id=experiment_id_for("utrecht", None))
     accepted, new_cycles = 0, 0
     for index in range(length):
         before = experiment.state

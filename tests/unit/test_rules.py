@@ -72,11 +72,38 @@ def closed() -> ExperimentState:
 
 
 NEXT = {"plan": "act", "act": "evaluate", "evaluate": "learn", "learn": "plan"}
+EVIDENCE = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+MEETING = {
+    "held_on": "2026-11-30",
+    "for": 30,
+    "against": 4,
+    "abstain": 1,
+    "attendees": 40,
+    "evidence": [EVIDENCE],
+}
+DEFAULT_ACTOR = {
+    DecisionType.STAGE_DUE: SYSTEM,
+    DecisionType.STAGE_OVERDUE: SYSTEM,
+    DecisionType.ENDORSEMENT_REACHED: SYSTEM,
+    DecisionType.ENDORSEMENT_FAILED: SYSTEM,
+    DecisionType.ENDORSE: RESIDENT,
+    DecisionType.OBJECT: RESIDENT,
+    DecisionType.CO_SIGN: PARTNER,
+}
+ROUND_TYPES = (
+    DecisionType.OPEN_ENDORSEMENT,
+    DecisionType.ENDORSE,
+    DecisionType.OBJECT,
+    DecisionType.RECORD_MEETING_VOTE,
+    DecisionType.CO_SIGN,
+    DecisionType.ENDORSEMENT_REACHED,
+    DecisionType.ENDORSEMENT_FAILED,
+)
 
 
 def probe(kind: DecisionType, state: ExperimentState, role: Role | None = None) -> Decision:
     """A valid decision of `kind`, taken by a role that may take it unless `role` says otherwise."""
-    actor = ACTORS[role] if role else (SYSTEM if kind.value.startswith("stage_") else PM)
+    actor = ACTORS[role] if role else DEFAULT_ACTOR.get(kind, PM)
     fields: dict[str, object] = {
         DecisionType.START: {},
         DecisionType.REVISE_PLAN: PLAN,
@@ -87,6 +114,13 @@ def probe(kind: DecisionType, state: ExperimentState, role: Role | None = None) 
         DecisionType.CLOSE: {"outcome": "scaled"},
         DecisionType.STAGE_DUE: {},
         DecisionType.STAGE_OVERDUE: {},
+        DecisionType.OPEN_ENDORSEMENT: {"closes_on": "2030-01-31", "threshold": {"count": 1}},
+        DecisionType.ENDORSE: {},
+        DecisionType.OBJECT: {},
+        DecisionType.RECORD_MEETING_VOTE: MEETING,
+        DecisionType.CO_SIGN: {"organisation": "Woonstad"},
+        DecisionType.ENDORSEMENT_REACHED: {"round": 1},
+        DecisionType.ENDORSEMENT_FAILED: {"round": 1},
     }[kind]
     if kind is DecisionType.START:
         return start(actor)
@@ -110,7 +144,9 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.CLOSE: INV,
             T.STAGE_DUE: INV,
             T.STAGE_OVERDUE: INV,
-        },
+            T.OPEN_ENDORSEMENT: "plan_already_endorsed",
+        }
+        | dict.fromkeys(ROUND_TYPES[1:], "no_open_round"),
     ),
     "act": (
         act,
@@ -124,7 +160,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.CLOSE: INV,
             T.STAGE_DUE: ALLOWED,
             T.STAGE_OVERDUE: ALLOWED,
-        },
+        }
+        | dict.fromkeys(ROUND_TYPES, INV),
     ),
     "evaluate": (
         evaluate_ready,
@@ -138,7 +175,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.CLOSE: INV,
             T.STAGE_DUE: INV,
             T.STAGE_OVERDUE: ALLOWED,
-        },
+        }
+        | dict.fromkeys(ROUND_TYPES, INV),
     ),
     "learn": (
         learn_ready,
@@ -152,7 +190,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.CLOSE: ALLOWED,
             T.STAGE_DUE: INV,
             T.STAGE_OVERDUE: INV,
-        },
+        }
+        | dict.fromkeys(ROUND_TYPES, INV),
     ),
     "closed": (
         closed,
@@ -188,6 +227,13 @@ ROLE_TABLE: dict[DecisionType, set[Role]] = {
     T.CLOSE: {Role.PROGRAMME_MANAGER},
     T.STAGE_DUE: {Role.SYSTEM},
     T.STAGE_OVERDUE: {Role.SYSTEM},
+    T.OPEN_ENDORSEMENT: {Role.PROGRAMME_MANAGER},
+    T.ENDORSE: {Role.RESIDENT},
+    T.OBJECT: {Role.RESIDENT},
+    T.RECORD_MEETING_VOTE: {Role.PROGRAMME_MANAGER},
+    T.CO_SIGN: {Role.PARTNER},
+    T.ENDORSEMENT_REACHED: {Role.SYSTEM},
+    T.ENDORSEMENT_FAILED: {Role.SYSTEM},
 }
 
 # A state in which each decision is open to those allowed to take it.
@@ -201,7 +247,25 @@ OPEN_IN: dict[DecisionType, Callable[[], ExperimentState | None]] = {
     T.CLOSE: learn_ready,
     T.STAGE_DUE: act,
     T.STAGE_OVERDUE: act,
+    T.OPEN_ENDORSEMENT: lambda: _run(decision("revise_plan", **PLAN)),
+    T.ENDORSE: lambda: round_open(),
+    T.OBJECT: lambda: round_open(),
+    T.RECORD_MEETING_VOTE: lambda: round_open(),
+    T.CO_SIGN: lambda: round_open(co_signed=False),
+    T.ENDORSEMENT_REACHED: lambda: round_open(decision("endorse", RESIDENT)),
+    T.ENDORSEMENT_FAILED: lambda: round_open(),
 }
+
+
+def round_open(*then: Decision, co_signed: bool = True) -> ExperimentState:
+    """A plan Woonstad co-signs, in an open round that one endorsement reaches."""
+    signed = [decision("co_sign", PARTNER, organisation="Woonstad")] if co_signed else []
+    return _run(
+        decision("revise_plan", **PLAN, co_signers=["Woonstad"]),
+        decision("open_endorsement", closes_on="2030-01-31", threshold={"count": 1}),
+        *signed,
+        *then,
+    )
 
 
 @pytest.mark.parametrize(
@@ -330,7 +394,7 @@ def test_refusal_lists_what_is_allowed_now() -> None:
     with pytest.raises(RuleViolation) as refused:
         rules.check(_run(decision("revise_plan", **PLAN)), decision("advance", to="act"))
     assert refused.value.stage == "plan"
-    assert refused.value.allowed == ["revise_plan", "endorse_plan"]
+    assert refused.value.allowed == ["revise_plan", "endorse_plan", "open_endorsement"]
 
 
 def test_assess_gives_reasons_for_what_is_closed() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from domain.decisions import DecisionType
 from domain.state import ExperimentState, _changes, begin, evolve_by
-from tests.builders import PM, decision, one_cycle, start
+from tests.builders import PARTNER, PLAN, PM, RESIDENT, SYSTEM, decision, one_cycle, start
 
 FIELDS = {f.name for f in dataclasses.fields(ExperimentState)}
 
@@ -17,6 +17,26 @@ def test_evolve_sets_only_fields_and_equals_replace() -> None:
     at = datetime(2026, 3, 1, tzinfo=UTC)
     state = begin("e-1", start(), at=at)
     later = [
+        decision("revise_plan", PM, **PLAN, co_signers=["Woonstad"]),
+        decision(
+            "open_endorsement", PM, closes_on="2026-03-20", threshold={"share": 0.5}, electorate=4
+        ),
+        decision("endorse", RESIDENT, comment="goed plan"),
+        decision("object", RESIDENT),
+        decision(
+            "record_meeting_vote",
+            PM,
+            held_on="2026-03-04",
+            attendees=30,
+            abstain=2,
+            against=3,
+            evidence=["1b4e28ba-2fa1-11d2-883f-0016d3cca427"],
+            **{"for": 25},
+        ),
+        decision("co_sign", PARTNER, organisation="Woonstad"),
+        decision("endorsement_failed", SYSTEM, round=1),
+        decision("revise_plan", PM, **PLAN),
+        decision("endorsement_reached", SYSTEM, round=2),
         *one_cycle(),
         decision("stage_due", PM),
         decision("stage_overdue", PM),
