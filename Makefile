@@ -60,7 +60,7 @@ bench: $(STAMP)
 
 # Record fresh workflow histories for the replay tests (after a versioned workflow change).
 histories: $(STAMP)
-	$(BIN)/python -m tests.workflows.record_histories
+	$(BIN)/python -m tests.workflows.record_histories $(WHICH)
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)

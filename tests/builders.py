@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
 from typing import Any
 
@@ -72,11 +73,35 @@ def start(actor: Actor = PM, *, decision_id: str | None = None, **overrides: Any
     )
 
 
-# The decisions that take an experiment through one whole cycle, from plan back to plan.
-def one_cycle() -> list[Decision]:
+def round_closing_on(days: int = 30) -> str:
+    """A round's `closes_on`, `days` from today."""
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+def endorsement(rounds: bool) -> list[Decision]:
+    """Residents endorse the current plan: in a round one resident's vote reaches (the
+    workflow then records `endorsement_reached`), or by one `endorse_plan` under the rules of
+    experiments begun before rounds."""
+    if not rounds:
+        return [decision("endorse_plan", RESIDENT, rationale="bewonersavond: 34 van 40 voor")]
+    return [
+        decision(
+            "open_endorsement",
+            PM,
+            rationale="op de bewonersavond besproken",
+            closes_on=round_closing_on(),
+            threshold={"count": 1},
+        ),
+        decision("endorse", RESIDENT),
+    ]
+
+
+# The decisions that take an experiment through one whole cycle, from plan back to plan:
+# under endorsement rounds (as the workflow starts every new experiment) or before them.
+def one_cycle(*, rounds: bool = False) -> list[Decision]:
     return [
         decision("revise_plan", PM, **PLAN),
-        decision("endorse_plan", RESIDENT, rationale="bewonersavond: 34 van 40 voor"),
+        *endorsement(rounds),
         decision("advance", PM, to="act"),
         decision("record_finding", RESIDENT, text="De coach komt echt langs.", source="residents"),
         decision(

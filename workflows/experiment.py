@@ -12,6 +12,7 @@ share its state and lock; split, its determinism would be harder to see.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,8 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import rules
     from domain.answers import DecisionAnswer
-    from domain.decisions import Decision, DecisionType
+    from domain.decisions import RULES_ROUNDS, Decision, DecisionType
+    from domain.endorsement import Round
     from domain.errors import DomainError, RuleViolation
     from domain.state import ExperimentState
     from domain.values import TIMER_ACTOR, Actor, Stage
@@ -42,6 +44,18 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # trip through the server's task queues, which on one machine is the ceiling. Histories from
 # before this change ran it as a regular activity and still replay that way.
 LOCAL_APPEND = "append-as-local-activity"
+# Experiments started since endorsement rounds run under their rules (`rules` in the start
+# payload); those whose history began before keep one `endorse_plan`, and replay as they ran.
+ENDORSEMENT_ROUNDS = "endorsement-rounds"
+# The decisions that count towards a round's threshold.
+ROUND_VOTES = frozenset(
+    {
+        DecisionType.ENDORSE,
+        DecisionType.OBJECT,
+        DecisionType.RECORD_MEETING_VOTE,
+        DecisionType.CO_SIGN,
+    }
+)
 # Retry transient failures (database restarting, worker dying) for as long as it takes;
 # a refusal by the rules is final.
 ACTIVITY_RETRY = RetryPolicy(
@@ -103,7 +117,18 @@ class ExperimentWorkflow:
 
     @workflow.update
     async def decide(self, request: DecisionInput) -> DecisionAnswer:
-        return await self._record(_parse(request))
+        decision = _parse(request)
+        answer = await self._record(decision)
+        round_ = self.state.open_round if self.state else None
+        if decision.type in ROUND_VOTES and round_ is not None and round_.met:
+            # The vote that meets the threshold closes the round before it is answered, so
+            # whoever cast it can act on the endorsed plan at once.
+            try:
+                await self._record(self._closing(DecisionType.ENDORSEMENT_REACHED, round_))
+            except ApplicationError as refused:
+                workflow.logger.info("round not closed: %s", refused.message)
+            answer = replace(answer, experiment=self._current().to_dict())
+        return answer
 
     @decide.validator
     def validate_decide(self, request: DecisionInput) -> None:
@@ -111,7 +136,7 @@ class ExperimentWorkflow:
         if decision.decision_id in self.known_ids:
             return  # a repeat: the handler answers with the stored result
         try:
-            rules.check(self.state, decision)
+            rules.check(self.state, decision, workflow.now())
         except RuleViolation as refused:
             raise to_application_error(refused) from None
 
@@ -127,9 +152,11 @@ class ExperimentWorkflow:
             repeat = decision.decision_id in self.known_ids
             if not repeat:
                 try:
-                    rules.check(self.state, decision)
+                    rules.check(self.state, decision, workflow.now())
                 except RuleViolation as refused:
                     raise to_application_error(refused) from None
+            if decision.type is DecisionType.START and workflow.patched(ENDORSEMENT_ROUNDS):
+                decision = replace(decision, payload={**decision.payload, "rules": RULES_ROUNDS})
             request = RecordInput(
                 experiment_id=self.experiment_id,
                 decision=decision.to_dict(),
@@ -209,6 +236,12 @@ class ExperimentWorkflow:
                 return DecisionType.STAGE_OVERDUE, act_over + self.grace
         if state.stage is Stage.EVALUATE and not state.stage_overdue:
             return DecisionType.STAGE_OVERDUE, entered + self.grace
+        round_ = state.open_round
+        if round_ is not None:
+            # The threshold closes a round as soon as it is met; its deadline otherwise.
+            if round_.met:
+                return DecisionType.ENDORSEMENT_REACHED, workflow.now()
+            return DecisionType.ENDORSEMENT_FAILED, round_.closes_at
         return None
 
     async def _wait_for_change_or_timer(self, state: ExperimentState) -> None:
@@ -233,23 +266,51 @@ class ExperimentWorkflow:
 
     async def _take_timer_decision(self, kind: DecisionType, due_at: datetime) -> None:
         state = self._current()
-        if kind is DecisionType.STAGE_DUE:
-            why = f"the act period of {state.act_days} days ended; evaluation is due"
+        round_ = state.open_round
+        if kind in (DecisionType.ENDORSEMENT_REACHED, DecisionType.ENDORSEMENT_FAILED):
+            assert round_ is not None
+            decision = self._closing(kind, round_)
         else:
-            why = f"{state.stage.value} is still open {self.grace_days} days after it fell due"
-        decision = Decision(
-            # Deterministic: the same timer on the same version is the same decision.
-            decision_id=f"timer:{kind.value}:c{state.cycle}:v{state.version}",
-            type=kind,
-            actor=TIMER_ACTOR,
-            rationale=f"{why} ({due_at.date().isoformat()})",
-            source="timer",
-        )
+            if kind is DecisionType.STAGE_DUE:
+                why = f"the act period of {state.act_days} days ended; evaluation is due"
+            else:
+                why = f"{state.stage.value} is still open {self.grace_days} days after it fell due"
+            decision = Decision(
+                # Deterministic: the same timer on the same version is the same decision.
+                decision_id=f"timer:{kind.value}:c{state.cycle}:v{state.version}",
+                type=kind,
+                actor=TIMER_ACTOR,
+                rationale=f"{why} ({due_at.date().isoformat()})",
+                source="timer",
+            )
         try:
             await self._record(decision)
         except ApplicationError as refused:
             # A human decision got in first and changed the stage: nothing is due any more.
             workflow.logger.info("timer decision not taken: %s", refused.message)
+
+    @staticmethod
+    def _closing(kind: DecisionType, round_: Round) -> Decision:
+        """The decision that closes an endorsement round, with its tally."""
+        tally = round_.tally()
+        if kind is DecisionType.ENDORSEMENT_REACHED:
+            why = f"{tally['endorsements']} endorsements reached the threshold of {tally['needed']}"
+        else:
+            why = (
+                f"the round closed on {round_.closes_on} with {tally['endorsements']} of "
+                f"{tally['needed']} endorsements"
+            )
+            if round_.missing_co_signers:
+                why += f", without {', '.join(round_.missing_co_signers)}"
+        return Decision(
+            # Deterministic: a round closes once.
+            decision_id=f"timer:{kind.value}:r{round_.number}",
+            type=kind,
+            actor=TIMER_ACTOR,
+            rationale=why,
+            source="timer",
+            payload=tally,
+        )
 
     # --- continue-as-new and search attributes ------------------------------------------
 

@@ -22,10 +22,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.errors import RuleViolation
+from domain.values import Actor, Role
 from services.infra.embedded_postgres import EmbeddedPostgres
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
-from tests.builders import RESIDENT, decision, one_cycle, start
+from tests.builders import PLAN, RESIDENT, decision, one_cycle, round_closing_on, start
 from tests.workflows.conftest import skip_time
 from workflows.client import ExperimentWorkflows
 from workflows.payloads import workflow_id
@@ -33,7 +34,7 @@ from workflows.worker import build_worker, ensure_search_attributes
 
 HISTORIES = Path(__file__).parent / "histories"
 # Bump with every workflow change recorded, so new files sit beside the old ones.
-VERSION = "v3"
+VERSION = "v4"
 
 
 async def _save(
@@ -58,26 +59,58 @@ async def record(experiments: Experiments) -> None:
                 env.client, experiments, task_queue="record", executor=executor, threads=4
             )
             async with worker:
-                # A first cycle: refusals, a repeat, the timers, and continue-as-new at the end.
+                # A first cycle: refusals, a repeat, an endorsement round that a revision
+                # reopens and the threshold closes, the timers, continue-as-new at the end.
                 first = uuid.uuid4()
                 await workflows.start(first, start())
                 handle = env.client.get_workflow_handle(workflow_id(str(first)))
                 first_run = (await handle.describe()).run_id
-                cycle = one_cycle()
-                for d in cycle[:3]:
-                    await workflows.decide(first, d)
+                cycle = one_cycle(rounds=True)
+                await workflows.decide(first, cycle[0])
                 await workflows.decide(first, cycle[0])  # a repeat
+                await workflows.decide(
+                    first,
+                    decision(
+                        "open_endorsement", closes_on=round_closing_on(14), threshold={"count": 2}
+                    ),
+                )
+                await workflows.decide(first, decision("endorse", _resident(1)))
+                await skip_time(env, timedelta(days=3))
+                await workflows.decide(first, decision("revise_plan", **PLAN))
                 with contextlib.suppress(RuleViolation):  # refused on purpose
-                    await workflows.decide(first, decision("advance", to="learn"))
+                    await workflows.decide(first, decision("advance", to="act"))
+                for n in (1, 2):
+                    await workflows.decide(first, decision("endorse", _resident(n)))
+                await workflows.decide(first, decision("advance", to="act"))
                 await skip_time(env, timedelta(days=91))
                 await skip_time(env, timedelta(days=15))
-                for d in cycle[3:]:
+                for d in cycle[4:]:
                     await workflows.decide(first, d)
                 await _save(env.client, first, "cycle-with-timers-and-continue-as-new", first_run)
 
-                # The run after continue-as-new, through evaluation overdue, to closing.
-                for d in one_cycle()[1:3]:
-                    await workflows.decide(first, d)
+                # The run after continue-as-new: a round that fails at its deadline, one that
+                # reaches, evaluation overdue, and closing. The workflow's clock is 109 days
+                # ahead of the wall clock by now.
+                await workflows.decide(
+                    first,
+                    decision(
+                        "open_endorsement",
+                        closes_on=round_closing_on(109 + 7),
+                        threshold={"count": 3},
+                    ),
+                )
+                await workflows.decide(first, decision("object", _resident(3), comment="nee"))
+                await skip_time(env, timedelta(days=9))
+                await workflows.decide(
+                    first,
+                    decision(
+                        "open_endorsement",
+                        closes_on=round_closing_on(118 + 7),
+                        threshold={"count": 1},
+                    ),
+                )
+                await workflows.decide(first, decision("endorse", _resident(3)))
+                await workflows.decide(first, decision("advance", to="act"))
                 await workflows.decide(
                     first, decision("record_finding", RESIDENT, text="ja", source="residents")
                 )
@@ -87,7 +120,11 @@ async def record(experiments: Experiments) -> None:
                 await workflows.decide(first, decision("record_lesson", RESIDENT, text="les"))
                 await workflows.decide(first, decision("close", outcome="adopted"))
                 await handle.result()
-                await _save(env.client, first, "second-cycle-overdue-and-close")
+                await _save(env.client, first, "second-cycle-rounds-overdue-and-close")
+
+
+def _resident(n: int) -> Actor:
+    return Actor(f"prs_{n:032x}", Role.RESIDENT, f"bewoner {n}")
 
 
 DELIVERY_VERSION = "delivery-v1"
@@ -130,10 +167,16 @@ def record_reminder() -> None:
     )
 
 
-def main() -> None:
+def main(which: list[str]) -> None:
+    """Record the histories named (`experiment`, `delivery`, `reminder`), or all of them."""
+    which = which or ["experiment", "delivery", "reminder"]
     HISTORIES.mkdir(exist_ok=True)
-    record_delivery()
-    record_reminder()
+    if "delivery" in which:
+        record_delivery()
+    if "reminder" in which:
+        record_reminder()
+    if "experiment" not in which:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         embedded = EmbeddedPostgres(Path(tmp))
         database = Database(params=embedded.start(), schema="record")
@@ -147,4 +190,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -14,7 +14,7 @@ from temporalio import activity
 from temporalio.client import WorkflowExecutionStatus
 
 from domain.errors import InvalidInput, RuleViolation
-from tests.builders import PM, RESIDENT, decision, one_cycle, start
+from tests.builders import PM, RESIDENT, decision, endorsement, one_cycle, start
 from tests.stored import stored_history
 from tests.workflows.conftest import Harness, skip_time
 from workflows.activities import ExperimentActivities
@@ -36,11 +36,13 @@ def _types(h: Harness, experiment_id: UUID) -> list[str]:
 async def test_a_whole_cycle_and_the_next(harness: Harness) -> None:
     async with harness.worker():
         experiment_id = await _start(harness)
-        answers = [await harness.workflows.decide(experiment_id, d) for d in one_cycle()]
+        answers = [await harness.workflows.decide(experiment_id, d) for d in one_cycle(rounds=True)]
     assert answers[-1].experiment["cycle"] == 2
     assert answers[-1].experiment["stage"] == "plan"
     assert [a.position for a in answers] == sorted(a.position for a in answers)
-    assert _types(harness, experiment_id) == ["start"] + [d.type.value for d in one_cycle()]
+    expected = [d.type.value for d in one_cycle(rounds=True)]
+    expected.insert(expected.index("endorse") + 1, "endorsement_reached")
+    assert _types(harness, experiment_id) == ["start", *expected]
     stored = harness.experiments.experiment(experiment_id)
     assert stored.to_dict() == answers[-1].experiment
 
@@ -86,7 +88,7 @@ async def test_a_refused_update_leaves_no_event(harness: Harness) -> None:
 async def test_the_same_update_id_twice_is_one_event(harness: Harness) -> None:
     async with harness.worker():
         experiment_id = await _start(harness)
-        plan = one_cycle()[0]
+        plan = one_cycle(rounds=True)[0]
         first = await harness.workflows.decide(experiment_id, plan)
         again = await harness.workflows.decide(experiment_id, plan)
     assert (again.decision_id, again.position, again.experiment) == (
@@ -111,13 +113,13 @@ class FailsAfterAppend(ExperimentActivities):
 async def test_an_activity_that_fails_after_its_append_records_once(harness: Harness) -> None:
     async with harness.worker(FailsAfterAppend(harness.experiments)):
         experiment_id = await _start(harness)
-        answer = await harness.workflows.decide(experiment_id, one_cycle()[0])
+        answer = await harness.workflows.decide(experiment_id, one_cycle(rounds=True)[0])
     assert answer.experiment["plan"]["revision"] == 1
     assert _types(harness, experiment_id) == ["start", "revise_plan"]
 
 
 async def _to_act(h: Harness, experiment_id: UUID) -> None:
-    for d in one_cycle()[:3]:
+    for d in one_cycle(rounds=True)[:4]:
         await h.workflows.decide(experiment_id, d)
 
 
@@ -177,7 +179,7 @@ async def test_continue_as_new_keeps_state_and_deduplication(harness: Harness) -
         experiment_id = await _start(harness)
         handle = harness.env.client.get_workflow_handle(workflow_id(str(experiment_id)))
         first_run = (await handle.describe()).run_id
-        cycle = one_cycle()
+        cycle = one_cycle(rounds=True)
         for d in cycle:
             await harness.workflows.decide(experiment_id, d)
         await _eventually_async(lambda: _run_id_changed(handle, first_run))
@@ -187,7 +189,8 @@ async def test_continue_as_new_keeps_state_and_deduplication(harness: Harness) -
         carried = await handle.query(ExperimentWorkflow.experiment)
         assert carried is not None
         assert (carried["cycle"], carried["stage"]) == (2, "plan")
-        await harness.workflows.decide(experiment_id, decision("endorse_plan", RESIDENT))
+        for d in endorsement(rounds=True):
+            await harness.workflows.decide(experiment_id, d)
     assert _types(harness, experiment_id).count("revise_plan") == 1
     assert harness.experiments.experiment(experiment_id).plan.endorsed
 
@@ -195,7 +198,7 @@ async def test_continue_as_new_keeps_state_and_deduplication(harness: Harness) -
 async def test_closing_completes_the_workflow(harness: Harness) -> None:
     async with harness.worker():
         experiment_id = await _start(harness)
-        for d in one_cycle()[:-1]:
+        for d in one_cycle(rounds=True)[:-1]:
             await harness.workflows.decide(experiment_id, d)
         await harness.workflows.decide(experiment_id, decision("close", PM, outcome="adopted"))
         handle = harness.env.client.get_workflow_handle(workflow_id(str(experiment_id)))
@@ -228,7 +231,7 @@ async def test_reconcile_restarts_lost_workflows_from_the_record(harness: Harnes
         lost = await _start(harness)
         await _to_act(harness, lost)
         closed = await _start(harness)
-        for d in one_cycle()[:-1]:
+        for d in one_cycle(rounds=True)[:-1]:
             await harness.workflows.decide(closed, d)
         await harness.workflows.decide(closed, decision("close", outcome="stopped"))
 
