@@ -183,6 +183,16 @@ def _about(raw: Payload, body: Payload) -> Payload:
     person = parse_person(raw.get("person"))
     if person is not None:
         body["person"] = person
+    return _personal(raw, body)
+
+
+def _vote(raw: Payload) -> Payload:
+    """A resident's vote, whose comment is their own words (see `_personal`)."""
+    return _personal(raw, endorsement.parse_vote(raw))
+
+
+def _personal(raw: Payload, body: Payload) -> Payload:
+    """Whether the decision's text is personal, when said."""
     personal = raw.get("personal")
     if personal is not None:
         if not isinstance(personal, bool):
@@ -250,8 +260,8 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.STAGE_DUE: _empty,
     DecisionType.STAGE_OVERDUE: _empty,
     DecisionType.OPEN_ENDORSEMENT: endorsement.parse_open,
-    DecisionType.ENDORSE: endorsement.parse_vote,
-    DecisionType.OBJECT: endorsement.parse_vote,
+    DecisionType.ENDORSE: _vote,
+    DecisionType.OBJECT: _vote,
     DecisionType.RECORD_MEETING_VOTE: endorsement.parse_meeting_vote,
     DecisionType.CO_SIGN: endorsement.parse_co_sign,
     DecisionType.ENDORSEMENT_REACHED: endorsement.parse_closing,

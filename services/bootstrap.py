@@ -330,6 +330,7 @@ def api_services(
                 experiment_workflows(rt, client),
                 Sealing(stores.people),
                 evidence_of=lambda eid: {str(f.id) for f in stores.evidence.of_experiment(eid)},
+                residents_invited=stores.invitations.residents_invited,
             )
             sweeping = asyncio.create_task(_settle_stale_claims(decisions))
             try:

@@ -123,11 +123,14 @@ class ExperimentWorkflow:
         if decision.type in ROUND_VOTES and round_ is not None and round_.met:
             # The vote that meets the threshold closes the round before it is answered, so
             # whoever cast it can act on the endorsed plan at once.
+            # Its answer shows the round closed, at the closing's position, so that a read
+            # with that `min_position` sees what the answer showed.
             try:
-                await self._record(self._closing(DecisionType.ENDORSEMENT_REACHED, round_))
+                closed = await self._record(self._closing(DecisionType.ENDORSEMENT_REACHED, round_))
             except ApplicationError as refused:
                 workflow.logger.info("round not closed: %s", refused.message)
-            answer = replace(answer, experiment=self._current().to_dict())
+            else:
+                answer = replace(answer, experiment=closed.experiment, position=closed.position)
         return answer
 
     @decide.validator

@@ -38,6 +38,28 @@ class Plan(Answer):
     budget: list[BudgetLine]
     budget_total_eur: str
     endorsed: bool = Field(description="residents endorsed this revision")
+    co_signers: list[str] = Field(default=[], description="organisations that co-sign the plan")
+
+
+class EndorsementRound(Answer):
+    number: int = Field(description="rounds are numbered through the experiment, from 1")
+    revision: int = Field(description="the plan revision put to residents")
+    status: str = Field(description="open, reached, failed or superseded")
+    opened_at: str
+    closes_on: str = Field(description="the last day to vote (YYYY-MM-DD)")
+    closes_at: str = Field(description="when the round closes: midnight UTC after closes_on")
+    closed_at: str | None
+    threshold: dict[str, Any] = Field(description="{count: N} or {share: 0.0-1.0}")
+    electorate: int = Field(description="residents invited to the experiment at opening")
+    needed: int = Field(description="endorsements that reach the threshold")
+    endorsements: int
+    objections: int
+    meetings: list[str] = Field(description="residents' meetings whose vote counts as one each")
+    co_signers: list[str]
+    co_signed: list[str]
+    votes: dict[str, str] = Field(
+        description="each voter's standing vote (endorse or object), by pseudonymous id"
+    )
 
 
 class Experiment(Answer):
@@ -63,6 +85,13 @@ class Experiment(Answer):
     lessons_this_cycle: int
     stage_due: bool
     stage_overdue: bool
+    rules: int = Field(
+        default=1, description="1: begun before endorsement rounds (endorse_plan); 2: rounds"
+    )
+    endorsement: EndorsementRound | None = Field(
+        default=None, description="the current cycle's latest endorsement round"
+    )
+    rounds_opened: int = 0
 
 
 class StartedExperiment(Experiment):

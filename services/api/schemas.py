@@ -59,8 +59,11 @@ class StartExperiment(BaseModel):
 
 class DecisionIn(BaseModel):
     """`type` and `rationale`, plus the fields of the type (see DESIGN): revise_plan
-    {description, indicators, budget}, advance {to}, record_finding {text, source, indicator?,
-    value?}, record_lesson {text, themes}, close {outcome}."""
+    {description, indicators, budget, co_signers?}, advance {to}, record_finding {text,
+    source, indicator?, value?, on_behalf_of?}, record_lesson {text, themes}, close {outcome},
+    open_endorsement {closes_on, threshold: {count} | {share}}, endorse and object
+    {comment?, round?}, record_meeting_vote {held_on, for, against, abstain, attendees,
+    evidence}, co_sign {}; any but advance may carry `evidence: [id]`."""
 
     model_config = ConfigDict(extra="allow")
     type: str = Field(

@@ -54,6 +54,7 @@ class DecisionService:
         *,
         answer_timeout: float = 30.0,
         evidence_of: Callable[[UUID], set[str]] | None = None,
+        residents_invited: Callable[[UUID], int] | None = None,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
@@ -61,6 +62,8 @@ class DecisionService:
         self.answer_timeout = answer_timeout
         # The ids of the files kept for an experiment (none where no store is given).
         self.evidence_of: Callable[[UUID], set[str]] = evidence_of or (lambda _: set())
+        # How many residents are invited to an experiment: what a share threshold is of.
+        self.residents_invited: Callable[[UUID], int] = residents_invited or (lambda _: 0)
         self._owners: dict[UUID, str] = {}
 
     @staticmethod
@@ -115,9 +118,11 @@ class DecisionService:
         decision_id: str,
         source: str,
         known_keys: Mapping[str, bytes] | None = None,
+        organisation: str | None = None,
     ) -> DecisionAnswer:
         """Take a decision on an experiment the caller's municipality (`scope`) can see;
-        `known_keys` are sealing keys the caller already holds (see `Principal`)."""
+        `known_keys` are sealing keys the caller already holds (see `Principal`), and
+        `organisation` the partner organisation the caller speaks for."""
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
         owner = await self.owner(experiment_id)
         if owner is None or (scope is not None and owner != scope):
@@ -126,6 +131,7 @@ class DecisionService:
         kind = body.get("type")
         if kind == DecisionType.START.value:
             raise InvalidInput("start an experiment with POST /v1/experiments", field="type")
+        await self._fill_in(kind, fields, experiment_id, organisation)
         decision = Decision.parse(
             decision_id=decision_id,
             type=kind,
@@ -154,6 +160,16 @@ class DecisionService:
             await asyncio.to_thread(self.sealing.settle, claim, accepted=True)
         DECISIONS.labels(type=decision.type.value, source=source.split(":")[0]).inc()
         return answer
+
+    async def _fill_in(
+        self, kind: Any, fields: dict[str, Any], experiment_id: UUID, organisation: str | None
+    ) -> None:
+        """What wijklab knows better than the caller: how many residents a round's share is
+        of, and which organisation a partner co-signs for."""
+        if kind == DecisionType.OPEN_ENDORSEMENT.value:
+            fields["electorate"] = await asyncio.to_thread(self.residents_invited, experiment_id)
+        elif kind == DecisionType.CO_SIGN.value:
+            fields["organisation"] = organisation
 
     async def _check_evidence(self, experiment_id: UUID, decision: Decision) -> None:
         """Every file a decision names must be this experiment's."""

@@ -208,6 +208,21 @@ class InvitationStore:
             row = cur.fetchone()
         return None if row is None else _invitation(row)
 
+    def residents_invited(self, experiment_id: UUID) -> int:
+        """How many residents are invited to an experiment: each person once, whether they
+        came in yet or not, as long as their invitation still stands (not revoked, and not
+        expired unused)."""
+        with self.connect() as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "SELECT count(DISTINCT person_id) FROM {} WHERE experiment_id = %s "
+                    "AND role = %s AND revoked_at IS NULL "
+                    "AND (used_at IS NOT NULL OR expires_at > now())"
+                ).format(self.table),
+                (experiment_id, Role.RESIDENT.value),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def revoke(self, invitation_id: UUID) -> bool:
         with self.connect() as conn:
             return (

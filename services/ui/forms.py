@@ -22,6 +22,19 @@ def decision_body(form: dict[str, Any]) -> dict[str, Any]:
         for line in budget:
             line["amount_eur"] = line["amount_eur"].replace(",", ".")
         body["budget"] = budget
+        body["co_signers"] = [
+            line.strip() for line in str(form.get("co_signers") or "").splitlines() if line.strip()
+        ]
+    elif kind == "open_endorsement":
+        body["closes_on"] = form.get("closes_on")
+        body["threshold"] = _threshold(form)
+    elif kind in ("endorse", "object"):
+        if form.get("comment"):
+            body["comment"] = form.get("comment")
+    elif kind == "record_meeting_vote":
+        body["held_on"] = form.get("held_on")
+        for name in ("for", "against", "abstain", "attendees"):
+            body[name] = _whole(form.get(name))
     elif kind == "advance":
         body["to"] = form.get("to")
     elif kind == "record_finding":
@@ -29,12 +42,33 @@ def decision_body(form: dict[str, Any]) -> dict[str, Any]:
         body["source"] = form.get("source")
         body["indicator"] = form.get("indicator") or None
         body["value"] = form.get("value") or None
+        if form.get("on_behalf_of"):
+            body["on_behalf_of"] = form.get("on_behalf_of")
     elif kind == "record_lesson":
         body["text"] = form.get("text")
         body["themes"] = form.get("themes") or []
     elif kind == "close":
         body["outcome"] = form.get("outcome")
     return body
+
+
+def _whole(value: Any) -> Any:
+    """A count typed in a form, as a number when it is one; anything else is passed on as
+    typed, for the decision's own check to refuse with the field's name."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else text
+
+
+def _threshold(form: dict[str, Any]) -> dict[str, Any]:
+    """A threshold as a form asks for it: a number of residents, or a percentage of the
+    residents invited (a share of 0-1 in the decision)."""
+    value = str(form.get("threshold_value") or "").strip().replace(",", ".")
+    if form.get("threshold_kind") == "share":
+        try:
+            return {"share": float(value) / 100}
+        except ValueError:
+            return {"share": value}
+    return {"count": _whole(value)}
 
 
 def _rows(form: dict[str, Any], prefix: str, first: str, second: str) -> list[dict[str, Any]]:

@@ -88,6 +88,19 @@ DECISIONS = {
     "close": N_("decision", "closed"),
     "stage_due": N_("decision", "act period over"),
     "stage_overdue": N_("decision", "stage overdue"),
+    "open_endorsement": N_("decision", "endorsement round opened"),
+    "endorse": N_("decision", "endorsed the plan"),
+    "object": N_("decision", "objected to the plan"),
+    "record_meeting_vote": N_("decision", "residents' meeting vote recorded"),
+    "co_sign": N_("decision", "plan co-signed"),
+    "endorsement_reached": N_("decision", "endorsement reached"),
+    "endorsement_failed": N_("decision", "endorsement not reached"),
+}
+ROUND_STATUSES = {
+    "open": N_("round", "open: residents can vote"),
+    "reached": N_("round", "reached: residents endorsed the plan"),
+    "failed": N_("round", "closed without enough support"),
+    "superseded": N_("round", "replaced by a round on the revised plan"),
 }
 ACTIONS = {
     "revise_plan": N_("action", "Revise the plan"),
@@ -96,6 +109,11 @@ ACTIONS = {
     "record_finding": N_("action", "Record a finding"),
     "record_lesson": N_("action", "Record a lesson"),
     "close": N_("action", "Close the experiment"),
+    "open_endorsement": N_("action", "Ask residents to endorse the plan"),
+    "endorse": N_("action", "I support this plan"),
+    "object": N_("action", "I object to this plan"),
+    "record_meeting_vote": N_("action", "Record a residents' meeting vote"),
+    "co_sign": N_("action", "Co-sign the plan for my organisation"),
 }
 REASONS = {
     "no_plan": N_("reason", "there is no plan yet"),
@@ -117,6 +135,26 @@ REASONS = {
         "reason", "this kind of file is not kept (PDF, photo, CSV, text or an office document)"
     ),
     "evidence_not_found": N_("reason", "that file is not one of this experiment's"),
+    "endorsement_by_round": N_("reason", "residents endorse the plan in a round"),
+    "endorsement_not_reached": N_(
+        "reason", "no endorsement round reached its threshold on this plan yet"
+    ),
+    "round_already_open": N_("reason", "an endorsement round is open"),
+    "no_residents_invited": N_(
+        "reason", "no residents are invited to this experiment yet; set a number instead"
+    ),
+    "closes_on_in_past": N_("reason", "the closing day has passed; choose a later day"),
+    "no_open_round": N_("reason", "no endorsement round is open"),
+    "wrong_round": N_("reason", "that round is no longer open"),
+    "held_on_in_future": N_("reason", "the meeting has not been held yet"),
+    "not_a_co_signer": N_("reason", "the plan does not name your organisation as a co-signer"),
+    "already_co_signed": N_("reason", "your organisation already co-signed this plan"),
+    "on_behalf_of_required": N_(
+        "reason", "say on whose behalf you record what residents said (a meeting, a survey)"
+    ),
+    "evidence_required": N_(
+        "reason", "add the evidence: the minutes, the attendance list or the survey"
+    ),
 }
 MESSAGES = {
     "sign_in": N_("message", "Sign in"),
@@ -236,6 +274,9 @@ class Labels:
 
     def action(self, key: str) -> str:
         return self._pick(ACTIONS, key)
+
+    def round_status(self, key: str) -> str:
+        return self._pick(ROUND_STATUSES, key)
 
     def reason(self, key: str) -> str:
         return self._pick(REASONS, key)

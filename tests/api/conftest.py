@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ from services.settings import Settings
 from services.stores.api_keys import KeyStore
 from services.stores.integrations import IntegrationStore
 from services.web import app_for
-from tests.builders import record_opener
+from tests.builders import record_opener, round_closing_on
 from tests.mail_server import MailServer, running
 from tests.upgrade import v1
 from workflows.worker import build_worker
@@ -192,3 +193,30 @@ async def open_session(stack: Stack, who: str) -> None:
         "/sign-in", data={"csrf": csrf, "token": stack.tokens[who]}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text[:300]
+
+
+def round_of_one(rationale: str = "op de bewonersavond besproken") -> dict[str, object]:
+    """A round that one resident's endorsement reaches, closing in thirty days."""
+    return {
+        "type": "open_endorsement",
+        "rationale": rationale,
+        "closes_on": round_closing_on(30),
+        "threshold": {"count": 1},
+    }
+
+
+async def endorse_by_round(
+    stack: Stack, experiment_id: str, *, resident: str = "resident", **opening: str
+) -> dict[str, Any]:
+    """Residents endorse the current plan: the manager opens a round of one (`opening` may
+    give its rationale), a resident endorses, and the workflow records `endorsement_reached`;
+    the last answer is returned."""
+    votes = (("pm", round_of_one(**opening)), (resident, {"type": "endorse", "comment": "ja"}))
+    for who, body in votes:
+        answer = await stack.client.post(
+            f"/v1/experiments/{experiment_id}/decisions", json=body, headers=stack.auth(who)
+        )
+        assert answer.status_code == 200, answer.text
+    endorsed: dict[str, Any] = answer.json()
+    assert endorsed["experiment"]["plan"]["endorsed"], endorsed
+    return endorsed

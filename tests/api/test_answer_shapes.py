@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.api import answers
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, experiment_body, round_of_one
 from tests.api.test_contract import PLAN
 
 
@@ -66,7 +66,8 @@ async def test_every_answer_has_the_shape_its_model_describes(stack: Stack) -> N
     # A lesson, so that the lessons' page has an item to describe.
     resident = stack.auth("resident")
     for who, body in [
-        (resident, {"type": "endorse_plan", "rationale": "bewonersavond"}),
+        (pm, round_of_one()),
+        (resident, {"type": "endorse", "comment": "goed plan"}),
         (pm, {"type": "advance", "to": "act", "rationale": "onderschreven"}),
         (resident, {"type": "record_finding", "text": "Fijn", "source": "residents"}),
         (pm, {"type": "advance", "to": "evaluate", "rationale": "klaar"}),

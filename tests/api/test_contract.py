@@ -14,7 +14,7 @@ import pytest
 
 from projections.queries import ProjectionLagging
 from services.api import errors as errors_module
-from tests.api.conftest import Stack, experiment_body
+from tests.api.conftest import Stack, endorse_by_round, experiment_body, round_of_one
 
 
 @pytest.fixture(scope="module", params=["new", "version-1"])
@@ -71,12 +71,7 @@ async def decide(
 
 async def to_learn(stack: Stack, experiment_id: str) -> int:
     await decide(stack, experiment_id, PLAN)
-    await decide(
-        stack,
-        experiment_id,
-        {"type": "endorse_plan", "rationale": "bewonersavond: 34 voor"},
-        who="resident",
-    )
+    await endorse_by_round(stack, experiment_id)
     await decide(
         stack, experiment_id, {"type": "advance", "to": "act", "rationale": "plan onderschreven"}
     )
@@ -275,12 +270,26 @@ async def test_role_matrix(stack: Stack) -> None:
         ("resident", "GET", f"/v1/experiments/{eid}/state?at=2100-01-01T00:00:00Z", None, 403),
         ("integration", "GET", f"/v1/experiments/{eid}/state?at=2100-01-01T00:00:00Z", None, 403),
         ("pm", "POST", f"/v1/experiments/{eid}/decisions", PLAN, 200),
+        ("resident", "POST", f"/v1/experiments/{eid}/decisions", round_of_one(), 403),
+        ("partner", "POST", f"/v1/experiments/{eid}/decisions", round_of_one(), 403),
         (
-            "resident",
+            "pm",
             "POST",
             f"/v1/experiments/{eid}/decisions",
-            {"type": "endorse_plan", "rationale": "ja"},
+            round_of_one() | {"threshold": {"count": 2}},
             200,
+        ),
+        ("pm", "POST", f"/v1/experiments/{eid}/decisions", {"type": "endorse"}, 403),
+        ("partner", "POST", f"/v1/experiments/{eid}/decisions", {"type": "object"}, 403),
+        ("evaluator", "POST", f"/v1/experiments/{eid}/decisions", {"type": "endorse"}, 403),
+        ("integration", "POST", f"/v1/experiments/{eid}/decisions", {"type": "endorse"}, 403),
+        ("resident", "POST", f"/v1/experiments/{eid}/decisions", {"type": "endorse"}, 200),
+        (
+            "pm",
+            "POST",
+            f"/v1/experiments/{eid}/decisions",
+            {"type": "endorsement_reached", "round": 1, "rationale": "x"},
+            403,
         ),
         (
             "resident",
@@ -384,8 +393,8 @@ async def test_a_whole_cycle_with_refusals(stack: Stack) -> None:
         json={"type": "advance", "to": "act", "rationale": "snel"},
         headers=stack.auth("pm"),
     )
-    error = assert_error(refused, 409, "plan_not_endorsed")
-    assert set(error["allowed"]) == {"revise_plan", "endorse_plan"}
+    error = assert_error(refused, 409, "endorsement_not_reached")
+    assert set(error["allowed"]) == {"revise_plan", "open_endorsement"}
 
     await to_learn_from_plan_revised(stack, eid)
     no_lesson = await stack.client.post(
@@ -437,7 +446,7 @@ async def test_a_whole_cycle_with_refusals(stack: Stack) -> None:
 
 
 async def to_learn_from_plan_revised(stack: Stack, eid: str) -> None:
-    await decide(stack, eid, {"type": "endorse_plan", "rationale": "bewonersavond"}, who="resident")
+    await endorse_by_round(stack, eid)
     await decide(stack, eid, {"type": "advance", "to": "act", "rationale": "onderschreven"})
     await decide(
         stack,
@@ -455,7 +464,7 @@ async def test_decisions_are_idempotent_by_key(stack: Stack) -> None:
     answers = await asyncio.gather(*(decide(stack, eid, PLAN, key=key) for _ in range(4)))
     assert len({(a["decision_id"], a["position"]) for a in answers}) == 1
     assert answers[0]["decision_id"] == key
-    later = await decide(stack, eid, {"type": "endorse_plan", "rationale": "ja"}, who="resident")
+    later = await endorse_by_round(stack, eid)
     again = await decide(stack, eid, PLAN, key=key)
     assert (again["position"], again["experiment"]["version"]) == (answers[0]["position"], 2)
     other = await stack.client.post(
@@ -469,13 +478,19 @@ async def test_decisions_are_idempotent_by_key(stack: Stack) -> None:
         params={"min_position": later["position"]},
         headers=stack.auth("pm"),
     )
-    assert [d["type"] for d in history.json()["items"]] == ["start", "revise_plan", "endorse_plan"]
+    assert [d["type"] for d in history.json()["items"]] == [
+        "start",
+        "revise_plan",
+        "open_endorsement",
+        "endorse",
+        "endorsement_reached",
+    ]
 
 
 async def test_two_managers_at_once_never_double_a_stage(stack: Stack) -> None:
     eid = (await start(stack))["id"]
     await decide(stack, eid, PLAN)
-    await decide(stack, eid, {"type": "endorse_plan", "rationale": "ja"}, who="resident")
+    await endorse_by_round(stack, eid)
     body = {"type": "advance", "to": "act", "rationale": "gaan"}
     responses = await asyncio.gather(
         *(
@@ -535,7 +550,9 @@ async def test_history_pages_csv_and_past_state(stack: Stack) -> None:
     assert [d["type"] for d in seen] == [
         "start",
         "revise_plan",
-        "endorse_plan",
+        "open_endorsement",
+        "endorse",
+        "endorsement_reached",
         "advance",
         "record_finding",
         "advance",
@@ -554,8 +571,9 @@ async def test_history_pages_csv_and_past_state(stack: Stack) -> None:
         "position",
     ):
         assert field in seen[0]
-    assert seen[3]["stage"] == "plan"
-    assert seen[3]["payload"] == {"to": "act"}
+    assert seen[5]["stage"] == "plan"
+    assert seen[5]["payload"] == {"to": "act"}
+    assert (seen[4]["source"], seen[4]["actor"]["role"]) == ("timer", "system")
 
     exported = await stack.client.get(
         f"/v1/experiments/{eid}/decisions", headers={**headers, "Accept": "text/csv"}
@@ -564,7 +582,7 @@ async def test_history_pages_csv_and_past_state(stack: Stack) -> None:
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert [r["type"] for r in rows] == [d["type"] for d in seen]
-    assert rows[2]["actor_role"] == "resident"
+    assert rows[3]["actor_role"] == "resident"
 
     past = await stack.client.get(
         f"/v1/experiments/{eid}/state", params={"at": before_plan}, headers=headers

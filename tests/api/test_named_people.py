@@ -22,7 +22,7 @@ def finding(name: str) -> dict[str, Any]:
     return {
         "type": "record_finding",
         "text": "zij vertelde over de kou in huis",
-        "source": "residents",
+        "source": "professionals",
         "person": {"name": name, "contact": f"{name.split()[0].lower()}@example.nl"},
     }
 
@@ -76,6 +76,9 @@ async def test_an_accepted_decision_keeps_the_person_it_names(stack: Stack) -> N
     assert len(after) == len(before) + 1
     assert [p["name"] for p in after if p["person_id"] == person_id] == [name]
     # Named again in a refused decision: the person stays, for the first decision holds them.
+    await decide(
+        stack, eid, {"type": "record_finding", "text": "ja", "source": "residents"}, who="resident"
+    )
     await decide(stack, eid, {"type": "advance", "to": "evaluate", "rationale": "klaar"})
     await decide(stack, eid, {"type": "advance", "to": "learn", "rationale": "klaar"})
     refused = await stack.client.post(

@@ -16,7 +16,7 @@ from psycopg import sql
 from temporalio.testing import WorkflowEnvironment
 
 from projections.rebuild import rebuild
-from tests.api.conftest import Stack, experiment_body, open_session
+from tests.api.conftest import Stack, experiment_body, open_session, round_of_one
 from tests.builders import record_opener
 
 NAME = "Fatima Özdemir-Verhoeven"
@@ -28,7 +28,10 @@ WORDS = [
     "Leer: begin bij de koffietafel, niet bij het formulier — pimpernelzaad",
     "In de tweede ronde kwamen er drie buren mee naar de bijeenkomst — hazelnootdop",
     "Buren vertrouwen buren meer dan de gemeente — lijsterbesje",
+    "Eindelijk een plan dat bij onze portiek past — vlierbessap",
 ]
+# Her comment on her vote for the plan.
+VOTE_COMMENT = WORDS[5]
 PERSONAL = [NAME, CONTACT, *WORDS]
 
 
@@ -58,7 +61,8 @@ async def cycle(
             "indicators": [{"name": "huishoudens bereikt", "target": "40"}],
         },
     )
-    await decide(stack, resident, experiment_id, {"type": "endorse_plan", "rationale": "goed"})
+    await decide(stack, "pm", experiment_id, round_of_one())
+    await decide(stack, resident, experiment_id, {"type": "endorse", "comment": VOTE_COMMENT})
     await decide(stack, "pm", experiment_id, {"type": "advance", "to": "act", "rationale": "go"})
     await decide(
         stack,
@@ -75,7 +79,7 @@ async def cycle(
         {
             "type": "record_finding",
             "text": WORDS[1] if n == 1 else WORDS[1] + " (ronde 2)",
-            "source": "residents",
+            "source": "professionals",
             "person": person,
         },
     )
@@ -179,7 +183,7 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     await decide(stack, "pm", experiment_id, {"type": "advance", "to": "plan", "rationale": "r2"})
     history = await evaluator_history(stack, experiment_id, position)
     mine = [d for d in history if d["actor"]["name"] == NAME]
-    assert {d["type"] for d in mine} == {"endorse_plan", "record_finding", "record_lesson"}
+    assert {d["type"] for d in mine} == {"endorse", "record_finding", "record_lesson"}
     person_id = mine[0]["actor"]["id"]
     assert person_id.startswith("prs_")
     named = [d for d in history if d["payload"].get("person", {}).get("name") == NAME]
@@ -188,7 +192,12 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
     position = await cycle(stack, resident, experiment_id, 2, person_id)
 
     before = await evaluator_history(stack, experiment_id, position)
-    assert len(before) == 1 + 9 + 8
+    # Start; a cycle of ten (revise, round, vote, reached, advance, two findings, advance,
+    # advance, lesson) and the move to the next; the second cycle's ten.
+    assert len(before) == 1 + 11 + 10
+    state_before = (
+        await stack.client.get(f"/v1/experiments/{experiment_id}", headers=stack.auth("pm"))
+    ).json()
     assert leaks(str(before)), "before erasure her words are there to read"
     found = (
         await stack.client.get("/v1/lessons", params={"q": "koffietafel"}, headers=stack.auth("pm"))
@@ -225,6 +234,19 @@ async def test_an_erased_resident_leaves_no_trace_and_the_decisions_stand(
         "erased person"
     ] * 6
     assert not leaks(str(after))
+    # Her vote still counts, and the round's outcome stands.
+    votes = [d for d in after if d["type"] == "endorse"]
+    assert [d["payload"]["voter"] for d in votes] == [person_id, person_id]
+    assert [d["payload"]["text"] for d in votes] == ["erased person", "erased person"]
+    state_after = (
+        await stack.client.get(
+            f"/v1/experiments/{experiment_id}",
+            params={"min_position": erasure["position"]},
+            headers=stack.auth("pm"),
+        )
+    ).json()
+    assert state_after["endorsement"] == state_before["endorsement"]
+    assert state_after["endorsement"]["status"] == "reached"
     assert any(d["payload"].get("text") == "erased person" for d in after)
     assert not (
         await stack.client.get("/v1/lessons", params={"q": "koffietafel"}, headers=stack.auth("pm"))

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from services.bootstrap import prepare_stores
 from services.infra.webhooks import sign
+from tests.api.conftest import round_of_one
 from tests.conftest import LiveService
 
 json_values = st.recursive(
@@ -53,6 +54,7 @@ def target(live_service: LiveService) -> Iterator[dict[str, Any]]:
     name = f"fuzz-{uuid.uuid4().hex[:6]}"
     secret = integrations.create(name, "utrecht")
     headers = {"Authorization": f"Bearer {live_service.tokens['pm']}"}
+    resident = {"Authorization": f"Bearer {live_service.tokens['resident']}"}
     with httpx.Client(base_url=live_service.base_url, timeout=60) as client:
         started = client.post(
             "/v1/experiments",
@@ -73,11 +75,13 @@ def target(live_service: LiveService) -> Iterator[dict[str, Any]]:
                 "description": "d",
                 "indicators": [{"name": "i", "target": 1}],
             },
-            {"type": "endorse_plan", "rationale": "ja"},
+            round_of_one(),
+            {"type": "endorse", "comment": "ja"},
             {"type": "advance", "to": "act", "rationale": "gaan"},
         ):
+            who = resident if body["type"] == "endorse" else headers
             answer = client.post(
-                f"/v1/experiments/{experiment_id}/decisions", headers=headers, json=body
+                f"/v1/experiments/{experiment_id}/decisions", headers=who, json=body
             )
             assert answer.status_code == 200, answer.text
         yield {"name": name, "secret": secret, "experiment_id": experiment_id, "client": client}

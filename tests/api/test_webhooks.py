@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.infra.webhooks import sign
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, endorse_by_round
 from tests.api.test_contract import PLAN, assert_error, decide, start
 
 
@@ -47,7 +47,7 @@ def name_of(stack: Stack, secret: str) -> str:
 async def in_act(stack: Stack) -> str:
     eid = (await start(stack))["id"]
     await decide(stack, eid, PLAN)
-    await decide(stack, eid, {"type": "endorse_plan", "rationale": "ja"}, who="resident")
+    await endorse_by_round(stack, eid)
     await decide(stack, eid, {"type": "advance", "to": "act", "rationale": "gaan"})
     return str(eid)
 
@@ -59,6 +59,7 @@ async def test_a_signed_delivery_becomes_a_decision(stack: Stack, survey: str) -
         "type": "record_finding",
         "text": "72% van de bewoners tevreden",
         "source": "residents",
+        "on_behalf_of": "bewonersenquête najaar 2026",
         "indicator": "huishoudens bezocht",
         "value": 140,
     }

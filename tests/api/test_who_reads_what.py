@@ -152,7 +152,12 @@ async def test_no_reader_sees_the_contact_of_a_person_named_in_a_decision(stack:
     last = await decide(
         stack,
         eid,
-        {"type": "record_finding", "text": "zij vertelde", "source": "residents", "person": named},
+        {
+            "type": "record_finding",
+            "text": "zij vertelde",
+            "source": "professionals",
+            "person": named,
+        },
     )
     for who in ("pm", "resident", "evaluator", "everywhere"):
         auth = stack.auth(who)

@@ -347,3 +347,33 @@ def test_the_tally_is_each_persons_last_vote(votes: list[tuple[int, str]]) -> No
     assert round_.endorsements == sum(1 for v in last.values() if v == "endorse")
     assert round_.objections == sum(1 for v in last.values() if v == "object")
     assert ExperimentState.from_dict(state.to_dict()) == state
+
+
+@pytest.mark.parametrize(
+    ("kind", "actor", "fields"),
+    [
+        ("endorse", RESIDENT, {"comment": "goed plan", "personal": True}),
+        ("object", RESIDENT, {"comment": "te duur", "personal": False, "round": 1}),
+        ("open_endorsement", PM, ROUND | {"electorate": 12}),
+        ("record_meeting_vote", PM, MEETING),
+        ("co_sign", PARTNER, {"organisation": "Woonstad"}),
+        ("endorsement_failed", SYSTEM, {"round": 1, "endorsements": 1, "needed": 2}),
+    ],
+)
+def test_a_round_decision_checked_again_is_the_same_decision(
+    kind: str, actor: Actor, fields: dict[str, Any]
+) -> None:
+    """The workflow checks every decision it is handed again (it trusts no caller): what it
+    makes of one must be what was sent, or a repeat would look like a different decision."""
+    first = decision(kind, actor, **fields)
+    sent = first.to_dict()
+    again = Decision.parse(
+        decision_id=sent["decision_id"],
+        type=sent["type"],
+        actor=Actor.parse(sent["actor"]),
+        rationale=sent["rationale"],
+        source=sent["source"],
+        payload=sent["payload"],
+    )
+    assert again == first
+    assert again.fingerprint() == first.fingerprint()

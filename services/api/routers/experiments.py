@@ -127,6 +127,7 @@ async def take_decision(
         decision_id=services.decisions.decision_id(idempotency_key),
         source="api",
         known_keys=principal.known_keys,
+        organisation=principal.organisation,
     )
     return _answer(answer, 200)
 

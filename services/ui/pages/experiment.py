@@ -42,6 +42,11 @@ router = APIRouter(include_in_schema=False)
 FORM_DECISIONS = (
     "revise_plan",
     "endorse_plan",
+    "open_endorsement",
+    "endorse",
+    "object",
+    "record_meeting_vote",
+    "co_sign",
     "advance",
     "record_finding",
     "record_lesson",
@@ -137,6 +142,9 @@ async def experiment_page(
             "done": request.query_params.get("done"),
             "next_stage": None if state is None else _next_stage(state),
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
+            "my_vote": state.endorsement.votes.get(principal.actor_id)
+            if state is not None and state.endorsement is not None
+            else None,
         },
         principal=principal,
     )
@@ -186,6 +194,7 @@ async def take_decision(request: Request, experiment_id: UUID, form: Form) -> Re
             decision_id=services.decisions.decision_id(str(form.get("nonce") or uuid.uuid4())),
             source="api",
             known_keys=principal.known_keys,
+            organisation=principal.organisation,
         )
     except (RuleViolation, InvalidInput) as error:
         await _forget(services, kept)
