@@ -57,6 +57,8 @@ class DecisionType(StrEnum):
     CO_SIGN = "co_sign"
     ENDORSEMENT_REACHED = "endorsement_reached"
     ENDORSEMENT_FAILED = "endorsement_failed"
+    # Two days before a round closes: the workflow says so (residents are reminded).
+    ENDORSEMENT_CLOSING = "endorsement_closing"
 
 
 # Decisions the experiment's workflow takes itself, on a timer or a threshold.
@@ -66,6 +68,7 @@ TIMER_DECISIONS = frozenset(
         DecisionType.STAGE_OVERDUE,
         DecisionType.ENDORSEMENT_REACHED,
         DecisionType.ENDORSEMENT_FAILED,
+        DecisionType.ENDORSEMENT_CLOSING,
     }
 )
 
@@ -266,6 +269,7 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.CO_SIGN: endorsement.parse_co_sign,
     DecisionType.ENDORSEMENT_REACHED: endorsement.parse_closing,
     DecisionType.ENDORSEMENT_FAILED: endorsement.parse_closing,
+    DecisionType.ENDORSEMENT_CLOSING: endorsement.parse_closing,
 }
 
 # A finding, a lesson or a resident's vote is its own justification; every other decision

@@ -28,6 +28,8 @@ from domain.values import MAX_SHORT_TEXT, text
 MAX_COUNT = 100_000
 MAX_ROUND_DAYS = 366
 MAX_CO_SIGNERS = 20
+# How long before a round closes residents are reminded that it will.
+CLOSING_NOTICE = timedelta(days=2)
 
 
 class Vote(StrEnum):
@@ -154,13 +156,17 @@ def parse_co_signers(value: Any) -> list[str]:
 
 
 def parse_closing(raw: dict[str, Any]) -> dict[str, Any]:
-    """`endorsement_reached` / `endorsement_failed`, recorded by the workflow with the tally."""
-    return {
+    """`endorsement_reached` / `endorsement_failed` / `endorsement_closing`, recorded by the
+    workflow with the tally (and, for the last, the day the round closes)."""
+    body: dict[str, Any] = {
         "round": _whole(raw.get("round"), "round", minimum=1),
         "endorsements": _whole(raw.get("endorsements", 0), "endorsements"),
         "objections": _whole(raw.get("objections", 0), "objections"),
         "needed": _whole(raw.get("needed", 0), "needed"),
     }
+    if raw.get("closes_on") is not None:
+        body["closes_on"] = _day(raw["closes_on"], "closes_on").isoformat()
+    return body
 
 
 # --- the round ------------------------------------------------------------------------
@@ -184,6 +190,8 @@ class Round:
     co_signed: tuple[str, ...] = ()
     status: RoundStatus = RoundStatus.OPEN
     closed_at: datetime | None = None
+    # Whether the workflow said the round closes in two days (and residents were reminded).
+    closing_announced: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -236,6 +244,18 @@ class Round:
     def co_signed_by(self, organisation: str) -> Round:
         return replace(self, co_signed=(*self.co_signed, organisation))
 
+    @property
+    def announces_closing_at(self) -> datetime | None:
+        """When to say the round closes soon: `CLOSING_NOTICE` before it closes, if the
+        round is longer than that and it was not said yet."""
+        moment = self.closes_at - CLOSING_NOTICE
+        if self.closing_announced or moment <= self.opened_at:
+            return None
+        return moment
+
+    def closing_said(self) -> Round:
+        return replace(self, closing_announced=True)
+
     def closed(self, status: RoundStatus, at: datetime) -> Round:
         return replace(self, status=status, closed_at=at)
 
@@ -274,6 +294,7 @@ class Round:
             "co_signers": list(self.co_signers),
             "co_signed": list(self.co_signed),
             "votes": dict(self.votes),
+            "closing_announced": self.closing_announced,
         }
 
     @classmethod
@@ -293,6 +314,7 @@ class Round:
             co_signed=tuple(data.get("co_signed", ())),
             status=RoundStatus(data.get("status", RoundStatus.OPEN.value)),
             closed_at=datetime.fromisoformat(closed) if closed else None,
+            closing_announced=data.get("closing_announced", False),
         )
 
 

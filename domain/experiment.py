@@ -116,6 +116,9 @@ class Experiment(Aggregate):
     class EndorsementFailed(Decided):
         decision_type = DecisionType.ENDORSEMENT_FAILED
 
+    class EndorsementClosing(Decided):
+        decision_type = DecisionType.ENDORSEMENT_CLOSING
+
     def __init__(self) -> None:
         # Both are filled in by `Started.apply`, which runs right after this.
         self.state: ExperimentState
@@ -180,5 +183,6 @@ EVENT_CLASSES: dict[DecisionType, type[Experiment.Decided]] = {
         Experiment.CoSigned,
         Experiment.EndorsementReached,
         Experiment.EndorsementFailed,
+        Experiment.EndorsementClosing,
     )
 }

@@ -2,8 +2,9 @@
 ids, positions, stages and types — never a name, a text or anything else personal, so a
 receiver that needs more asks the API with its own key.
 
-Every decision is a `decision.recorded`; an advance is also a `stage.changed`, and the
-timer's decisions are also `stage.due` / `stage.overdue`."""
+Every decision is a `decision.recorded`; an advance is also a `stage.changed`, the
+timer's decisions are also `stage.due` / `stage.overdue`, and an endorsement round's opening
+and closing are also `endorsement.opened` / `endorsement.closed`."""
 
 from __future__ import annotations
 
@@ -53,6 +54,21 @@ def outbound_events(
         found.append(Outbound("stage.due", data))
     elif decision_type is DecisionType.STAGE_OVERDUE:
         found.append(Outbound("stage.overdue", data))
+    elif decision_type is DecisionType.OPEN_ENDORSEMENT:
+        found.append(
+            Outbound(
+                "endorsement.opened",
+                {
+                    **data,
+                    "closes_on": payload.get("closes_on"),
+                    "threshold": payload.get("threshold"),
+                },
+            )
+        )
+    elif decision_type in (DecisionType.ENDORSEMENT_REACHED, DecisionType.ENDORSEMENT_FAILED):
+        outcome = "reached" if decision_type is DecisionType.ENDORSEMENT_REACHED else "failed"
+        tally = {k: payload.get(k) for k in ("round", "endorsements", "objections", "needed")}
+        found.append(Outbound("endorsement.closed", {**data, "outcome": outcome, **tally}))
     return found
 
 

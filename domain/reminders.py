@@ -1,7 +1,8 @@
 """Reminders by e-mail: which recorded decision concerns whom, and when a daily digest goes.
 
 A reminder is news about an experiment a person follows: a plan that waits for the
-residents' endorsement, an act period that is over, a stage that is overdue. Who follows an
+residents' endorsement (revised, or put to them in a round), a round that closes in two days,
+an act period that is over, a stage that is overdue. Who follows an
 experiment is read off the record itself (the people who took its decisions) and off the
 invitations for it; a reminder names the person only by their pseudonymous id, so nothing
 personal is stored with it. The address is looked up when the mail goes, so an erased person
@@ -31,6 +32,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 class ReminderKind(StrEnum):
     PLAN_AWAITS_ENDORSEMENT = "plan_awaits_endorsement"
+    ROUND_CLOSING = "round_closing"
     ACT_PERIOD_OVER = "act_period_over"
     STAGE_OVERDUE = "stage_overdue"
 
@@ -48,6 +50,7 @@ FOLLOWING_ROLES = frozenset({Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.PARTNER
 # Who hears of what.
 CONCERNS: dict[ReminderKind, frozenset[Role]] = {
     ReminderKind.PLAN_AWAITS_ENDORSEMENT: frozenset({Role.RESIDENT}),
+    ReminderKind.ROUND_CLOSING: frozenset({Role.RESIDENT}),
     ReminderKind.ACT_PERIOD_OVER: frozenset({Role.PROGRAMME_MANAGER}),
     ReminderKind.STAGE_OVERDUE: frozenset({Role.PROGRAMME_MANAGER}),
 }
@@ -74,8 +77,10 @@ def follower_of(actor: dict[str, Any]) -> Follower | None:
 
 def kind_of(decision_type: DecisionType) -> ReminderKind | None:
     """The reminder a decision gives rise to, if any."""
-    if decision_type is DecisionType.REVISE_PLAN:
+    if decision_type in (DecisionType.REVISE_PLAN, DecisionType.OPEN_ENDORSEMENT):
         return ReminderKind.PLAN_AWAITS_ENDORSEMENT
+    if decision_type is DecisionType.ENDORSEMENT_CLOSING:
+        return ReminderKind.ROUND_CLOSING
     if decision_type is DecisionType.STAGE_DUE:
         return ReminderKind.ACT_PERIOD_OVER
     if decision_type is DecisionType.STAGE_OVERDUE:
@@ -100,12 +105,24 @@ def concerned(
     return found
 
 
-def settles(decision_type: DecisionType) -> ReminderKind | None:
-    """The reminders a decision makes moot before they are sent: an endorsed plan no
-    longer waits for anyone."""
-    if decision_type is DecisionType.ENDORSE_PLAN:
-        return ReminderKind.PLAN_AWAITS_ENDORSEMENT
-    return None
+# What a decision makes moot before it is sent: an endorsed plan, or a closed round, no
+# longer waits for anyone.
+_SETTLES: dict[DecisionType, tuple[ReminderKind, ...]] = {
+    DecisionType.ENDORSE_PLAN: (ReminderKind.PLAN_AWAITS_ENDORSEMENT,),
+    DecisionType.ENDORSEMENT_REACHED: (
+        ReminderKind.PLAN_AWAITS_ENDORSEMENT,
+        ReminderKind.ROUND_CLOSING,
+    ),
+    DecisionType.ENDORSEMENT_FAILED: (
+        ReminderKind.PLAN_AWAITS_ENDORSEMENT,
+        ReminderKind.ROUND_CLOSING,
+    ),
+}
+
+
+def settles(decision_type: DecisionType) -> tuple[ReminderKind, ...]:
+    """The reminders a decision makes moot before they are sent."""
+    return _SETTLES.get(decision_type, ())
 
 
 def is_news(happened: datetime, now: datetime) -> bool:

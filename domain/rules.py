@@ -37,6 +37,7 @@ ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
     DecisionType.CO_SIGN: frozenset({Role.PARTNER}),
     DecisionType.ENDORSEMENT_REACHED: frozenset({Role.SYSTEM}),
     DecisionType.ENDORSEMENT_FAILED: frozenset({Role.SYSTEM}),
+    DecisionType.ENDORSEMENT_CLOSING: frozenset({Role.SYSTEM}),
 }
 
 # The decisions of an endorsement round, all taken while the plan is being made.
@@ -49,6 +50,7 @@ ROUND_DECISIONS = frozenset(
         DecisionType.CO_SIGN,
         DecisionType.ENDORSEMENT_REACHED,
         DecisionType.ENDORSEMENT_FAILED,
+        DecisionType.ENDORSEMENT_CLOSING,
     }
 )
 
@@ -197,6 +199,8 @@ def _round_precondition(
                 else ""
             ),
         )
+    if kind is DecisionType.ENDORSEMENT_CLOSING and round_.closing_announced:
+        return Refusal("already_recorded", "the round's closing was already announced")
     if kind is DecisionType.ENDORSEMENT_FAILED and now is not None and now < round_.closes_at:
         return Refusal("round_still_open", f"the round is open until {round_.closes_on}")
     return None

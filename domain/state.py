@@ -273,6 +273,8 @@ def _changes(
             }
         case DecisionType.ENDORSEMENT_FAILED:
             return {"endorsement": _round(state).closed(RoundStatus.FAILED, at)}
+        case DecisionType.ENDORSEMENT_CLOSING:
+            return {"endorsement": _round(state).closing_said()}
         case DecisionType.ADVANCE:
             to = Stage(p["to"])
             # Entering a stage clears the timers of the stage left behind.

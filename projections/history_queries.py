@@ -9,6 +9,7 @@ from uuid import UUID
 
 from psycopg import sql
 
+from domain.round_history import rounds_in
 from projections import decisions
 from projections.read_base import ReadModelsBase
 from services.infra.paging import Page, cursor_int, decode_cursor, encode_cursor, page_limit
@@ -46,6 +47,31 @@ class HistoryQueries(ReadModelsBase):
         items = [decisions.entry(r, language) for r in rows[:size]]
         next_cursor = encode_cursor([rows[size - 1]["position"]]) if len(rows) > size else None
         return Page(items, next_cursor)
+
+    # The decisions an endorsement round's story is told from.
+    ROUND_TYPES = (
+        "revise_plan",
+        "advance",
+        "open_endorsement",
+        "endorse",
+        "object",
+        "record_meeting_vote",
+        "co_sign",
+        "endorsement_closing",
+        "endorsement_reached",
+        "endorsement_failed",
+    )
+
+    def endorsement_rounds(
+        self, experiment_id: UUID, municipality: str | None, *, language: str = "en"
+    ) -> list[dict[str, Any]]:
+        """Every endorsement round of the experiment, oldest first, with every ballot (names
+        as the history shows them: sealed ones opened, erased ones said so)."""
+        query, params = self._decisions_query(municipality)
+        query += sql.SQL(" AND type = ANY(%s) ORDER BY position")
+        rows = self._rows(query, [experiment_id, *params, list(self.ROUND_TYPES)])
+        history = [decisions.entry(r, language) for r in rows]
+        return [record.to_dict() for record in rounds_in(history)]
 
     CSV_COLUMNS = (
         "position",

@@ -96,6 +96,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
                     cycle=event.cycle,
                     position=tracking.notification_id,
                     happened=event.timestamp,
+                    payload=event.payload,
                 )
             self._insert_tracking(cursor, tracking)
         return made

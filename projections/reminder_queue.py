@@ -39,6 +39,7 @@ def queue_reminders(
     cycle: int,
     position: int,
     happened: datetime,
+    payload: dict[str, Any] | None = None,
 ) -> list[uuid.UUID]:
     """Write the reminders one decision makes; their ids."""
 
@@ -55,13 +56,13 @@ def queue_reminders(
             (experiment_id, follower.person_id, follower.role.value),
         )
     moot = settles(decision_type)
-    if moot is not None:
+    if moot:
         cursor.execute(
             sql.SQL(
                 "UPDATE {} SET status = 'settled', finished_at = now()"
-                " WHERE experiment_id = %s AND kind = %s AND status IN ('pending', 'digest')"
+                " WHERE experiment_id = %s AND kind = ANY(%s) AND status IN ('pending', 'digest')"
             ).format(table("reminders")),
-            (experiment_id, moot.value),
+            (experiment_id, [kind.value for kind in moot]),
         )
     kind = kind_of(decision_type)
     if kind is None or not is_news(happened, datetime.now(UTC)):
@@ -82,6 +83,9 @@ def queue_reminders(
         "cycle": cycle,
         "at": happened.isoformat(),
     }
+    closes_on = (payload or {}).get("closes_on")
+    if closes_on:
+        data["closes_on"] = closes_on
     made: list[uuid.UUID] = []
     for person_id in people:
         made_id = reminder_id(person_id, position, kind.value)

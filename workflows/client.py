@@ -23,7 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.answers import check_repeat
 from domain.decisions import Decision
 from domain.experiment import Experiment
-from services.app.errors import DecisionPending, WorkflowNotRunning
+from services.app.errors import DecisionPending, ExperimentBusy, WorkflowNotRunning
 from services.infra.temporal import TemporalUnavailable
 from workflows.errors import from_failure
 from workflows.experiment import ExperimentWorkflow
@@ -114,6 +114,13 @@ def _translated(experiment_id: UUID) -> Iterator[None]:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise WorkflowNotRunning(
                 f"the workflow of experiment {experiment_id} is not running"
+            ) from None
+        if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+            # The workflow service's limit of updates in flight on one workflow (ten): a
+            # crowd deciding on one experiment at once, say fifty residents voting.
+            raise ExperimentBusy(
+                f"too many decisions on experiment {experiment_id} at this moment; "
+                "send it again in a second with the same Idempotency-Key"
             ) from None
         if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
             raise TemporalUnavailable(f"Temporal is unavailable: {error.message}") from None

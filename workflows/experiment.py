@@ -244,6 +244,9 @@ class ExperimentWorkflow:
             # The threshold closes a round as soon as it is met; its deadline otherwise.
             if round_.met:
                 return DecisionType.ENDORSEMENT_REACHED, workflow.now()
+            announce = round_.announces_closing_at
+            if announce is not None:
+                return DecisionType.ENDORSEMENT_CLOSING, announce
             return DecisionType.ENDORSEMENT_FAILED, round_.closes_at
         return None
 
@@ -270,7 +273,11 @@ class ExperimentWorkflow:
     async def _take_timer_decision(self, kind: DecisionType, due_at: datetime) -> None:
         state = self._current()
         round_ = state.open_round
-        if kind in (DecisionType.ENDORSEMENT_REACHED, DecisionType.ENDORSEMENT_FAILED):
+        if kind in (
+            DecisionType.ENDORSEMENT_REACHED,
+            DecisionType.ENDORSEMENT_FAILED,
+            DecisionType.ENDORSEMENT_CLOSING,
+        ):
             assert round_ is not None
             decision = self._closing(kind, round_)
         else:
@@ -294,10 +301,16 @@ class ExperimentWorkflow:
 
     @staticmethod
     def _closing(kind: DecisionType, round_: Round) -> Decision:
-        """The decision that closes an endorsement round, with its tally."""
+        """The decision that closes an endorsement round (or says it soon will), with its
+        tally."""
         tally = round_.tally()
         if kind is DecisionType.ENDORSEMENT_REACHED:
             why = f"{tally['endorsements']} endorsements reached the threshold of {tally['needed']}"
+        elif kind is DecisionType.ENDORSEMENT_CLOSING:
+            why = (
+                f"the round closes on {round_.closes_on}; {tally['endorsements']} of "
+                f"{tally['needed']} endorsements so far"
+            )
         else:
             why = (
                 f"the round closed on {round_.closes_on} with {tally['endorsements']} of "
@@ -305,14 +318,17 @@ class ExperimentWorkflow:
             )
             if round_.missing_co_signers:
                 why += f", without {', '.join(round_.missing_co_signers)}"
+        payload: dict[str, Any] = dict(tally)
+        if kind is DecisionType.ENDORSEMENT_CLOSING:
+            payload["closes_on"] = round_.closes_on
         return Decision(
-            # Deterministic: a round closes once.
+            # Deterministic: a round closes (and announces its closing) once.
             decision_id=f"timer:{kind.value}:r{round_.number}",
             type=kind,
             actor=TIMER_ACTOR,
             rationale=why,
             source="timer",
-            payload=tally,
+            payload=payload,
         )
 
     # --- continue-as-new and search attributes ------------------------------------------

@@ -128,6 +128,25 @@ class HistoryEntry(Answer):
     position: int
 
 
+class Ballot(Answer):
+    voter: str = Field(description="the voter's pseudonymous id, or meeting-N for a meeting")
+    vote: str = Field(description="endorse or object (a meeting: by its majority)")
+    actor: Actor | None
+    at: str
+    decision_id: str
+    comment: str | None = Field(description="the resident's comment, as the history shows it")
+    standing: bool = Field(description="false when a later vote of the same voter replaced it")
+    meeting: dict[str, Any] | None = Field(
+        default=None, description="a meeting's held_on, for, against, abstain, attendees"
+    )
+    evidence: list[str] | None = None
+
+
+class EndorsementRoundRecord(EndorsementRound):
+    cycle: int
+    ballots: list[Ballot]
+
+
 class Lesson(Answer):
     experiment_id: str
     experiment_title: str

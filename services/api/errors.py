@@ -35,7 +35,7 @@ from domain.rules import ROLE_REFUSALS
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.middleware import MAX_BODY, BodyTooLarge
 from services.api.problems import problems_of, summary
-from services.app.errors import DecisionPending
+from services.app.errors import DecisionPending, ExperimentBusy
 from services.infra.rate_limits import TooManyRequests
 from services.infra.temporal import TemporalUnavailable
 from services.infra.webhooks import SignatureRejected
@@ -102,6 +102,14 @@ def domain_response(error: DomainError) -> JSONResponse:
             min_position=error.wanted,
         )
     if isinstance(error, TooManyRequests):
+        return error_response(
+            429,
+            error.code,
+            error.message,
+            headers={"Retry-After": str(error.retry_after)},
+            retry_after=error.retry_after,
+        )
+    if isinstance(error, ExperimentBusy):
         return error_response(
             429,
             error.code,

@@ -21,7 +21,13 @@ from structlog.contextvars import bind_contextvars
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_names, check_new_decision_id
-from domain.errors import DecisionIdReused, DomainError, ExperimentNotFound, InvalidInput
+from domain.errors import (
+    DecisionIdReused,
+    DomainError,
+    ExperimentNotFound,
+    InvalidInput,
+    RuleViolation,
+)
 from domain.evidence import EvidenceNotOfExperiment
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
@@ -220,6 +226,23 @@ class DecisionService:
             return await self._call(self.workflows.decide(experiment_id, decision))
         except WorkflowNotRunning:
             return await self._without_workflow(experiment_id, decision)
+        except RuleViolation:
+            # A repeat whose first sending was recorded but never answered (the worker died
+            # after the append, before its workflow heard of it) meets a state that has moved
+            # on, and is refused; the record knows it was taken, and answers.
+            stored = await asyncio.to_thread(self._recorded_answer, experiment_id, decision)
+            if stored is None:
+                raise
+            check_repeat(stored.fingerprint, decision)
+            log.info("refused_repeat_answered_from_record", decision_id=decision.decision_id)
+            return stored
+
+    def _recorded_answer(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer | None:
+        """The stored answer to `decision`, if the record holds it."""
+        try:
+            return self.experiments.answer_without_deciding(experiment_id, decision)
+        except DomainError:
+            return None
 
     async def _sealed(
         self,

@@ -15,3 +15,11 @@ class WorkflowNotRunning(DomainError):
     """The experiment's workflow is not running (closed, or lost and not yet reconciled)."""
 
     code = "workflow_not_running"
+
+
+class ExperimentBusy(DomainError):
+    """Too many decisions are waiting on one experiment at this moment (its workflow takes
+    them one at a time, and the workflow service holds only so many): send it again shortly."""
+
+    code = "experiment_busy"
+    retry_after = 1

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -180,6 +180,13 @@ class Reminding:
             "title": data.get("title") or "",
             "stage": STAGE_WORDS[language].get(str(data.get("stage")), str(data.get("stage"))),
             "date": written_date(at, language),
+            # The last day to vote, as a day (noon of it, so every time zone agrees).
+            "closes_on": written_date(
+                datetime.combine(date.fromisoformat(str(data["closes_on"])), time(12), UTC),
+                language,
+            )
+            if data.get("closes_on")
+            else "",
             "url": f"{self.base_url}/experiments/{reminder.experiment_id}",
         }
 

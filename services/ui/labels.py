@@ -95,6 +95,7 @@ DECISIONS = {
     "co_sign": N_("decision", "plan co-signed"),
     "endorsement_reached": N_("decision", "endorsement reached"),
     "endorsement_failed": N_("decision", "endorsement not reached"),
+    "endorsement_closing": N_("decision", "endorsement round closes in two days"),
 }
 ROUND_STATUSES = {
     "open": N_("round", "open: residents can vote"),
@@ -130,6 +131,9 @@ REASONS = {
     "invalid_input": N_("reason", "check what you entered"),
     "concurrent_decision": N_("reason", "someone else decided at the same moment; try again"),
     "decision_pending": N_("reason", "the decision is still being processed; refresh the page"),
+    "experiment_busy": N_(
+        "reason", "many people are deciding on this experiment right now; try again"
+    ),
     "file_too_large": N_("reason", "the file is larger than 10 MB"),
     "unsupported_media_type": N_(
         "reason", "this kind of file is not kept (PDF, photo, CSV, text or an office document)"

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from services.bootstrap import prepare_stores
 from tests.browser.conftest import SCREENSHOTS, check_accessible
 from tests.browser.test_pages import sign_in
+from tests.builders import round_closing_on
 from tests.conftest import LiveService
 
 
@@ -46,7 +47,16 @@ def things(live_service: LiveService) -> dict[str, str]:
                 "budget": [{"source": "energietransitie", "amount_eur": 40000}],
             },
         ),
-        (resident, {"type": "endorse_plan", "rationale": "bewonersavond"}),
+        (
+            pm,
+            {
+                "type": "open_endorsement",
+                "rationale": "bewonersavond",
+                "closes_on": round_closing_on(14),
+                "threshold": {"count": 1},
+            },
+        ),
+        (resident, {"type": "endorse", "comment": "goed plan"}),
         (pm, {"type": "advance", "to": "act", "rationale": "aan de slag"}),
         (
             resident,
@@ -73,9 +83,46 @@ def things(live_service: LiveService) -> dict[str, str]:
             "experiment_id": eid,
         },
     ).json()
+    # A plan put to residents: a round of three, one supporter so far, a co-signer named.
+    in_round = api.post(
+        "/v1/experiments",
+        headers=pm,
+        json={
+            "neighbourhood": {"code": "WK034402", "name": "Kanaleneiland", "kind": "wijk"},
+            "title": "Een buurtkamer op dinsdag",
+            "question": "Komen buren vaker samen met een vaste plek?",
+            "residents_agenda": "Bewoners vroegen om een plek om elkaar te zien.",
+            "themes": ["social_functioning"],
+        },
+    ).json()["id"]
+    for who, body in (
+        (
+            pm,
+            {
+                "type": "revise_plan",
+                "rationale": "wijkoverleg",
+                "description": "Een buurtkamer in de school, elke dinsdag.",
+                "indicators": [{"name": "bezoekers per week", "target": 30}],
+                "co_signers": ["Woonstad Rotterdam"],
+            },
+        ),
+        (
+            pm,
+            {
+                "type": "open_endorsement",
+                "rationale": "bewonersavond",
+                "closes_on": round_closing_on(14),
+                "threshold": {"count": 3},
+            },
+        ),
+        (resident, {"type": "endorse", "comment": "eindelijk"}),
+    ):
+        answer = api.post(f"/v1/experiments/{in_round}/decisions", headers=who, json=body)
+        assert answer.status_code == 200, answer.text
     stores = prepare_stores(live_service.runtime)
     someone = stores.people.register("utrecht", "Kees Nooitmeer", "kees@example.nl")
     return {
+        "in_round": in_round,
         "experiment": eid,
         "invite": invited["url"].split("/invite/")[1],
         "unsubscribe": stores.unsubscribe_links.token(someone),
@@ -134,6 +181,13 @@ def test_every_page_meets_wcag_21_aa(
         expect(page.get_by_role("link", name="Verslag bewonersavond")).to_be_visible()
         if who == "resident":
             page.screenshot(path=SCREENSHOTS / "experiment-with-evidence.png", full_page=True)
+        visit(page, f"/experiments/{things['in_round']}", f"{who} experiment in a round")
+        expect(page.get_by_text("Steunronde 1")).to_be_visible()
+        if who == "resident":
+            expect(page.get_by_text("Uw stem: Ik steun dit plan")).to_be_visible()
+            page.screenshot(path=SCREENSHOTS / "resident-in-a-round.png", full_page=True)
+        if who == "pm":
+            page.screenshot(path=SCREENSHOTS / "manager-in-a-round.png", full_page=True)
         visit(page, "/lessons?q=coach", f"{who} lessons")
         visit(page, "/neighbourhoods", f"{who} neighbourhoods")
         visit(page, "/settings/mail", f"{who} mail settings")

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import SCREENSHOTS, check_accessible
+from tests.builders import round_closing_on
 from tests.conftest import LiveService
 from tests.mail_server import MailServer, running
 
@@ -65,6 +66,18 @@ def test_a_resident_follows_the_mailed_link_and_endorses(
     ).json()
     assert invited["delivered"] == "email"
     link = smtp.inbox.link("fatima@example.nl", "/invite/")
+    # The round asks every resident invited: the one just invited.
+    opened = api.post(
+        f"/v1/experiments/{eid}/decisions",
+        headers=pm,
+        json={
+            "type": "open_endorsement",
+            "rationale": "op de bewonersavond besproken",
+            "closes_on": round_closing_on(14),
+            "threshold": {"share": 1.0},
+        },
+    )
+    assert opened.status_code == 200, opened.text
 
     resident = browser.new_context(base_url=live_service.base_url, locale="nl-NL").new_page()
     resident.goto(link)
@@ -72,9 +85,11 @@ def test_a_resident_follows_the_mailed_link_and_endorses(
     check_accessible(resident, "mailed invitation")
     resident.get_by_role("button", name="Accepteren en inloggen").click()
     expect(resident.get_by_role("heading", name="Speeltuin aan de Zambesidreef")).to_be_visible()
-    resident.locator("#rationale-endorse_plan").fill("besproken op de bewonersavond")
-    resident.get_by_role("button", name="Plan onderschrijven (namens bewoners)").click()
+    # One click, as the invitation promised.
+    resident.get_by_role("button", name="Ik steun dit plan").click()
     expect(resident.get_by_text("Onderschreven door bewoners")).to_be_visible()
+    expect(resident.get_by_text("gehaald: bewoners steunen het plan")).to_be_visible()
+    expect(resident.get_by_text("Uw stem: Ik steun dit plan")).to_be_visible()
     resident.screenshot(path=SCREENSHOTS / "invited-resident-endorsed.png", full_page=True)
     # The link worked once.
     again = browser.new_context(base_url=live_service.base_url, locale="nl-NL").new_page()

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.builders import round_closing_on
 from tests.conftest import LiveService
 
 
@@ -59,13 +60,24 @@ def test_a_whole_cycle_by_a_programme_manager_and_a_resident(
     pm.get_by_role("button", name="Plan herzien").click()
     expect(pm.get_by_text("Besluit vastgelegd.")).to_be_visible()
     # The advance is not open yet, and the page says why, in the rules' words.
-    expect(pm.get_by_text("bewoners hebben het plan nog niet onderschreven")).to_be_visible()
+    expect(
+        pm.get_by_text("nog geen steunronde heeft voor dit plan genoeg steun gehaald")
+    ).to_be_visible()
     expect(pm.get_by_role("button", name="Naar de volgende fase")).to_have_count(0)
+    # The manager puts the plan to residents: one supporter is enough here.
+    opening = pm.locator(
+        "form", has=pm.get_by_role("heading", name="Bewoners om steun voor het plan vragen")
+    )
+    opening.get_by_label("Laatste dag om te stemmen").fill(round_closing_on(14))
+    opening.get_by_label("Aantal of percentage").fill("1")
+    opening.get_by_label("Toelichting (waarom)").fill("besproken op de bewonersavond")
+    opening.get_by_role("button", name="Bewoners om steun voor het plan vragen").click()
+    expect(pm.get_by_text("open: bewoners kunnen stemmen")).to_be_visible()
 
     resident = sign_in(browser, live_service, "resident")
     resident.goto(experiment_url)
-    resident.locator("#rationale-endorse_plan").fill("32 van de 35 bewoners stemden voor")
-    resident.get_by_role("button", name="Plan onderschrijven (namens bewoners)").click()
+    resident.get_by_label("Toelichting (niet verplicht)").first.fill("Mooi, ik help mee.")
+    resident.get_by_role("button", name="Ik steun dit plan").click()
     expect(resident.get_by_text("Onderschreven door bewoners")).to_be_visible()
 
     pm.goto(experiment_url)
@@ -97,7 +109,8 @@ def test_a_whole_cycle_by_a_programme_manager_and_a_resident(
     pm.locator("#rationale-advance").fill("tweede ronde met twee tuinen erbij")
     pm.get_by_role("button", name="Naar de volgende fase").click()
     expect(pm.get_by_role("heading", name="Cyclus 2: plannen")).to_be_visible()
-    expect(pm.locator(".timeline .event")).to_have_count(9)
+    # start, plan, round, vote, reached, act, finding, evaluate, learn, lesson, next cycle
+    expect(pm.locator(".timeline .event")).to_have_count(11)
     pm.screenshot(path=SCREENSHOTS / "experiment-cycle-2.png", full_page=True)
 
     pm.goto("/experiments")
@@ -119,7 +132,7 @@ def test_an_evaluator_follows_a_lesson_back_to_its_history(
     evaluator.get_by_role("link", name="Groene binnentuinen").first.click()
 
     expect(evaluator.get_by_role("heading", name="Besluiten")).to_be_visible()
-    expect(evaluator.get_by_text("plan onderschreven").first).to_be_visible()
+    expect(evaluator.get_by_text("steun bereikt").first).to_be_visible()
     expect(evaluator.get_by_role("button", name="Plan herzien")).to_have_count(0)  # evaluators read
 
     today = datetime.now(UTC).date().isoformat()

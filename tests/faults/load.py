@@ -8,6 +8,7 @@ import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -116,6 +117,25 @@ def plan(n: int) -> dict[str, object]:
         "description": f"plan {n}",
         "indicators": [{"name": "bereik", "target": str(n)}],
     }
+
+
+def endorsement_round(count: int) -> dict[str, object]:
+    """A round that `count` residents' endorsements reach, open for a month."""
+    return {
+        "type": "open_endorsement",
+        "rationale": "op de bewonersavond besproken",
+        "closes_on": (datetime.now(UTC).date() + timedelta(days=30)).isoformat(),
+        "threshold": {"count": count},
+    }
+
+
+async def endorse(client: Client, http: httpx.AsyncClient, experiment_id: str) -> None:
+    """Residents endorse the current plan: a round of one, and one resident's vote."""
+    path = f"/v1/experiments/{experiment_id}/decisions"
+    for who, body in (("pm", endorsement_round(1)), ("resident-0", {"type": "endorse"})):
+        answer = await client.send(http, path, body, who=who)
+        assert answer is not None
+        assert answer.status_code == 200, answer.text
 
 
 async def run_load(

@@ -87,6 +87,9 @@ class Postgres:
         self.server.stop()
 
 
+RESIDENTS = 50
+
+
 class FaultStack:
     def __init__(self, root: Path, *, apis: int = 1) -> None:
         self.root = root
@@ -143,6 +146,11 @@ class FaultStack:
             "pm": self.keys.create("programme_manager", "utrecht", "pm")[0],
             "pm2": self.keys.create("programme_manager", "utrecht", "pm2")[0],
         }
+        # Residents who vote in endorsement rounds, each their own person.
+        for n in range(RESIDENTS):
+            self.tokens[f"resident-{n}"] = self.keys.create("resident", "utrecht", f"bewoner {n}")[
+                0
+            ]
 
     # --- processes --------------------------------------------------------------------
 
@@ -199,8 +207,12 @@ class FaultStack:
         """How often each decision id is in the event store, over these experiments."""
         experiments = Experiments(env=self.database.eventsourcing_env())
         try:
+            # A timer's decision id is the experiment's own (`timer:…:r1` closes the first round
+            # of every experiment), so it is counted per experiment.
             return Counter(
                 entry.decision_id
+                if not entry.decision_id.startswith("timer:")
+                else f"{experiment_id}/{entry.decision_id}"
                 for experiment_id in experiment_ids
                 for entry in stored_history(experiments, UUID(experiment_id))
             )

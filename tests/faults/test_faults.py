@@ -20,8 +20,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.faults.load import Client, Outcome, plan, run_load
-from tests.faults.stack import FaultStack
+from tests.faults.load import Client, Outcome, endorse, endorsement_round, plan, run_load
+from tests.faults.stack import RESIDENTS, FaultStack
 from tests.webhook_receiver import receiving
 
 FULL = os.environ.get("WIJKLAB_FAULTS") == "full"
@@ -199,8 +199,8 @@ async def test_webhooks_repeated_and_out_of_order(
     client = Client(stack, outcome)
     (experiment_id,) = await client.start_experiments(http, 1)
     path = f"/v1/experiments/{experiment_id}/decisions"
-    for body in (plan(1), {"type": "endorse_plan", "rationale": "bewonersavond"}):
-        assert (await client.send(http, path, body)) is not None
+    assert (await client.send(http, path, plan(1))) is not None
+    await endorse(client, http, experiment_id)
     url = f"{stack.urls[0]}/v1/webhooks/{name}"
 
     async def deliver(decision: dict[str, object], msg_id: str) -> httpx.Response:
@@ -223,7 +223,12 @@ async def test_webhooks_repeated_and_out_of_order(
     early = await deliver(to_learn, "msg_learn")
     assert early.status_code == 409
     assert early.json()["error"]["code"] == "invalid_transition"
-    finding = {"type": "record_finding", "text": "Bewoners: het werkt", "source": "residents"}
+    finding = {
+        "type": "record_finding",
+        "text": "Bewoners: het werkt",
+        "source": "residents",
+        "on_behalf_of": "bewonersenquête",
+    }
     assert (await deliver(finding, "msg_finding")).status_code == 200
     to_evaluate = {"type": "advance", "to": "evaluate", "rationale": "periode om"}
     assert (await deliver(to_evaluate, "msg_evaluate")).status_code == 200
@@ -242,6 +247,55 @@ async def test_webhooks_repeated_and_out_of_order(
     await asyncio.to_thread(stack.check_read_models_equal_a_rebuild)
 
 
+async def test_fifty_residents_vote_while_the_worker_is_killed(
+    stack: FaultStack, http: httpx.AsyncClient
+) -> None:
+    """Fifty residents endorse at once, each sending again until answered, while the worker
+    dies: every acknowledged vote is counted exactly once, and the round closes once."""
+    outcome = Outcome()
+    client = Client(stack, outcome)
+    (experiment_id,) = await client.start_experiments(http, 1)
+    path = f"/v1/experiments/{experiment_id}/decisions"
+    assert (await client.send(http, path, plan(1))) is not None
+    opened = await client.send(http, path, endorsement_round(RESIDENTS))
+    assert opened is not None
+    assert opened.status_code == 200, opened.text
+
+    async def kill_the_worker() -> None:
+        for _ in range(KILLS):
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(stack.kill, "worker", signal.SIGKILL)
+            await asyncio.sleep(0.5)
+            stack.restart("worker")
+
+    votes = [
+        client.send(http, path, {"type": "endorse", "comment": f"ja {n}"}, who=f"resident-{n}")
+        for n in range(RESIDENTS)
+    ]
+    answers, _ = await asyncio.gather(asyncio.gather(*votes), kill_the_worker())
+    refused = [
+        a.text if a is not None else None for a in answers if a is None or a.status_code != 200
+    ]
+    assert not refused, refused
+    assert not [s for s in outcome.statuses if s >= 500 and s != 503], outcome.statuses
+    assert outcome.retry_after_missing == 0, "a 503 without Retry-After"
+
+    stored = await asyncio.to_thread(stack.stored, [experiment_id])
+    figures = outcome.report("residents vote, worker killed", stored)
+    assert figures["lost"] == 0
+    assert figures["doubled"] == 0
+    assert len(outcome.acknowledged) == RESIDENTS + 2
+    closing = [k for k in stored if "timer:endorsement_reached" in k]
+    assert [stored[k] for k in closing] == [1], "the round closes exactly once"
+    state = await client.send(http, path, {"type": "advance", "to": "act", "rationale": "gesteund"})
+    assert state is not None
+    assert state.status_code == 200, state.text
+    endorsement = state.json()["experiment"]["endorsement"]
+    assert (endorsement["status"], endorsement["endorsements"]) == ("reached", RESIDENTS)
+    assert len(endorsement["votes"]) == RESIDENTS, "one standing vote per resident"
+    await asyncio.to_thread(stack.check_read_models_equal_a_rebuild)
+
+
 async def test_two_managers_advance_at_the_same_moment(
     stack: FaultStack, http: httpx.AsyncClient
 ) -> None:
@@ -251,7 +305,7 @@ async def test_two_managers_advance_at_the_same_moment(
     for experiment_id in ids:
         path = f"/v1/experiments/{experiment_id}/decisions"
         await client.send(http, path, plan(1))
-        await client.send(http, path, {"type": "endorse_plan", "rationale": "ja"})
+        await endorse(client, http, experiment_id)
     for experiment_id in ids:
         path = f"/v1/experiments/{experiment_id}/decisions"
         advance = {"type": "advance", "to": "act", "rationale": "we gaan"}
@@ -269,7 +323,9 @@ async def test_two_managers_advance_at_the_same_moment(
     figures = outcome.report("two managers", stored)
     assert figures["lost"] == 0
     assert figures["doubled"] == 0
-    assert figures["stored"] == figures["acknowledged"] == len(ids) * 3
+    # Per experiment: the plan, the round, a resident's vote (the round's closing is the
+    # workflow's own), and the one advance.
+    assert figures["stored"] == figures["acknowledged"] == len(ids) * 4
     await asyncio.to_thread(stack.check_read_models_equal_a_rebuild)
 
 

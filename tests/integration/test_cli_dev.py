@@ -85,7 +85,7 @@ def test_dev_runs_the_stack_until_stopped(tmp_path: Path, stop_with: signal.Sign
             client = await connect(settings, wait=30)
             workflows = ExperimentWorkflows(client, task_queue="wijklab", overdue_grace_days=14)
             await workflows.start(experiment_id, start())
-            answers = [await workflows.decide(experiment_id, d) for d in one_cycle()[:3]]
+            answers = [await workflows.decide(experiment_id, d) for d in one_cycle(rounds=True)[:4]]
             return answers[-1].position
 
         position = asyncio.run(drive())

@@ -9,10 +9,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from domain.decisions import RULES_ROUNDS
 from domain.subscriptions import SubscriptionRequest
 from projections.outbox import run_outbox
 from services.infra.event_store import Experiments
@@ -20,7 +22,16 @@ from services.infra.migrations import migrate
 from services.infra.postgres import Database
 from services.infra.secret_box import SecretBox
 from services.stores.subscriptions import SubscriptionStore
-from tests.builders import one_cycle, start
+from tests.builders import (
+    PLAN,
+    PM,
+    RESIDENT,
+    SYSTEM,
+    decision,
+    one_cycle,
+    round_closing_on,
+    start,
+)
 
 
 @pytest.fixture
@@ -130,6 +141,35 @@ def test_each_decision_reaches_each_matching_subscription_once(
     everything = str([d["body"] for d in found])
     for personal in ("Bewoners vertrouwen", "Petra", "bewonersavond", "Samen warm"):
         assert personal not in everything, "bodies carry ids and stages, no texts or names"
+
+
+def test_a_round_opening_and_closing_reach_their_subscribers(
+    database: Database, experiments: Experiments, store: SubscriptionStore, outbox: Collector
+) -> None:
+    rounds = subscribe(store, "utrecht", ("endorsement.opened", "endorsement.closed"))
+    eid = uuid.uuid4()
+    begun = start()
+    experiments.start(
+        replace(begun, payload={**begun.payload, "rules": RULES_ROUNDS}), experiment_id=eid
+    )
+    for d in (
+        decision("revise_plan", PM, **PLAN),
+        decision("open_endorsement", PM, closes_on=round_closing_on(10), threshold={"count": 1}),
+        decision("endorse", RESIDENT, comment="Goed voor de portiek"),
+        decision("endorsement_reached", SYSTEM, round=1, endorsements=1, needed=1),
+    ):
+        experiments.decide(eid, d)
+    deadline = time.monotonic() + 20
+    while len(found := [d for d in deliveries(database) if d["subscription_id"] == rounds]) < 2:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.05)
+    bodies: list[dict[str, Any]] = [d["body"] for d in found]  # type: ignore[misc]
+    assert [b["type"] for b in bodies] == ["endorsement.opened", "endorsement.closed"]
+    assert bodies[0]["data"]["threshold"] == {"count": 1}
+    assert bodies[0]["data"]["closes_on"] == round_closing_on(10)
+    closed = bodies[1]["data"]
+    assert (closed["outcome"], closed["round"], closed["endorsements"]) == ("reached", 1, 1)
+    assert "Goed voor de portiek" not in str(bodies), "no resident's words go out"
 
 
 def test_a_restart_enqueues_nothing_twice_and_hands_over_what_was_left(

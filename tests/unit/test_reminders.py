@@ -58,8 +58,17 @@ def test_each_reminder_goes_to_the_roles_it_concerns_once_and_not_to_its_author(
     assert concerned(overdue, followers, actor_id=PM2) == [PM]
     for quiet in (DecisionType.START, DecisionType.ADVANCE, DecisionType.RECORD_FINDING):
         assert kind_of(quiet) is None
-    assert settles(DecisionType.ENDORSE_PLAN) is ReminderKind.PLAN_AWAITS_ENDORSEMENT
-    assert settles(DecisionType.ADVANCE) is None
+    assert kind_of(DecisionType.OPEN_ENDORSEMENT) is ReminderKind.PLAN_AWAITS_ENDORSEMENT
+    closing = kind_of(DecisionType.ENDORSEMENT_CLOSING)
+    assert closing is ReminderKind.ROUND_CLOSING
+    assert concerned(closing, followers, actor_id="timer") == [RESIDENT]
+    assert settles(DecisionType.ENDORSE_PLAN) == (ReminderKind.PLAN_AWAITS_ENDORSEMENT,)
+    for closed in (DecisionType.ENDORSEMENT_REACHED, DecisionType.ENDORSEMENT_FAILED):
+        assert set(settles(closed)) == {
+            ReminderKind.PLAN_AWAITS_ENDORSEMENT,
+            ReminderKind.ROUND_CLOSING,
+        }
+    assert settles(DecisionType.ADVANCE) == ()
 
 
 def test_old_news_is_not_mailed() -> None:
@@ -110,6 +119,7 @@ def test_reminder_and_digest_mails_read_in_both_languages(language: str) -> None
             "title": "Samen warm de winter door",
             "stage": "act",
             "date": "4 december 2026",
+            "closes_on": "6 december 2026",
             "url": "https://wijklab.test/experiments/1",
         }
         for kind in ReminderKind
@@ -125,7 +135,8 @@ def test_reminder_and_digest_mails_read_in_both_languages(language: str) -> None
         )
         assert mail.subject
         assert "Samen warm" in mail.text
-        assert mail.text.count("https://wijklab.test/experiments/1") == 3
+        assert mail.text.count("https://wijklab.test/experiments/1") == len(ReminderKind)
+        assert "6 december 2026" in mail.text, "the day a round closes"
         assert "https://wijklab.test/unsubscribe/t" in mail.text
     single = letter(
         "reminder",

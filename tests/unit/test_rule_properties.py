@@ -101,6 +101,7 @@ payloads: dict[DecisionType, st.SearchStrategy[dict[str, Any]]] = {
     ),
     DecisionType.ENDORSEMENT_REACHED: st.just({"round": 1}),
     DecisionType.ENDORSEMENT_FAILED: st.just({"round": 1}),
+    DecisionType.ENDORSEMENT_CLOSING: st.just({"round": 1, "closes_on": "2030-01-31"}),
 }
 
 

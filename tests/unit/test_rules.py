@@ -86,6 +86,7 @@ DEFAULT_ACTOR = {
     DecisionType.STAGE_OVERDUE: SYSTEM,
     DecisionType.ENDORSEMENT_REACHED: SYSTEM,
     DecisionType.ENDORSEMENT_FAILED: SYSTEM,
+    DecisionType.ENDORSEMENT_CLOSING: SYSTEM,
     DecisionType.ENDORSE: RESIDENT,
     DecisionType.OBJECT: RESIDENT,
     DecisionType.CO_SIGN: PARTNER,
@@ -98,6 +99,7 @@ ROUND_TYPES = (
     DecisionType.CO_SIGN,
     DecisionType.ENDORSEMENT_REACHED,
     DecisionType.ENDORSEMENT_FAILED,
+    DecisionType.ENDORSEMENT_CLOSING,
 )
 
 
@@ -121,6 +123,7 @@ def probe(kind: DecisionType, state: ExperimentState, role: Role | None = None) 
         DecisionType.CO_SIGN: {"organisation": "Woonstad"},
         DecisionType.ENDORSEMENT_REACHED: {"round": 1},
         DecisionType.ENDORSEMENT_FAILED: {"round": 1},
+        DecisionType.ENDORSEMENT_CLOSING: {"round": 1, "closes_on": "2030-01-31"},
     }[kind]
     if kind is DecisionType.START:
         return start(actor)
@@ -234,6 +237,7 @@ ROLE_TABLE: dict[DecisionType, set[Role]] = {
     T.CO_SIGN: {Role.PARTNER},
     T.ENDORSEMENT_REACHED: {Role.SYSTEM},
     T.ENDORSEMENT_FAILED: {Role.SYSTEM},
+    T.ENDORSEMENT_CLOSING: {Role.SYSTEM},
 }
 
 # A state in which each decision is open to those allowed to take it.
@@ -254,6 +258,7 @@ OPEN_IN: dict[DecisionType, Callable[[], ExperimentState | None]] = {
     T.CO_SIGN: lambda: round_open(co_signed=False),
     T.ENDORSEMENT_REACHED: lambda: round_open(decision("endorse", RESIDENT)),
     T.ENDORSEMENT_FAILED: lambda: round_open(),
+    T.ENDORSEMENT_CLOSING: lambda: round_open(),
 }
 
 

@@ -76,7 +76,11 @@ async def test_a_round_short_of_its_threshold_fails_at_its_deadline(harness: Har
     async with harness.worker():
         experiment_id = await _in_round(harness, count=2, days=10)
         await harness.workflows.decide(experiment_id, decision("endorse", resident(1)))
-        await skip_time(harness.env, timedelta(days=9))
+        await skip_time(harness.env, timedelta(days=7))
+        assert "endorsement_closing" not in _types(harness, experiment_id)
+        # Two days before it closes, the workflow says so: residents are reminded.
+        await skip_time(harness.env, timedelta(days=2))
+        await _eventually(lambda: "endorsement_closing" in _types(harness, experiment_id))
         assert "endorsement_failed" not in _types(harness, experiment_id)
         await skip_time(harness.env, timedelta(days=3))
         await _eventually(lambda: "endorsement_failed" in _types(harness, experiment_id))
@@ -93,6 +97,13 @@ async def test_a_round_short_of_its_threshold_fails_at_its_deadline(harness: Har
     )
     assert closes_at <= failed.at < closes_at + timedelta(days=1)
     assert failed.payload["endorsements"] == 1
+    notice = next(
+        h
+        for h in stored_history(harness.experiments, experiment_id)
+        if h.type == "endorsement_closing"
+    )
+    assert closes_at - timedelta(days=2) <= notice.at < closes_at - timedelta(days=1)
+    assert notice.payload["closes_on"] == (closes_at - timedelta(days=1)).date().isoformat()
     assert harness.experiments.experiment(experiment_id).endorsement.status.value == "failed"
 
 

@@ -13,15 +13,18 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from domain.decisions import RULES_ROUNDS
 from domain.reminders import Frequency
 from domain.values import Actor, Role
 from projections.outbox import run_outbox
@@ -33,7 +36,7 @@ from services.infra.postgres import Database
 from services.stores.invitations import InvitationStore
 from services.stores.people import People
 from services.stores.reminders import MailPreferences, ReminderLog
-from tests.builders import PLAN, decision, start
+from tests.builders import PLAN, decision, round_closing_on, start
 from tests.mail_server import MailServer, running
 from tests.workflows.conftest import EXECUTOR
 from workflows.reminder import reminder_workflow_id
@@ -257,3 +260,55 @@ async def test_someone_who_unsubscribed_gets_nothing(
     experiments.decide(eid, decision("stage_due", Actor("timer", Role.SYSTEM, "timer")))
     assert await send(time_skipping, town, town.reminders_of(experiments, 1)) == ["skipped"]
     assert texts(smtp, "els@gemeente.test") == []
+
+
+async def test_residents_hear_of_a_round_and_two_days_before_it_closes(
+    time_skipping: WorkflowEnvironment, town: Town, experiments: Experiments, smtp: MailServer
+) -> None:
+    pm = town.person("Sanne Smit", "sanne@gemeente.test", Role.PROGRAMME_MANAGER)
+    ans = town.person("Ans Bakker", "ans@example.nl", Role.RESIDENT)
+    bert = town.person("Bert Jansen", "bert@example.nl", Role.RESIDENT)
+    town.preferences.choose(bert.id, Frequency.EACH, "en")
+    eid = uuid.uuid4()
+    begun = start(pm, title="Bankjes op het plein")
+    experiments.start(
+        replace(begun, payload={**begun.payload, "rules": RULES_ROUNDS}), experiment_id=eid
+    )
+    town.invite(ans, eid)
+    town.invite(bert, eid)
+    experiments.decide(eid, decision("revise_plan", pm, **PLAN))
+    town.reminders_of(experiments, 2)  # the plan is written: both residents hear it
+    closes_on = round_closing_on(10)
+    experiments.decide(
+        eid,
+        decision("open_endorsement", pm, closes_on=closes_on, threshold={"count": 2}),
+    )
+    opened = town.reminders_of(experiments, 2)
+    assert await send(time_skipping, town, opened) == ["sent", "sent"]
+    experiments.decide(eid, decision("endorse", ans, comment="ja"))
+    timer = Actor("timer", Role.SYSTEM, "timer")
+    experiments.decide(
+        eid,
+        decision(
+            "endorsement_closing", timer, round=1, endorsements=1, needed=2, closes_on=closes_on
+        ),
+    )
+    closing = town.reminders_of(experiments, 2)
+    assert await send(time_skipping, town, closing) == ["sent", "sent"]
+    [*_, last] = texts(smtp, "ans@example.nl")
+    assert last["Subject"] == "Nog twee dagen om te stemmen: Bankjes op het plein"
+    written = format_date(date.fromisoformat(closes_on), "long", locale="nl_NL")
+    assert written in smtp.inbox.body(last)
+    [*_, english] = texts(smtp, "bert@example.nl")
+    assert english["Subject"] == "Two days left to vote: Bankjes op het plein"
+
+    # A round closed before its reminder went: the reminder is settled, not sent.
+    experiments.decide(eid, decision("revise_plan", pm, **{**PLAN, "description": "Met bankjes"}))
+    again = town.reminders_of(experiments, 2)
+    experiments.decide(eid, decision("endorse", ans))
+    experiments.decide(eid, decision("endorse", bert))
+    experiments.decide(
+        eid, decision("endorsement_reached", timer, round=2, endorsements=2, needed=2)
+    )
+    town.reminders_of(experiments, 0)
+    assert await send(time_skipping, town, again) == ["settled", "settled"]

@@ -173,6 +173,35 @@ def decision_history(
     ).to_dict()
 
 
+@router.get(
+    "/{experiment_id}/endorsements",
+    response_model=answers.Page[answers.EndorsementRoundRecord],
+    operation_id="endorsementRounds",
+)
+def endorsement_rounds(
+    experiment_id: UUID,
+    principal: Reader,
+    services: ServicesDep,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Every endorsement round, oldest first: its count, how it closed, and each ballot —
+    who (pseudonymous id and name as the history shows it), what, when, with its comment;
+    a residents' meeting's with its numbers and evidence."""
+    services.read_models.wait_for(min_position)
+    found = services.read_models.experiment(experiment_id, principal.municipality)
+    if found is None:
+        raise ExperimentNotFound(f"experiment {experiment_id} does not exist")
+    services.access.record(
+        principal,
+        "history",
+        municipality=found["municipality"],
+        experiment_id=experiment_id,
+        detail={"endorsements": True},
+    )
+    rounds = services.read_models.endorsement_rounds(experiment_id, principal.municipality)
+    return {"items": rounds, "next_cursor": None}
+
+
 @router.get("/{experiment_id}/state", response_model=answers.ExperimentAsOf, operation_id="stateAt")
 async def state_at(
     experiment_id: UUID,

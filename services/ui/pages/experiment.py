@@ -54,6 +54,11 @@ FORM_DECISIONS = (
 )
 
 
+# Refusals not worth a line under "not possible now": a stage's decisions in another stage,
+# and the single click that rounds replaced.
+QUIET_REFUSALS = ("invalid_transition", "endorsement_by_round")
+
+
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
 async def experiment_page(
     request: Request, experiment_id: UUID, at: str | None = None, p: int | None = None
@@ -142,6 +147,7 @@ async def experiment_page(
             "done": request.query_params.get("done"),
             "next_stage": None if state is None else _next_stage(state),
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
+            "quiet_refusals": QUIET_REFUSALS,
             "my_vote": state.endorsement.votes.get(principal.actor_id)
             if state is not None and state.endorsement is not None
             else None,
