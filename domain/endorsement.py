@@ -166,6 +166,11 @@ def parse_closing(raw: dict[str, Any]) -> dict[str, Any]:
     }
     if raw.get("closes_on") is not None:
         body["closes_on"] = _day(raw["closes_on"], "closes_on").isoformat()
+    voted = raw.get("voted")
+    if voted is not None:
+        if not isinstance(voted, list) or not all(isinstance(v, str) for v in voted):
+            raise InvalidInput("voted lists the voters' ids", field="voted")
+        body["voted"] = voted
     return body
 
 

@@ -89,16 +89,23 @@ def kind_of(decision_type: DecisionType) -> ReminderKind | None:
 
 
 def concerned(
-    kind: ReminderKind, followers: Iterable[Follower], *, actor_id: str | None
+    kind: ReminderKind,
+    followers: Iterable[Follower],
+    *,
+    actor_id: str | None,
+    done: Iterable[str] = (),
 ) -> list[str]:
     """The people a reminder of `kind` goes to, each once, never the one who took the
-    decision (they know)."""
+    decision (they know), nor those who did already what it asks (`done`: a round's
+    voters are not reminded to vote)."""
     wanted = CONCERNS[kind]
+    skip = set(done)
     found: list[str] = []
     for follower in followers:
         if (
             follower.role in wanted
             and follower.person_id != actor_id
+            and follower.person_id not in skip
             and follower.person_id not in found
         ):
             found.append(follower.person_id)

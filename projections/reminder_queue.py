@@ -69,7 +69,12 @@ def queue_reminders(
         return []
     followers = _followers(cursor, table, experiment_id)
     actor_id = actor.get("id")
-    people = concerned(kind, followers, actor_id=str(actor_id) if actor_id else None)
+    people = concerned(
+        kind,
+        followers,
+        actor_id=str(actor_id) if actor_id else None,
+        done=(payload or {}).get("voted", ()),
+    )
     found = cursor.execute(
         sql.SQL("SELECT title FROM {} WHERE experiment_id = %s").format(
             table("outbox_experiments")

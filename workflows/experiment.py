@@ -321,6 +321,8 @@ class ExperimentWorkflow:
         payload: dict[str, Any] = dict(tally)
         if kind is DecisionType.ENDORSEMENT_CLOSING:
             payload["closes_on"] = round_.closes_on
+            # Who voted already (pseudonymous ids): the reminder goes to the others.
+            payload["voted"] = sorted(v for v in round_.votes if not v.startswith("meeting-"))
         return Decision(
             # Deterministic: a round closes (and announces its closing) once.
             decision_id=f"timer:{kind.value}:r{round_.number}",

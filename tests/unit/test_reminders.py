@@ -62,6 +62,7 @@ def test_each_reminder_goes_to_the_roles_it_concerns_once_and_not_to_its_author(
     closing = kind_of(DecisionType.ENDORSEMENT_CLOSING)
     assert closing is ReminderKind.ROUND_CLOSING
     assert concerned(closing, followers, actor_id="timer") == [RESIDENT]
+    assert concerned(closing, followers, actor_id="timer", done=[RESIDENT]) == [], "voted"
     assert settles(DecisionType.ENDORSE_PLAN) == (ReminderKind.PLAN_AWAITS_ENDORSEMENT,)
     for closed in (DecisionType.ENDORSEMENT_REACHED, DecisionType.ENDORSEMENT_FAILED):
         assert set(settles(closed)) == {

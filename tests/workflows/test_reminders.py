@@ -262,53 +262,59 @@ async def test_someone_who_unsubscribed_gets_nothing(
     assert texts(smtp, "els@gemeente.test") == []
 
 
-async def test_residents_hear_of_a_round_and_two_days_before_it_closes(
+async def test_residents_hear_of_a_round_and_those_who_did_not_vote_two_days_before_it_closes(
     time_skipping: WorkflowEnvironment, town: Town, experiments: Experiments, smtp: MailServer
 ) -> None:
     pm = town.person("Sanne Smit", "sanne@gemeente.test", Role.PROGRAMME_MANAGER)
     ans = town.person("Ans Bakker", "ans@example.nl", Role.RESIDENT)
     bert = town.person("Bert Jansen", "bert@example.nl", Role.RESIDENT)
+    erased = town.person("Joke Zonneveld", "joke.z@example.nl", Role.RESIDENT)
     town.preferences.choose(bert.id, Frequency.EACH, "en")
     eid = uuid.uuid4()
     begun = start(pm, title="Bankjes op het plein")
     experiments.start(
         replace(begun, payload={**begun.payload, "rules": RULES_ROUNDS}), experiment_id=eid
     )
-    town.invite(ans, eid)
-    town.invite(bert, eid)
+    for resident in (ans, bert, erased):
+        town.invite(resident, eid)
+    town.people.forget(erased.id, "admin")
     experiments.decide(eid, decision("revise_plan", pm, **PLAN))
-    town.reminders_of(experiments, 2)  # the plan is written: both residents hear it
+    town.reminders_of(experiments, 3)  # the plan is written: the residents hear it
     closes_on = round_closing_on(10)
     experiments.decide(
-        eid,
-        decision("open_endorsement", pm, closes_on=closes_on, threshold={"count": 2}),
+        eid, decision("open_endorsement", pm, closes_on=closes_on, threshold={"count": 2})
     )
-    opened = town.reminders_of(experiments, 2)
-    assert await send(time_skipping, town, opened) == ["sent", "sent"]
+    opened = town.reminders_of(experiments, 3)
+    assert sorted(await send(time_skipping, town, opened)) == ["sent", "sent", "skipped"]
     experiments.decide(eid, decision("endorse", ans, comment="ja"))
     timer = Actor("timer", Role.SYSTEM, "timer")
-    experiments.decide(
-        eid,
-        decision(
-            "endorsement_closing", timer, round=1, endorsements=1, needed=2, closes_on=closes_on
-        ),
+    closing_soon = decision(
+        "endorsement_closing",
+        timer,
+        round=1,
+        endorsements=1,
+        needed=2,
+        closes_on=closes_on,
+        voted=[ans.id],
     )
+    experiments.decide(eid, closing_soon)
+    # Bert has not voted (and hears it), Ans has (and does not); the erased resident never.
     closing = town.reminders_of(experiments, 2)
-    assert await send(time_skipping, town, closing) == ["sent", "sent"]
-    [*_, last] = texts(smtp, "ans@example.nl")
-    assert last["Subject"] == "Nog twee dagen om te stemmen: Bankjes op het plein"
-    written = format_date(date.fromisoformat(closes_on), "long", locale="nl_NL")
-    assert written in smtp.inbox.body(last)
-    [*_, english] = texts(smtp, "bert@example.nl")
+    assert sorted(await send(time_skipping, town, closing)) == ["sent", "skipped"]
+    [english] = [m for m in texts(smtp, "bert@example.nl") if "Two days" in m["Subject"]]
     assert english["Subject"] == "Two days left to vote: Bankjes op het plein"
+    written = format_date(date.fromisoformat(closes_on), "long", locale="en_GB")
+    assert written in smtp.inbox.body(english)
+    assert len(texts(smtp, "ans@example.nl")) == 1, "the round's opening, not its closing"
+    assert texts(smtp, "joke.z@example.nl") == [], "an erased person gets nothing"
 
     # A round closed before its reminder went: the reminder is settled, not sent.
     experiments.decide(eid, decision("revise_plan", pm, **{**PLAN, "description": "Met bankjes"}))
-    again = town.reminders_of(experiments, 2)
+    again = town.reminders_of(experiments, 3)
     experiments.decide(eid, decision("endorse", ans))
     experiments.decide(eid, decision("endorse", bert))
     experiments.decide(
         eid, decision("endorsement_reached", timer, round=2, endorsements=2, needed=2)
     )
     town.reminders_of(experiments, 0)
-    assert await send(time_skipping, town, again) == ["settled", "settled"]
+    assert await send(time_skipping, town, again) == ["settled", "settled", "settled"]
