@@ -30,8 +30,10 @@ def outbound_events(
     position: int,
     cycle: int,
     stage: str,
+    reopens_round: bool = False,
 ) -> list[Outbound]:
-    """The events a decision taken in `cycle`/`stage` makes, with their `data`."""
+    """The events a decision taken in `cycle`/`stage` makes, with their `data`;
+    `reopens_round` says a plan revision puts the plan to residents in a new round."""
     data: dict[str, Any] = {
         "experiment_id": experiment_id,
         "decision_id": decision_id,
@@ -54,6 +56,8 @@ def outbound_events(
         found.append(Outbound("stage.due", data))
     elif decision_type is DecisionType.STAGE_OVERDUE:
         found.append(Outbound("stage.overdue", data))
+    elif decision_type is DecisionType.REVISE_PLAN and reopens_round:
+        found.append(Outbound("endorsement.opened", {**data, "reopened": True}))
     elif decision_type is DecisionType.OPEN_ENDORSEMENT:
         found.append(
             Outbound(

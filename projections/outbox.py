@@ -28,6 +28,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg import Cursor, sql
 
+from domain.decisions import DecisionType
 from domain.experiment import Experiment
 from domain.outbound import message_body, outbound_events
 from projections.reminder_queue import queue_reminders
@@ -101,6 +102,26 @@ class OutboxRecorder(PostgresTrackingRecorder):
             self._insert_tracking(cursor, tracking)
         return made
 
+    def _follow_rounds(
+        self, cursor: Cursor[Any], experiment_id: uuid.UUID, event: Any, before: bool
+    ) -> bool:
+        """Whether a round was opened in the experiment's cycle before this decision, kept
+        up to date: an opening sets it, a new cycle clears it."""
+        kind = event.decision_type
+        after = before
+        if kind is DecisionType.OPEN_ENDORSEMENT:
+            after = True
+        elif kind is DecisionType.ADVANCE and event.payload.get("to") == "plan":
+            after = False
+        if after != before:
+            cursor.execute(
+                sql.SQL("UPDATE {} SET round_in_cycle = %s WHERE experiment_id = %s").format(
+                    self._table("outbox_experiments")
+                ),
+                (after, experiment_id),
+            )
+        return before
+
     def _deliveries(self, cursor: Cursor[Any], event: Any, position: int) -> list[uuid.UUID]:
         if not isinstance(event, Experiment.Started | Experiment.Decided):
             return []  # an erasure, say: nothing goes out
@@ -114,7 +135,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
                 (experiment_id, event.payload["municipality"], event.payload.get("title")),
             )
         found = cursor.execute(
-            sql.SQL("SELECT municipality FROM {} WHERE experiment_id = %s").format(
+            sql.SQL("SELECT municipality, round_in_cycle FROM {} WHERE experiment_id = %s").format(
                 self._table("outbox_experiments")
             ),
             (experiment_id,),
@@ -123,6 +144,9 @@ class OutboxRecorder(PostgresTrackingRecorder):
             log.warning("outbox_unknown_experiment", experiment_id=str(experiment_id))
             return []
         municipality = found["municipality"]
+        round_in_cycle = self._follow_rounds(
+            cursor, experiment_id, event, bool(found["round_in_cycle"])
+        )
         made: list[uuid.UUID] = []
         for outbound in outbound_events(
             decision_type=event.decision_type,
@@ -132,6 +156,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
             position=position,
             cycle=event.cycle,
             stage=event.stage,
+            reopens_round=round_in_cycle and event.decision_type is DecisionType.REVISE_PLAN,
         ):
             cursor.execute(
                 sql.SQL(

@@ -411,11 +411,55 @@ async def delivery_lag(
         data = json.loads(received.body)["data"]
         arrived.setdefault(data["decision_id"], received.at)
     assert all(r.verified for r in receiver.received), "every delivery verifies"
+    stages = await asyncio.to_thread(_delivery_stages, stack, made.json()["id"])
+    say_where_the_tail_waits(answers, arrived, stages)
     return [
         max(0.0, arrived[a["decision_id"]] - answered) * 1000
         for a, answered in answers
         if a["decision_id"] in arrived
     ]
+
+
+def _delivery_stages(stack: Stack, subscription_id: str) -> dict[str, tuple[float, float]]:
+    """Per decision, when the outbox wrote its delivery and when Temporal took it over
+    (wall-clock seconds)."""
+    with stack.database.connect(autocommit=True) as conn:
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT body->'data'->>'decision_id', extract(epoch FROM created_at),"
+                " extract(epoch FROM dispatched_at) FROM {}.deliveries"
+                " WHERE subscription_id = %s AND dispatched_at IS NOT NULL"
+            ).format(sql.Identifier(stack.database.schema)),
+            (subscription_id,),
+        ).fetchall()
+    return {str(r[0]): (float(r[1]), float(r[2])) for r in rows}
+
+
+def say_where_the_tail_waits(
+    answers: list[tuple[dict[str, Any], float]],
+    arrived: dict[str, float],
+    stages: dict[str, tuple[float, float]],
+) -> None:
+    """For the slowest 2 % of deliveries: how long from the answer to the outbox's row, from
+    the row to Temporal's start, and from there to the receiver."""
+    to_wall = time.time() - time.perf_counter()
+    spans = []
+    for answer, answered in answers:
+        decision_id = answer["decision_id"]
+        if decision_id not in arrived or decision_id not in stages:
+            continue
+        written, started = stages[decision_id]
+        begun, came = answered + to_wall, arrived[decision_id] + to_wall
+        spans.append((came - begun, written - begun, started - written, came - started))
+    if not spans:
+        return
+    spans.sort(reverse=True)
+    tail = spans[: max(1, len(spans) // 50)]
+    mean = [sum(s[i] for s in tail) / len(tail) * 1000 for i in range(4)]
+    say(
+        f"  slowest {len(tail)} deliveries: {mean[0]:.0f} ms = outbox {mean[1]:.0f}"
+        f" + hand-over {mean[2]:.0f} + Temporal and the attempt {mean[3]:.0f}"
+    )
 
 
 def _retried_deliveries(stack: Stack, subscription_id: str) -> list[str]:

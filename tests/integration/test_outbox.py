@@ -157,14 +157,22 @@ def test_a_round_opening_and_closing_reach_their_subscribers(
         decision("open_endorsement", PM, closes_on=round_closing_on(10), threshold={"count": 1}),
         decision("endorse", RESIDENT, comment="Goed voor de portiek"),
         decision("endorsement_reached", SYSTEM, round=1, endorsements=1, needed=1),
+        # Revised after all: the plan goes to residents again, in a round of its own.
+        decision("revise_plan", PM, **{**PLAN, "description": "Met bankjes"}),
     ):
         experiments.decide(eid, d)
     deadline = time.monotonic() + 20
-    while len(found := [d for d in deliveries(database) if d["subscription_id"] == rounds]) < 2:
+    while len(found := [d for d in deliveries(database) if d["subscription_id"] == rounds]) < 3:
         assert time.monotonic() < deadline, found
         time.sleep(0.05)
     bodies: list[dict[str, Any]] = [d["body"] for d in found]  # type: ignore[misc]
-    assert [b["type"] for b in bodies] == ["endorsement.opened", "endorsement.closed"]
+    assert [b["type"] for b in bodies] == [
+        "endorsement.opened",
+        "endorsement.closed",
+        "endorsement.opened",
+    ]
+    assert bodies[2]["data"]["reopened"] is True
+    assert bodies[2]["data"]["decision_type"] == "revise_plan"
     assert bodies[0]["data"]["threshold"] == {"count": 1}
     assert bodies[0]["data"]["closes_on"] == round_closing_on(10)
     closed = bodies[1]["data"]
