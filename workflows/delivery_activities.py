@@ -151,6 +151,9 @@ class TemporalDispatch:
                 id=delivery_workflow_id(delivery_id, retry),
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                # The worker in this process takes the first task from the start's answer,
+                # when it has room, instead of polling for it (Temporal's eager start).
+                request_eager_start=True,
             )
         except WorkflowAlreadyStartedError:
             return None  # handed over before: its workflow runs or ran

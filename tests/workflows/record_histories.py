@@ -127,7 +127,7 @@ def _resident(n: int) -> Actor:
     return Actor(f"prs_{n:032x}", Role.RESIDENT, f"bewoner {n}")
 
 
-DELIVERY_VERSION = "delivery-v1"
+DELIVERY_VERSION = "delivery-v2"
 
 
 def record_delivery() -> None:
