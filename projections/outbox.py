@@ -83,7 +83,19 @@ class OutboxRecorder(PostgresTrackingRecorder):
     def enqueue(self, event: Any, tracking: Tracking) -> Enqueued:
         """Apply one event; what it made (nothing if it was applied before)."""
         with self.datastore.transaction(commit=True) as cursor:
-            if (self._max_tracking_id(APPLICATION, cursor) or 0) >= tracking.notification_id:
+            # The tracking first: a position applied before moves nothing and answers no row,
+            # and then nothing else is done (one statement, where a check and an insert were
+            # two, on every event). That is the single-row tracking table's upsert.
+            assert self.datastore.single_row_tracking
+            cursor.execute(
+                self.insert_tracking_statement,
+                {
+                    "application_name": tracking.application_name,
+                    "notification_id": tracking.notification_id,
+                },
+                prepare=True,
+            )
+            if cursor.fetchone() is None:
                 return Enqueued()
             made = Enqueued(deliveries=self._deliveries(cursor, event, tracking.notification_id))
             if isinstance(event, Experiment.Started | Experiment.Decided):
@@ -99,7 +111,6 @@ class OutboxRecorder(PostgresTrackingRecorder):
                     happened=event.timestamp,
                     payload=event.payload,
                 )
-            self._insert_tracking(cursor, tracking)
         return made
 
     def _follow_rounds(
@@ -234,6 +245,10 @@ def outbox_env(database: Database) -> dict[str, str]:
     # PostgreSQL can refuse one of the two ("tuple concurrently updated") and leave its
     # session holding locks that stall the other for good.
     env[f"{APPLICATION.upper()}_CREATE_TABLE"] = "n"
+    # One thread, one connection, a transaction per event: a ping before each would be a
+    # round trip per event. A connection lost (PostgreSQL restarted) fails its transaction,
+    # and the outbox follows again from its tracking (`run_outbox`).
+    env[f"{OUTBOX.upper()}_POSTGRES_PRE_PING"] = "n"
     return env
 
 

@@ -75,6 +75,8 @@ def queue_reminders(
         actor_id=str(actor_id) if actor_id else None,
         done=(payload or {}).get("voted", ()),
     )
+    if not people:
+        return []
     found = cursor.execute(
         sql.SQL("SELECT title FROM {} WHERE experiment_id = %s").format(
             table("outbox_experiments")
