@@ -21,7 +21,7 @@ from typing import Any
 
 from domain import endorsement
 from domain.errors import InvalidInput
-from domain.people import parse_person
+from domain.people import is_person_id, parse_person
 from domain.values import (
     MAX_SHORT_TEXT,
     Actor,
@@ -59,6 +59,8 @@ class DecisionType(StrEnum):
     ENDORSEMENT_FAILED = "endorsement_failed"
     # Two days before a round closes: the workflow says so (residents are reminded).
     ENDORSEMENT_CLOSING = "endorsement_closing"
+    # Version 2: the programme manager responsible for the experiment.
+    ASSIGN_OWNER = "assign_owner"
 
 
 # Decisions the experiment's workflow takes itself, on a timer or a threshold.
@@ -244,6 +246,15 @@ def _endorse_plan(raw: Payload) -> Payload:
     return _about(raw, {})
 
 
+def _assign_owner(raw: Payload) -> Payload:
+    person_id = raw.get("person_id")
+    if not is_person_id(person_id):
+        raise InvalidInput(
+            "person_id is a person's id: prs_ followed by 32 hex digits", field="person_id"
+        )
+    return {"person_id": person_id}
+
+
 def _close(raw: Payload) -> Payload:
     return {"outcome": enum_value(Outcome, raw.get("outcome"), "outcome").value}
 
@@ -270,6 +281,7 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.ENDORSEMENT_REACHED: endorsement.parse_closing,
     DecisionType.ENDORSEMENT_FAILED: endorsement.parse_closing,
     DecisionType.ENDORSEMENT_CLOSING: endorsement.parse_closing,
+    DecisionType.ASSIGN_OWNER: _assign_owner,
 }
 
 # A finding, a lesson or a resident's vote is its own justification; every other decision

@@ -119,6 +119,9 @@ class Experiment(Aggregate):
     class EndorsementClosing(Decided):
         decision_type = DecisionType.ENDORSEMENT_CLOSING
 
+    class OwnerAssigned(Decided):
+        decision_type = DecisionType.ASSIGN_OWNER
+
     def __init__(self) -> None:
         # Both are filled in by `Started.apply`, which runs right after this.
         self.state: ExperimentState
@@ -184,5 +187,6 @@ EVENT_CLASSES: dict[DecisionType, type[Experiment.Decided]] = {
         Experiment.EndorsementReached,
         Experiment.EndorsementFailed,
         Experiment.EndorsementClosing,
+        Experiment.OwnerAssigned,
     )
 }

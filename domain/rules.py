@@ -38,6 +38,7 @@ ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
     DecisionType.ENDORSEMENT_REACHED: frozenset({Role.SYSTEM}),
     DecisionType.ENDORSEMENT_FAILED: frozenset({Role.SYSTEM}),
     DecisionType.ENDORSEMENT_CLOSING: frozenset({Role.SYSTEM}),
+    DecisionType.ASSIGN_OWNER: frozenset({PM}),
 }
 
 # The decisions of an endorsement round, all taken while the plan is being made.
@@ -65,6 +66,7 @@ STAGES: dict[DecisionType, frozenset[Stage]] = {
     DecisionType.STAGE_DUE: frozenset({Stage.ACT}),
     DecisionType.STAGE_OVERDUE: frozenset({Stage.ACT, Stage.EVALUATE}),
     **{kind: frozenset({Stage.PLAN}) for kind in ROUND_DECISIONS},
+    DecisionType.ASSIGN_OWNER: frozenset(Stage),
 }
 
 ORDER: tuple[DecisionType, ...] = tuple(DecisionType)
@@ -329,8 +331,13 @@ def assess(state: ExperimentState | None, role: Role) -> list[Verdict]:
     ]
 
 
+# Open at every stage to a manager, so never news in a refusal: `allowed` lists the cycle's
+# decisions, as it always has.
+NOT_LISTED = frozenset({DecisionType.ASSIGN_OWNER})
+
+
 def allowed(state: ExperimentState | None, role: Role) -> list[str]:
-    return [v.type.value for v in assess(state, role) if v.allowed]
+    return [v.type.value for v in assess(state, role) if v.allowed and v.type not in NOT_LISTED]
 
 
 def check(state: ExperimentState | None, decision: Decision, now: datetime | None = None) -> None:

@@ -111,6 +111,8 @@ class ExperimentState:
     rules: int = 1
     endorsement: Round | None = None
     rounds_opened: int = 0
+    # The programme manager responsible for it (pseudonymous id), once one is named.
+    owner: str | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -154,6 +156,7 @@ class ExperimentState:
             "rules": self.rules,
             "endorsement": self.endorsement.to_dict() if self.endorsement else None,
             "rounds_opened": self.rounds_opened,
+            "owner": self.owner,
         }
 
     @classmethod
@@ -195,6 +198,7 @@ class ExperimentState:
             rules=data.get("rules", 1),
             endorsement=Round.from_dict(data["endorsement"]) if data.get("endorsement") else None,
             rounds_opened=data.get("rounds_opened", 0),
+            owner=data.get("owner"),
         )
 
 
@@ -275,6 +279,8 @@ def _changes(
             return {"endorsement": _round(state).closed(RoundStatus.FAILED, at)}
         case DecisionType.ENDORSEMENT_CLOSING:
             return {"endorsement": _round(state).closing_said()}
+        case DecisionType.ASSIGN_OWNER:
+            return {"owner": p["person_id"]}
         case DecisionType.ADVANCE:
             to = Stage(p["to"])
             # Entering a stage clears the timers of the stage left behind.

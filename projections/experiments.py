@@ -1,10 +1,12 @@
 """Read model: experiments as they stand now, filterable by municipality, neighbourhood,
-theme, stage and status, newest first."""
+theme, stage and status, newest first; and what each waits for, from whom (`domain.actions`),
+with its responsible manager — the actions' read model, folded with the experiment."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.actions import awaited
 from domain.state import ExperimentState
 
 TABLE = "experiments"
@@ -26,7 +28,9 @@ DDL = [
         created_at timestamptz NOT NULL,
         last_decision_at timestamptz NOT NULL,
         position bigint NOT NULL,
-        doc jsonb NOT NULL
+        doc jsonb NOT NULL,
+        awaiting jsonb NOT NULL DEFAULT '[]'::jsonb,
+        owner text
     )
     """,
 ]
@@ -38,6 +42,7 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS experiments_by_time ON {schema}.experiments (created_at DESC, id DESC)",
     "CREATE INDEX IF NOT EXISTS experiments_by_theme ON {schema}.experiments USING gin (themes)",
     "CREATE INDEX IF NOT EXISTS experiments_by_neighbourhood ON {schema}.experiments (municipality, neighbourhood_code)",
+    "CREATE INDEX IF NOT EXISTS experiments_awaiting ON {schema}.experiments (municipality) WHERE awaiting <> '[]'::jsonb",
 ]
 
 # One JSON array per batch, unpacked by PostgreSQL: an experiment changes many times in a batch
@@ -45,15 +50,18 @@ INDEXES = [
 UPSERT = """
     INSERT INTO {schema}.experiments (
         id, municipality, neighbourhood_code, neighbourhood_name, neighbourhood_kind, title,
-        themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc
+        themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc,
+        awaiting, owner
     )
     SELECT id, municipality, neighbourhood_code, neighbourhood_name, neighbourhood_kind, title,
-        themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc
+        themes, cycle, stage, status, outcome, created_at, last_decision_at, position, doc,
+        awaiting, owner
     FROM json_populate_recordset(NULL::{schema}.experiments, %s::json)
     ON CONFLICT (id) DO UPDATE SET
         cycle = EXCLUDED.cycle, stage = EXCLUDED.stage, status = EXCLUDED.status,
         outcome = EXCLUDED.outcome, last_decision_at = EXCLUDED.last_decision_at,
-        position = EXCLUDED.position, doc = EXCLUDED.doc
+        position = EXCLUDED.position, doc = EXCLUDED.doc, awaiting = EXCLUDED.awaiting,
+        owner = EXCLUDED.owner
 """
 
 SELECT_DOCS = "SELECT id, doc FROM {schema}.experiments WHERE id = ANY(%s)"
@@ -77,4 +85,6 @@ def row(state: ExperimentState, position: int) -> dict[str, Any]:
         "last_decision_at": state.updated_at,
         "position": position,
         "doc": state.to_dict(),
+        "awaiting": [a.to_dict() for a in awaited(state)],
+        "owner": state.owner,
     }

@@ -52,6 +52,73 @@ class OverviewQueries(ReadModelsBase):
         next_cursor = encode_cursor([start + size]) if len(rows) > size else None
         return Page(items, next_cursor)
 
+    # --- what waits on whom ----------------------------------------------------------------
+
+    def actions(
+        self,
+        municipality: str | None,
+        *,
+        role: str | None = None,
+        overdue: bool | None = None,
+        owner: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> Page:
+        """Every decision an experiment waits for, longest waiting first; filtered by the
+        role it is awaited from, overdue or not, and the responsible manager."""
+        size = page_limit(limit)
+        where: list[sql.Composable] = [sql.SQL("e.awaiting <> '[]'::jsonb")]
+        params: list[Any] = []
+        if municipality is not None:
+            where.append(sql.SQL("e.municipality = %s"))
+            params.append(municipality)
+        if role is not None:
+            where.append(sql.SQL("a->>'from' = %s"))
+            params.append(role)
+        if overdue is not None:
+            where.append(sql.SQL("(a->>'overdue')::boolean = %s"))
+            params.append(overdue)
+        if owner is not None:
+            where.append(sql.SQL("e.owner = %s"))
+            params.append(owner)
+        after = decode_cursor(cursor, 4)
+        if after is not None:
+            where.append(
+                sql.SQL("(a->>'since', e.id::text, a->>'awaited', a->>'from') > (%s, %s, %s, %s)")
+            )
+            params += [str(v) for v in after]
+        query = sql.SQL(
+            "SELECT e.id, e.title, e.neighbourhood_code, e.neighbourhood_name,"
+            " e.neighbourhood_kind, e.owner, a FROM {}.experiments e,"
+            " jsonb_array_elements(e.awaiting) a WHERE "
+        ).format(self.schema) + sql.SQL(" AND ").join(where)
+        query += sql.SQL(" ORDER BY a->>'since', e.id::text, a->>'awaited', a->>'from' LIMIT %s")
+        rows = self._rows(query, [*params, size + 1])
+        items = [
+            {
+                "experiment_id": str(r["id"]),
+                "title": r["title"],
+                "neighbourhood": {
+                    "code": r["neighbourhood_code"],
+                    "name": r["neighbourhood_name"],
+                    "kind": r["neighbourhood_kind"],
+                },
+                "awaited": r["a"]["awaited"],
+                "from": r["a"]["from"],
+                "since": r["a"]["since"],
+                "overdue": r["a"]["overdue"],
+                "owner": r["owner"],
+            }
+            for r in rows[:size]
+        ]
+        next_cursor = None
+        if len(rows) > size:
+            last = items[size - 1]
+            next_cursor = encode_cursor(
+                [last["since"], last["experiment_id"], last["awaited"], last["from"]]
+            )
+        return Page(items, next_cursor)
+
     # --- neighbourhoods and themes ------------------------------------------------------
 
     def neighbourhoods(self, municipality: str | None) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import (
+    actions,
     evidence,
     experiments,
     invitations,
@@ -52,6 +53,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         experiments.router,
         evidence.router,
         lessons.router,
+        actions.router,
         webhooks.router,
         people.router,
         invitations.router,

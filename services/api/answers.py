@@ -92,6 +92,9 @@ class Experiment(Answer):
         default=None, description="the current cycle's latest endorsement round"
     )
     rounds_opened: int = 0
+    owner: str | None = Field(
+        default=None, description="the responsible programme manager (person id), once named"
+    )
 
 
 class StartedExperiment(Experiment):
@@ -145,6 +148,17 @@ class Ballot(Answer):
 class EndorsementRoundRecord(EndorsementRound):
     cycle: int
     ballots: list[Ballot]
+
+
+class Action(Answer):
+    experiment_id: str
+    title: str
+    neighbourhood: Neighbourhood
+    awaited: str = Field(description="the decision type the experiment waits for")
+    from_: str = Field(alias="from", description="the role it is awaited from")
+    since: str = Field(description="when the experiment last changed: the wait began then")
+    overdue: bool
+    owner: str | None = Field(description="the responsible programme manager (person id)")
 
 
 class Lesson(Answer):

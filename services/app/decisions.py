@@ -26,6 +26,7 @@ from domain.errors import (
     DomainError,
     ExperimentNotFound,
     InvalidInput,
+    PersonErased,
     RuleViolation,
 )
 from domain.evidence import EvidenceNotOfExperiment
@@ -149,6 +150,7 @@ class DecisionService:
         rules.check_role(decision)
         check_names(decision)
         await self._check_evidence(experiment_id, decision)
+        await self._check_owner(owner, decision)
         # Someone named by name is registered only for a decision that stands: held by this
         # claim until the answer is known, released (and deleted) when it is refused.
         claim = Claim(experiment_id, decision_id) if Sealing.names_someone(decision) else None
@@ -176,6 +178,17 @@ class DecisionService:
             fields["electorate"] = await asyncio.to_thread(self.residents_invited, experiment_id)
         elif kind == DecisionType.CO_SIGN.value:
             fields["organisation"] = organisation
+
+    async def _check_owner(self, municipality: str, decision: Decision) -> None:
+        """The manager named responsible is a person of this municipality, not erased."""
+        if decision.type is not DecisionType.ASSIGN_OWNER:
+            return
+        person_id = decision.payload["person_id"]
+        found = await asyncio.to_thread(self.sealing.people.find, person_id)
+        if found is None or found.municipality != municipality:
+            raise InvalidInput(f"person {person_id} does not exist", field="person_id")
+        if found.erased_at is not None:
+            raise PersonErased(f"person {person_id} was erased and cannot be named again")
 
     async def _check_evidence(self, experiment_id: UUID, decision: Decision) -> None:
         """Every file a decision names must be this experiment's."""

@@ -96,6 +96,7 @@ DECISIONS = {
     "endorsement_reached": N_("decision", "endorsement reached"),
     "endorsement_failed": N_("decision", "endorsement not reached"),
     "endorsement_closing": N_("decision", "endorsement round closes in two days"),
+    "assign_owner": N_("decision", "responsible manager named"),
 }
 ROUND_STATUSES = {
     "open": N_("round", "open: residents can vote"),

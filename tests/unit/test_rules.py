@@ -73,6 +73,7 @@ def closed() -> ExperimentState:
 
 NEXT = {"plan": "act", "act": "evaluate", "evaluate": "learn", "learn": "plan"}
 EVIDENCE = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+OWNER = "prs_" + "0" * 31 + "7"
 MEETING = {
     "held_on": "2026-11-30",
     "for": 30,
@@ -124,6 +125,7 @@ def probe(kind: DecisionType, state: ExperimentState, role: Role | None = None) 
         DecisionType.ENDORSEMENT_REACHED: {"round": 1},
         DecisionType.ENDORSEMENT_FAILED: {"round": 1},
         DecisionType.ENDORSEMENT_CLOSING: {"round": 1, "closes_on": "2030-01-31"},
+        DecisionType.ASSIGN_OWNER: {"person_id": OWNER},
     }[kind]
     if kind is DecisionType.START:
         return start(actor)
@@ -149,7 +151,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.STAGE_OVERDUE: INV,
             T.OPEN_ENDORSEMENT: "plan_already_endorsed",
         }
-        | dict.fromkeys(ROUND_TYPES[1:], "no_open_round"),
+        | dict.fromkeys(ROUND_TYPES[1:], "no_open_round")
+        | {T.ASSIGN_OWNER: ALLOWED},
     ),
     "act": (
         act,
@@ -164,7 +167,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.STAGE_DUE: ALLOWED,
             T.STAGE_OVERDUE: ALLOWED,
         }
-        | dict.fromkeys(ROUND_TYPES, INV),
+        | dict.fromkeys(ROUND_TYPES, INV)
+        | {T.ASSIGN_OWNER: ALLOWED},
     ),
     "evaluate": (
         evaluate_ready,
@@ -179,7 +183,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.STAGE_DUE: INV,
             T.STAGE_OVERDUE: ALLOWED,
         }
-        | dict.fromkeys(ROUND_TYPES, INV),
+        | dict.fromkeys(ROUND_TYPES, INV)
+        | {T.ASSIGN_OWNER: ALLOWED},
     ),
     "learn": (
         learn_ready,
@@ -194,7 +199,8 @@ STAGE_TABLE: dict[str, tuple[Callable[[], ExperimentState], dict[DecisionType, s
             T.STAGE_DUE: INV,
             T.STAGE_OVERDUE: INV,
         }
-        | dict.fromkeys(ROUND_TYPES, INV),
+        | dict.fromkeys(ROUND_TYPES, INV)
+        | {T.ASSIGN_OWNER: ALLOWED},
     ),
     "closed": (
         closed,
@@ -238,6 +244,7 @@ ROLE_TABLE: dict[DecisionType, set[Role]] = {
     T.ENDORSEMENT_REACHED: {Role.SYSTEM},
     T.ENDORSEMENT_FAILED: {Role.SYSTEM},
     T.ENDORSEMENT_CLOSING: {Role.SYSTEM},
+    T.ASSIGN_OWNER: {Role.PROGRAMME_MANAGER},
 }
 
 # A state in which each decision is open to those allowed to take it.
@@ -259,6 +266,7 @@ OPEN_IN: dict[DecisionType, Callable[[], ExperimentState | None]] = {
     T.ENDORSEMENT_REACHED: lambda: round_open(decision("endorse", RESIDENT)),
     T.ENDORSEMENT_FAILED: lambda: round_open(),
     T.ENDORSEMENT_CLOSING: lambda: round_open(),
+    T.ASSIGN_OWNER: act,
 }
 
 

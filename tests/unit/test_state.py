@@ -35,6 +35,7 @@ def test_evolve_sets_only_fields_and_equals_replace() -> None:
         ),
         decision("co_sign", PARTNER, organisation="Woonstad"),
         decision("endorsement_closing", SYSTEM, round=1, closes_on="2026-03-20"),
+        decision("assign_owner", PM, person_id="prs_" + "0" * 31 + "7"),
         decision("endorsement_failed", SYSTEM, round=1),
         decision("revise_plan", PM, **PLAN),
         decision("endorsement_reached", SYSTEM, round=2),
