@@ -61,26 +61,15 @@ class OverviewQueries(ReadModelsBase):
         role: str | None = None,
         overdue: bool | None = None,
         owner: str | None = None,
+        unowned_too: bool = False,
         cursor: str | None = None,
         limit: int | None = None,
     ) -> Page:
         """Every decision an experiment waits for, longest waiting first; filtered by the
-        role it is awaited from, overdue or not, and the responsible manager."""
+        role it is awaited from, overdue or not, and the responsible manager (with
+        `unowned_too`, also the experiments no one is responsible for yet)."""
         size = page_limit(limit)
-        where: list[sql.Composable] = [sql.SQL("e.awaiting <> '[]'::jsonb")]
-        params: list[Any] = []
-        if municipality is not None:
-            where.append(sql.SQL("e.municipality = %s"))
-            params.append(municipality)
-        if role is not None:
-            where.append(sql.SQL("a->>'from' = %s"))
-            params.append(role)
-        if overdue is not None:
-            where.append(sql.SQL("(a->>'overdue')::boolean = %s"))
-            params.append(overdue)
-        if owner is not None:
-            where.append(sql.SQL("e.owner = %s"))
-            params.append(owner)
+        where, params = self._awaiting(municipality, role, overdue, owner, unowned_too)
         after = decode_cursor(cursor, 4)
         if after is not None:
             where.append(
@@ -118,6 +107,42 @@ class OverviewQueries(ReadModelsBase):
                 [last["since"], last["experiment_id"], last["awaited"], last["from"]]
             )
         return Page(items, next_cursor)
+
+    def waiting_count(
+        self, municipality: str | None, *, role: str, owner: str | None = None
+    ) -> int:
+        """How many decisions wait on `role` (for a manager: on their experiments and on
+        those no one is responsible for yet): the count in the pages' header."""
+        where, params = self._awaiting(municipality, role, None, owner, True)
+        query = sql.SQL(
+            "SELECT count(*) AS n FROM {}.experiments e, jsonb_array_elements(e.awaiting) a WHERE "
+        ).format(self.schema) + sql.SQL(" AND ").join(where)
+        return int(self._rows(query, params)[0]["n"])
+
+    @staticmethod
+    def _awaiting(
+        municipality: str | None,
+        role: str | None,
+        overdue: bool | None,
+        owner: str | None,
+        unowned_too: bool,
+    ) -> tuple[list[sql.Composable], list[Any]]:
+        where: list[sql.Composable] = [sql.SQL("e.awaiting <> '[]'::jsonb")]
+        params: list[Any] = []
+        if municipality is not None:
+            where.append(sql.SQL("e.municipality = %s"))
+            params.append(municipality)
+        if role is not None:
+            where.append(sql.SQL("a->>'from' = %s"))
+            params.append(role)
+        if overdue is not None:
+            where.append(sql.SQL("(a->>'overdue')::boolean = %s"))
+            params.append(overdue)
+        if owner is not None:
+            clause = "(e.owner = %s OR e.owner IS NULL)" if unowned_too else "e.owner = %s"
+            where.append(sql.SQL(clause))
+            params.append(owner)
+        return where, params
 
     # --- neighbourhoods and themes ------------------------------------------------------
 

@@ -98,6 +98,17 @@ DECISIONS = {
     "endorsement_closing": N_("decision", "endorsement round closes in two days"),
     "assign_owner": N_("decision", "responsible manager named"),
 }
+# What an experiment waits for, said as the thing awaited (see `domain.actions`).
+AWAITED = {
+    "revise_plan": N_("awaited", "a plan"),
+    "open_endorsement": N_("awaited", "the plan put to residents"),
+    "endorse_plan": N_("awaited", "residents' endorsement of the plan"),
+    "endorse": N_("awaited", "residents' votes on the plan"),
+    "co_sign": N_("awaited", "a partner's co-signature"),
+    "advance": N_("awaited", "the move to the next stage"),
+    "record_finding": N_("awaited", "a finding from residents"),
+    "record_lesson": N_("awaited", "a lesson of this cycle"),
+}
 ROUND_STATUSES = {
     "open": N_("round", "open: residents can vote"),
     "reached": N_("round", "reached: residents endorsed the plan"),
@@ -279,6 +290,9 @@ class Labels:
 
     def action(self, key: str) -> str:
         return self._pick(ACTIONS, key)
+
+    def awaited(self, key: str) -> str:
+        return self._pick(AWAITED, key)
 
     def round_status(self, key: str) -> str:
         return self._pick(ROUND_STATUSES, key)

@@ -57,7 +57,16 @@ def render(
 ) -> HTMLResponse:
     token, new_cookie = form_tokens.for_page(request)
     page = environment(language(request)).get_template(template)
-    body = page.render({"csrf": token, "principal": principal, "path": request.url.path, **context})
+    waiting = getattr(request.state, "waiting", None)
+    body = page.render(
+        {
+            "csrf": token,
+            "principal": principal,
+            "path": request.url.path,
+            "waiting": waiting,
+            **context,
+        }
+    )
     response = HTMLResponse(body, status_code=status)
     if new_cookie is not None:
         cookies.put(response, request, cookies.FORM, new_cookie)

@@ -11,6 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from domain.access import Permission, Principal
+from domain.errors import DomainError
+from domain.values import Role
 from services.bootstrap import Services
 from services.ui import cookies
 from services.ui.rendering import PageError
@@ -34,7 +36,29 @@ async def require(request: Request, permission: Permission = Permission.READ) ->
         raise PageError(401, "sign_in")
     if not principal.may(permission):
         raise PageError(403, "forbidden")
+    request.state.waiting = await _waiting(request, principal)
     return principal
+
+
+# The roles the cycle waits on: their pages' header counts what waits on them.
+WAITED_ON = (Role.PROGRAMME_MANAGER, Role.RESIDENT, Role.PARTNER)
+
+
+async def _waiting(request: Request, principal: Principal) -> int | None:
+    """How many decisions wait on the signed-in person (None: not a role waited on, or the
+    read models not there yet — the header then shows no count)."""
+    if principal.role not in WAITED_ON or not principal.may(Permission.READ):
+        return None
+    owner = principal.actor_id if principal.role is Role.PROGRAMME_MANAGER else None
+    try:
+        return await run_in_threadpool(
+            services_of(request).read_models.waiting_count,
+            principal.municipality,
+            role=principal.role.value,
+            owner=owner,
+        )
+    except DomainError:
+        return None
 
 
 def landing(principal: Principal) -> str:

@@ -13,6 +13,7 @@ from domain.errors import InvalidInput
 from projections.queries import ReadModelsUnavailable
 from services.api.errors import domain_response, error_response
 from services.ui.pages import (
+    actions,
     admin,
     admin_integrations,
     admin_keys,
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         invite,
         overview,
         experiment,
+        actions,
         library,
         dev_mail,
         reminders,
