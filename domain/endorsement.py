@@ -11,7 +11,11 @@ deadline. Revising the plan supersedes the round and opens the next one on the n
 with the same threshold and length.
 
 Pure: payload checks, the round's fold and its tally. Which decision may be taken when lives
-in `domain.rules`; the fold is called from `domain.state`.
+in `domain.endorsement_rules`; the fold is called from `domain.state`.
+
+Longer than 200 lines, and whole on purpose: what a round's decisions may say and what they do
+to the round are read side by side; split, a field of a vote would be checked in one module
+and counted in another.
 """
 
 from __future__ import annotations

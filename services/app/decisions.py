@@ -3,6 +3,10 @@
 It turns a request body into a checked domain decision, applies tenancy, seals what is
 personal and hands the decision to the experiment's workflow. Routers stay thin; this is
 where the write rules of the HTTP contract live.
+
+Longer than 200 lines, and whole on purpose: every write takes this one path, and what it
+checks before handing over (tenancy, evidence, the owner named) and how it settles an answer
+after (a repeat, a claim, a workflow gone) belong to the same decision.
 """
 
 from __future__ import annotations
