@@ -162,11 +162,19 @@ def _advance_precondition(state: ExperimentState, to: Stage) -> Refusal | None:
 ROLE_REFUSALS = frozenset({"role_not_allowed", "source_not_allowed"})
 
 
+def _a(word: str) -> str:
+    """The article before a role's or a decision's name: an admin, an endorse decision."""
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def role_refusal(decision: Decision) -> Refusal | None:
     """Why the decision's actor may never take a decision of its type, or None."""
     kind, role = decision.type, decision.actor.role
     if role not in ROLE_MATRIX[kind]:
-        return Refusal("role_not_allowed", f"a {role.value} may not take a {kind.value} decision")
+        return Refusal(
+            "role_not_allowed",
+            f"{_a(role.value)} {role.value} may not take {_a(kind.value)} {kind.value} decision",
+        )
     source = decision.payload.get("source")
     if role is Role.PARTNER and source is not None and source != FindingSource.PROFESSIONALS:
         return Refusal("source_not_allowed", "a partner records findings with source professionals")
