@@ -9,9 +9,10 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from tests.api.conftest import Stack, round_of_one
+from tests.api.conftest import Stack, open_session, round_of_one
 from tests.api.test_contract import PLAN, assert_error, decide, start
 from tests.api.test_invitations import accept, invite, page_path
+from tests.builders import round_closing_on
 from tests.stored import stored_history
 
 PARTNER_ORGANISATION = "Woonstad Rotterdam"
@@ -325,3 +326,71 @@ async def test_a_finding_for_residents_by_a_manager_needs_whom_and_evidence(stac
         stack, eid, said | {"on_behalf_of": "bewonersavond 2 december", "evidence": [evidence]}
     )
     assert taken["experiment"]["resident_findings_this_cycle"] == 1
+
+
+async def test_a_manager_records_a_meeting_vote_on_the_page_with_its_minutes(stack: Stack) -> None:
+    eid = (await start(stack))["id"]
+    await decide(stack, eid, PLAN)
+    await open_session(stack, "pm")
+    try:
+        page = await stack.client.get(f"/experiments/{eid}")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf
+        opened = await stack.client.post(
+            f"/experiments/{eid}/decisions",
+            data={
+                "csrf": csrf.group(1),
+                "nonce": uuid.uuid4().hex,
+                "type": "open_endorsement",
+                "rationale": "bewonersavond",
+                "closes_on": round_closing_on(14),
+                "threshold_kind": "share",
+                "threshold_value": "abc",
+            },
+            follow_redirects=False,
+        )
+        assert "field=threshold.share" in opened.headers["location"], "a percentage, in words"
+        meeting = {
+            "csrf": csrf.group(1),
+            "type": "record_meeting_vote",
+            "rationale": "bewonersavond in het buurthuis",
+            "held_on": "2026-12-02",
+            "attendees": "40",
+            "for": "31",
+            "against": "4",
+            "abstain": "3",
+        }
+        opened = await stack.client.post(
+            f"/experiments/{eid}/decisions",
+            data={
+                "csrf": csrf.group(1),
+                "nonce": uuid.uuid4().hex,
+                "type": "open_endorsement",
+                "rationale": "bewonersavond",
+                "closes_on": round_closing_on(14),
+                "threshold_kind": "count",
+                "threshold_value": "1",
+            },
+            follow_redirects=False,
+        )
+        assert "done=1" in opened.headers["location"], opened.headers["location"]
+        without = await stack.client.post(
+            f"/experiments/{eid}/decisions",
+            data={**meeting, "nonce": uuid.uuid4().hex},
+            follow_redirects=False,
+        )
+        assert "field=evidence" in without.headers["location"], "the minutes are required"
+        taken = await stack.client.post(
+            f"/experiments/{eid}/decisions",
+            data={**meeting, "nonce": uuid.uuid4().hex},
+            files={
+                "evidence_file": ("verslag.txt", b"31 voor, 4 tegen, 3 onthouden", "text/plain")
+            },
+            follow_redirects=False,
+        )
+        assert "done=1" in taken.headers["location"], taken.headers["location"]
+        shown = await stack.client.get(taken.headers["location"])
+        assert "gehaald: bewoners steunen het plan" in shown.text, "a meeting's vote counts as one"
+        assert "elke bijeenkomst telt als één stem" in shown.text
+    finally:
+        stack.client.cookies.clear()
