@@ -30,6 +30,7 @@ from domain.errors import InvalidInput
 from domain.values import MAX_SHORT_TEXT, text
 
 MAX_COUNT = 100_000
+# A round asks residents now, not next year: its last day is within this many days.
 MAX_ROUND_DAYS = 366
 MAX_CO_SIGNERS = 20
 # How long before a round closes residents are reminded that it will.
@@ -98,6 +99,8 @@ def parse_open(raw: dict[str, Any]) -> dict[str, Any]:
     """`open_endorsement`: the deadline, the threshold, and (filled in by wijklab, not the
     caller) how many residents were invited to the experiment when the round opened."""
     closes_on = _day(raw.get("closes_on"), "closes_on")
+    if closes_on >= date.max:
+        raise InvalidInput("closes_on must be a date (YYYY-MM-DD)", field="closes_on")
     return {
         "closes_on": closes_on.isoformat(),
         "closes_at": closing_moment(closes_on).isoformat(),

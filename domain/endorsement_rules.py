@@ -6,9 +6,10 @@ because they are a subject of their own (see `domain.endorsement` for the round 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from domain.decisions import Decision, DecisionType
+from domain.endorsement import MAX_ROUND_DAYS
 from domain.refusals import Refusal
 from domain.state import ExperimentState
 from domain.values import FindingSource, Role
@@ -58,6 +59,15 @@ def round_refusal(
                 "invite them first, or set a threshold by count",
             )
         closes_at = p.get("closes_at")
+        if (
+            now is not None
+            and closes_at is not None
+            and datetime.fromisoformat(closes_at) > now + timedelta(days=MAX_ROUND_DAYS)
+        ):
+            return Refusal(
+                "closes_on_too_far",
+                f"a round runs at most {MAX_ROUND_DAYS} days; choose an earlier last day",
+            )
         if now is not None and closes_at is not None and datetime.fromisoformat(closes_at) <= now:
             return Refusal(
                 "closes_on_in_past", f"the round cannot close on {p['closes_on']}: that day is over"

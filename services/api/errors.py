@@ -101,15 +101,8 @@ def domain_response(error: DomainError) -> JSONResponse:
             position=error.position,
             min_position=error.wanted,
         )
-    if isinstance(error, TooManyRequests):
-        return error_response(
-            429,
-            error.code,
-            error.message,
-            headers={"Retry-After": str(error.retry_after)},
-            retry_after=error.retry_after,
-        )
-    if isinstance(error, ExperimentBusy):
+    # A limit reached: a rate limit, or a crowd deciding on one experiment at once.
+    if isinstance(error, TooManyRequests | ExperimentBusy):
         return error_response(
             429,
             error.code,

@@ -247,19 +247,13 @@ class DecisionService:
             # A repeat whose first sending was recorded but never answered (the worker died
             # after the append, before its workflow heard of it) meets a state that has moved
             # on, and is refused; the record knows it was taken, and answers.
-            stored = await asyncio.to_thread(self._recorded_answer, experiment_id, decision)
+            stored = await asyncio.to_thread(
+                self.experiments.recorded_answer, experiment_id, decision
+            )
             if stored is None:
                 raise
-            check_repeat(stored.fingerprint, decision)
             log.info("refused_repeat_answered_from_record", decision_id=decision.decision_id)
             return stored
-
-    def _recorded_answer(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer | None:
-        """The stored answer to `decision`, if the record holds it."""
-        try:
-            return self.experiments.answer_without_deciding(experiment_id, decision)
-        except DomainError:
-            return None
 
     async def _sealed(
         self,

@@ -124,11 +124,21 @@ class Experiments(Application[UUID]):
         the rules' refusal (closed experiments refuse everything), or None when the decision
         would be allowed and must go through a workflow after all."""
         experiment = self._load(experiment_id)
-        version = experiment.decision_versions.get(decision.decision_id)
-        if version is not None:
-            return self._repeat(experiment, decision, version)
+        repeat = self._recorded(experiment, decision)
+        if repeat is not None:
+            return repeat
         rules.check(experiment.state, decision)
         return None
+
+    def recorded_answer(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer | None:
+        """The first answer to `decision` if the record holds its id (None if it does not, or
+        the experiment does not exist): a repeat told from the record, whatever the state now."""
+        experiment = self.find(experiment_id)
+        return None if experiment is None else self._recorded(experiment, decision)
+
+    def _recorded(self, experiment: Experiment, decision: Decision) -> DecisionAnswer | None:
+        version = experiment.decision_versions.get(decision.decision_id)
+        return None if version is None else self._repeat(experiment, decision, version)
 
     def record_erasure(self, person_id: str, municipality: str, erased_by: dict[str, str]) -> int:
         """Record that a person was erased (once per person); return the event's position.

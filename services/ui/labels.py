@@ -160,6 +160,7 @@ REASONS = {
         "reason", "no residents are invited to this experiment yet; set a number instead"
     ),
     "closes_on_in_past": N_("reason", "the closing day has passed; choose a later day"),
+    "closes_on_too_far": N_("reason", "a round runs at most a year; choose an earlier day"),
     "no_open_round": N_("reason", "no endorsement round is open"),
     "wrong_round": N_("reason", "that round is no longer open"),
     "held_on_in_future": N_("reason", "the meeting has not been held yet"),

@@ -278,6 +278,8 @@ async def test_bad_round_inputs_are_refused_and_store_nothing(stack: Stack) -> N
             "closes_on_in_past",
         ),
         ("a closes_on that is no date", "pm", round_of(2, closes_on="morgen"), 422, "closes_on"),
+        ("the last day there is", "pm", round_of(2, closes_on="9999-12-31"), 422, "closes_on"),
+        ("a round of years", "pm", round_of(2, closes_on="2099-01-01"), 409, "closes_on_too_far"),
     ]
     await _each_refused(stack, eid, before_round)
     here = await minutes(stack, eid)

@@ -79,6 +79,24 @@ def test_a_decision_id_is_taken_once(experiments: Experiments) -> None:
     assert len(stored_history(experiments, experiment_id)) == 3
 
 
+def test_the_record_answers_a_repeat_whatever_the_state_now(experiments: Experiments) -> None:
+    """What a refused repeat is answered from: the first answer if the record holds the id,
+    nothing if it does not (or the experiment does not exist), and never a refusal."""
+    experiment_id = _started(experiments)
+    plan = one_cycle()[0]
+    first = experiments.decide(experiment_id, plan)
+    experiments.decide(experiment_id, decision("endorse_plan", RESIDENT))
+    found = experiments.recorded_answer(experiment_id, plan)
+    assert found is not None
+    assert (found.decision_id, found.position) == (first.decision_id, first.position)
+    assert experiments.recorded_answer(experiment_id, decision("advance", to="learn")) is None
+    assert experiments.recorded_answer(uuid4(), plan) is None
+    with pytest.raises(DecisionIdReused):
+        experiments.recorded_answer(
+            experiment_id, decision("revise_plan", decision_id=plan.decision_id, description="x")
+        )
+
+
 def test_a_decision_id_cannot_name_another_decision(experiments: Experiments) -> None:
     experiment_id = _started(experiments)
     experiments.decide(experiment_id, decision("revise_plan", decision_id="k-1", description="a"))

@@ -80,6 +80,7 @@ BAD_PAYLOADS = [
     ),
     ("open_endorsement", {"closes_on": "2026-12-20"}, "threshold"),
     ("open_endorsement", {"closes_on": "20 december", "threshold": {"count": 2}}, "closes_on"),
+    ("open_endorsement", {"closes_on": "9999-12-31", "threshold": {"count": 2}}, "closes_on"),
     ("record_meeting_vote", MEETING | {"for": -1}, "for"),
     ("record_meeting_vote", MEETING | {"for": 40}, "attendees"),
     ("record_meeting_vote", {k: v for k, v in MEETING.items() if k != "evidence"}, "evidence"),
@@ -136,6 +137,12 @@ REFUSALS = [
         lambda: state_after(decision("revise_plan", **PLAN)),
         decision("open_endorsement", closes_on="2026-11-30", threshold={"count": 1}),
         "closes_on_in_past",
+    ),
+    (
+        "a closes_on more than a year away",
+        lambda: state_after(decision("revise_plan", **PLAN)),
+        decision("open_endorsement", closes_on="2028-01-01", threshold={"count": 1}),
+        "closes_on_too_far",
     ),
     (
         "a share of no one invited",
