@@ -64,6 +64,13 @@ class FakeRecord:
         rules.check(found.state, decision)
         return None
 
+    def recorded_answer(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer | None:
+        first = self.answers.get(decision.decision_id)
+        if experiment_id not in self.experiments or first is None:
+            return None
+        check_repeat(first.fingerprint, decision)
+        return first
+
     def record_erasure(self, person_id: str, municipality: str, erased_by: dict[str, str]) -> int:
         self.erasures.append((person_id, municipality))
         return 1000 + len(self.erasures)
