@@ -90,7 +90,9 @@ async def test_bad_queries_and_owners_are_refused(stack: Stack) -> None:
     assert zwolle_history.status_code == 201, zwolle_history.text
     other_town = (
         await stack.client.get(
-            f"/v1/experiments/{zwolle_history.json()['id']}/decisions", headers=stack.auth("zwolle")
+            f"/v1/experiments/{zwolle_history.json()['id']}/decisions",
+            params={"min_position": zwolle_history.json()["position"]},
+            headers=stack.auth("zwolle"),
         )
     ).json()["items"][0]["actor"]["id"]
     for who, person, status, code in (

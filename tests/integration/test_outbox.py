@@ -33,6 +33,11 @@ from tests.builders import (
     start,
 )
 
+# How long a test waits for the outbox (it returns as soon as what it waits for is there): a
+# new outbox first takes the database's DDL lock and opens the record, which on a busy
+# machine once took longer than the 20 s this used to allow.
+WAIT = 60
+
 
 @pytest.fixture
 def store(database: Database) -> SubscriptionStore:
@@ -78,7 +83,7 @@ def deliveries(database: Database) -> list[dict[str, object]]:
 
 
 def wait_for(count: int, database: Database) -> list[dict[str, object]]:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         found = deliveries(database)
         if len(found) >= count:
@@ -161,7 +166,7 @@ def test_a_round_opening_and_closing_reach_their_subscribers(
         decision("revise_plan", PM, **{**PLAN, "description": "Met bankjes"}),
     ):
         experiments.decide(eid, d)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + WAIT
     while len(found := [d for d in deliveries(database) if d["subscription_id"] == rounds]) < 3:
         assert time.monotonic() < deadline, found
         time.sleep(0.05)
