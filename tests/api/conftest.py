@@ -171,16 +171,28 @@ async def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-u
         await asyncio.sleep(0.05)
 
 
-async def projected(stack: Stack, experiment_id: str) -> None:
-    """Wait until the read models show the experiment (reads right after a write may not)."""
+async def projected(stack: Stack, experiment_id: str, who: str = "pm") -> None:
+    """Wait until the read models show the experiment to `who` (reads right after a write
+    may not)."""
 
     async def shown() -> bool:
-        answer = await stack.client.get(
-            f"/v1/experiments/{experiment_id}", headers=stack.auth("pm")
-        )
+        answer = await stack.client.get(f"/v1/experiments/{experiment_id}", headers=stack.auth(who))
         return answer.status_code == 200
 
     await wait_until(shown)
+
+
+async def page_showing(stack: Stack, path: str, text: str) -> httpx.Response:
+    """The page at `path` once it shows `text`: pages read the read models, which may lag a
+    write by a moment."""
+    shown: list[httpx.Response] = []
+
+    async def showing() -> bool:
+        shown.append(await stack.client.get(path))
+        return shown[-1].status_code == 200 and text in shown[-1].text
+
+    await wait_until(showing)
+    return shown[-1]
 
 
 async def open_session(stack: Stack, who: str) -> None:

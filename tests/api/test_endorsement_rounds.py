@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from tests.api.conftest import Stack, open_session, round_of_one
+from tests.api.conftest import Stack, open_session, page_showing, round_of_one
 from tests.api.test_contract import PLAN, assert_error, decide, start
 from tests.api.test_invitations import accept, invite, page_path
 from tests.builders import round_closing_on
@@ -61,8 +61,9 @@ async def partner_session_co_signs(stack: Stack, eid: str) -> str:
     assert made.status_code == 201, made.text
     accepted = await accept(stack, page_path(made.json()["url"]))
     assert accepted.status_code == 303
-    page = await stack.client.get(f"/experiments/{eid}")
-    assert "Plan medeondertekenen namens mijn organisatie" in page.text
+    page = await page_showing(
+        stack, f"/experiments/{eid}", "Plan medeondertekenen namens mijn organisatie"
+    )
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert csrf
     signed = await stack.client.post(
@@ -335,7 +336,7 @@ async def test_a_manager_records_a_meeting_vote_on_the_page_with_its_minutes(sta
     await decide(stack, eid, PLAN)
     await open_session(stack, "pm")
     try:
-        page = await stack.client.get(f"/experiments/{eid}")
+        page = await page_showing(stack, f"/experiments/{eid}", 'name="csrf"')
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf
         opened = await stack.client.post(

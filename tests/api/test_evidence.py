@@ -11,7 +11,7 @@ import uuid
 
 import httpx
 
-from tests.api.conftest import Stack, experiment_body, open_session
+from tests.api.conftest import Stack, experiment_body, open_session, projected
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40
@@ -26,7 +26,9 @@ async def started(stack: Stack, who: str = "pm") -> str:
         "/v1/experiments", json=experiment_body(title="Bewijs bewaren"), headers=stack.auth(who)
     )
     assert answer.status_code == 201, answer.text
-    return str(answer.json()["id"])
+    experiment_id = str(answer.json()["id"])
+    await projected(stack, experiment_id, who)
+    return experiment_id
 
 
 async def upload(
