@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from domain import endorsement
+from domain import commons, endorsement
 from domain.errors import InvalidInput
 from domain.people import is_person_id, parse_person
 from domain.values import (
@@ -61,6 +61,8 @@ class DecisionType(StrEnum):
     ENDORSEMENT_CLOSING = "endorsement_closing"
     # Version 2: the programme manager responsible for the experiment.
     ASSIGN_OWNER = "assign_owner"
+    # Version 2: a lesson published for every municipality (see `domain.commons`).
+    PUBLISH_LESSON = "publish_lesson"
 
 
 # Decisions the experiment's workflow takes itself, on a timer or a threshold.
@@ -282,6 +284,7 @@ _PARSERS: dict[DecisionType, Callable[[Payload], Payload]] = {
     DecisionType.ENDORSEMENT_FAILED: endorsement.parse_closing,
     DecisionType.ENDORSEMENT_CLOSING: endorsement.parse_closing,
     DecisionType.ASSIGN_OWNER: _assign_owner,
+    DecisionType.PUBLISH_LESSON: commons.parse_publish,
 }
 
 # A finding, a lesson or a resident's vote is its own justification; every other decision
@@ -293,6 +296,8 @@ _RATIONALE_OPTIONAL = frozenset(
         DecisionType.ENDORSE,
         DecisionType.OBJECT,
         DecisionType.CO_SIGN,
+        # The evidence level and the findings it rests on say why.
+        DecisionType.PUBLISH_LESSON,
     }
 )
 

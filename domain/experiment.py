@@ -122,6 +122,9 @@ class Experiment(Aggregate):
     class OwnerAssigned(Decided):
         decision_type = DecisionType.ASSIGN_OWNER
 
+    class LessonPublished(Decided):
+        decision_type = DecisionType.PUBLISH_LESSON
+
     def __init__(self) -> None:
         # Both are filled in by `Started.apply`, which runs right after this.
         self.state: ExperimentState
@@ -188,5 +191,6 @@ EVENT_CLASSES: dict[DecisionType, type[Experiment.Decided]] = {
         Experiment.EndorsementFailed,
         Experiment.EndorsementClosing,
         Experiment.OwnerAssigned,
+        Experiment.LessonPublished,
     )
 }

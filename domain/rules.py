@@ -41,6 +41,7 @@ ROLE_MATRIX: dict[DecisionType, frozenset[Role]] = {
     DecisionType.ENDORSEMENT_FAILED: frozenset({Role.SYSTEM}),
     DecisionType.ENDORSEMENT_CLOSING: frozenset({Role.SYSTEM}),
     DecisionType.ASSIGN_OWNER: frozenset({PM}),
+    DecisionType.PUBLISH_LESSON: frozenset({PM}),
 }
 
 
@@ -56,6 +57,7 @@ STAGES: dict[DecisionType, frozenset[Stage]] = {
     DecisionType.STAGE_OVERDUE: frozenset({Stage.ACT, Stage.EVALUATE}),
     **{kind: frozenset({Stage.PLAN}) for kind in ROUND_DECISIONS},
     DecisionType.ASSIGN_OWNER: frozenset(Stage),
+    DecisionType.PUBLISH_LESSON: frozenset(Stage),
 }
 
 ORDER: tuple[DecisionType, ...] = tuple(DecisionType)
@@ -233,7 +235,7 @@ def assess(state: ExperimentState | None, role: Role) -> list[Verdict]:
 
 # Open at every stage to a manager, so never news in a refusal: `allowed` lists the cycle's
 # decisions, as it always has.
-NOT_LISTED = frozenset({DecisionType.ASSIGN_OWNER})
+NOT_LISTED = frozenset({DecisionType.ASSIGN_OWNER, DecisionType.PUBLISH_LESSON})
 
 
 def allowed(state: ExperimentState | None, role: Role) -> list[str]:

@@ -281,6 +281,8 @@ def _changes(
             return {"endorsement": _round(state).closing_said()}
         case DecisionType.ASSIGN_OWNER:
             return {"owner": p["person_id"]}
+        case DecisionType.PUBLISH_LESSON:
+            return {}  # the commons holds it; the cycle goes on as it was
         case DecisionType.ADVANCE:
             to = Stage(p["to"])
             # Entering a stage clears the timers of the stage left behind.

@@ -5,7 +5,7 @@ after a pause folds thousands per transaction. Both go through `Fold`, so a rebu
 model equals an incrementally built one row for row.
 
 Longer than 200 lines, and whole on purpose: opening sealed values, blanking erased ones and
-making the rows of all three read models is one pass over an event.
+making the rows of every read model is one pass over an event.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from domain.decisions import DecisionType
 from domain.experiment import Experiment
 from domain.people import Erasure, get_path, sealed_paths, set_path
 from domain.state import ExperimentState, begin_by, evolve_by
-from projections import decisions, experiments, lessons
+from projections import commons, decisions, experiments, lessons
 from services.infra.crypto import Keyring
 
 
@@ -55,6 +55,8 @@ class Fold:
         # Lines of COPY text (see `projections.copy_text`).
         self.decision_rows: list[str] = []
         self.lesson_rows: list[str] = []
+        # The latest publication of each lesson (experiment id, lesson id) in this run.
+        self.publications: dict[tuple[str, str], dict[str, Any]] = {}
         self.erasures: list[str] = []
         self.events = 0
 
@@ -118,6 +120,10 @@ class Fold:
             self.lesson_rows.append(
                 lessons.row(fields, position, state, payload["text"], themes, sealed, erased)
             )
+        elif event.decision_type is DecisionType.PUBLISH_LESSON:
+            self.publications[(state.id, payload["lesson"])] = commons.record(
+                state.id, state.municipality, payload, fields["timestamp"], position
+            )
 
     def opened(
         self, actor: dict[str, Any], payload: dict[str, Any]
@@ -147,6 +153,9 @@ class Fold:
             decisions="".join(self.decision_rows) or None,
             lessons="".join(self.lesson_rows) or None,
             erasures=tuple(self.erasures),
+            publications=orjson.dumps(list(self.publications.values())).decode()
+            if self.publications
+            else None,
         )
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
@@ -168,6 +177,7 @@ class Rows:
     decisions: str | None
     lessons: str | None
     erasures: tuple[str, ...]
+    publications: str | None = None
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
         name = sql.Identifier(schema)
@@ -177,6 +187,8 @@ class Rows:
             if rows:
                 with cursor.copy(sql.SQL(statement).format(schema=name)) as out:
                     out.write(rows)
+        if self.publications:
+            cursor.execute(sql.SQL(commons.UPSERT).format(schema=name), (self.publications,))
         for person_id in self.erasures:
             forget(cursor, schema, person_id)
 

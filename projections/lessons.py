@@ -42,6 +42,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS lessons_search ON {schema}.lessons USING gin (search)",
     "CREATE INDEX IF NOT EXISTS lessons_by_theme ON {schema}.lessons USING gin (themes)",
     "CREATE INDEX IF NOT EXISTS lessons_by_town ON {schema}.lessons (municipality, position DESC)",
+    # The commons finds a published lesson by its experiment and decision id.
+    "CREATE INDEX IF NOT EXISTS lessons_by_id ON {schema}.lessons (experiment_id, decision_id)",
 ]
 
 COPY_COLUMNS = (

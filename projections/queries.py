@@ -15,6 +15,7 @@ from uuid import UUID
 from psycopg import sql
 
 from domain.errors import InvalidInput
+from projections.commons_queries import CommonsQueries
 from projections.history_queries import HistoryQueries
 from projections.overview_queries import OverviewQueries
 from projections.read_base import ProjectionLagging, ReadModelsUnavailable
@@ -32,7 +33,7 @@ __all__ = ["ProjectionLagging", "ReadModels", "ReadModelsUnavailable"]
 DEFAULT_WAIT = 5.0
 
 
-class ReadModels(HistoryQueries, OverviewQueries):
+class ReadModels(HistoryQueries, OverviewQueries, CommonsQueries):
     """Every query the API and the pages make: experiments and read-your-writes here, the
     history and the overviews in their own modules."""
 

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from psycopg import Cursor, sql
 
-from projections import decisions, experiments, lessons, neighbourhoods
+from projections import commons, decisions, experiments, lessons, neighbourhoods
 from services.infra.postgres import ddl_transaction
 
-MODULES = (experiments, decisions, lessons)
+MODULES = (experiments, decisions, lessons, commons)
 TABLES = tuple(m.TABLE for m in MODULES)
 STAT_VIEWS = ("neighbourhood_stages", "neighbourhood_budget", "theme_stages", "theme_lessons")
 # The projected position of the physical schema, created with its tracking table.
@@ -26,7 +26,7 @@ POINTER_TABLE = "read_models"
 # The shape of the read-model tables. Raise it with every change to their DDL or to what the
 # fold writes: the active projector then rebuilds into a new schema before following, while
 # the old one keeps serving.
-SHAPE = 3
+SHAPE = 4
 
 
 def serving_schema(base: str) -> str:

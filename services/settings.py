@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     webhook_limit: str = Field(default="50/second", alias="WIJKLAB_WEBHOOK_LIMIT")
     # Sign-in links mailed to one address, so that nobody's inbox can be flooded.
     sign_in_mail_limit: str = Field(default="5/hour", alias="WIJKLAB_SIGN_IN_MAIL_LIMIT")
+    # Open data (the lessons commons, without sign-in), per client address.
+    open_data_limit: str = Field(default="60/minute", alias="WIJKLAB_OPEN_DATA_LIMIT")
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses, or *).
     forwarded_allow_ips: str = Field(default="127.0.0.1", alias="WIJKLAB_FORWARDED_ALLOW_IPS")
     # Receivers of outbound webhooks that may be on a private or loopback address.

@@ -12,6 +12,7 @@ from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import (
     actions,
+    commons,
     evidence,
     experiments,
     invitations,
@@ -53,6 +54,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         experiments.router,
         evidence.router,
         lessons.router,
+        commons.router,
         actions.router,
         webhooks.router,
         people.router,

@@ -175,6 +175,64 @@ class Lesson(Answer):
     position: int
 
 
+class SupportingFinding(Answer):
+    decision_id: str
+    source: str | None
+    indicator: str | None
+    value: str | None
+    cycle: int
+    at: str
+    text: str | None = Field(description="null when the finding is a person's own words")
+
+
+class PublicNeighbourhood(Answer):
+    code: str
+    name: str
+
+
+class PublicExperiment(Answer):
+    id: str
+    title: str
+    municipality: str
+    neighbourhood: PublicNeighbourhood
+    themes: list[str]
+    cycle: int = Field(description="the experiment's current cycle")
+
+
+class PublishedLesson(Answer):
+    experiment_id: str
+    lesson_id: str = Field(description="the decision id of the lesson")
+    municipality: str
+    text: str | None = Field(description="null when its author was erased")
+    erased: bool
+    evidence_level: str = Field(description="described, substantiated or effective")
+    conditions: str | None
+    themes: list[str]
+    cycle: int
+    learnt_at: str
+    published_at: str
+    first_published_at: str
+    position: int
+    supporting: list[SupportingFinding]
+    experiment: PublicExperiment | None = None
+
+
+class Licence(Answer):
+    name: str
+    url: str
+
+
+class OpenLessons(Answer):
+    items: list[PublishedLesson]
+    next_cursor: str | None
+    licence: Licence
+
+
+class PublicSummary(PublicExperiment):
+    lessons: list[PublishedLesson]
+    licence: Licence
+
+
 class NeighbourhoodSummary(Answer):
     municipality: str
     code: str

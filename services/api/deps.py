@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from domain.access import Permission, Principal
@@ -13,6 +13,10 @@ from domain.values import Actor
 from services.api.errors import ApiError
 from services.bootstrap import Services
 from services.infra.rate_limits import Failing
+
+MinPosition = Annotated[
+    int | None, Query(ge=0, description="wait until the read models include this position")
+]
 
 
 def client_address(request: Request) -> str:

@@ -22,7 +22,7 @@ from uuid import UUID
 import structlog
 from structlog.contextvars import bind_contextvars
 
-from domain import rules
+from domain import commons, rules
 from domain.answers import DecisionAnswer, check_repeat
 from domain.decisions import Decision, DecisionType, check_names, check_new_decision_id
 from domain.errors import (
@@ -155,6 +155,7 @@ class DecisionService:
         check_names(decision)
         await self._check_evidence(experiment_id, decision)
         await self._check_owner(owner, decision)
+        await self._check_publication(experiment_id, decision)
         # Someone named by name is registered only for a decision that stands: held by this
         # claim until the answer is known, released (and deleted) when it is refused.
         claim = Claim(experiment_id, decision_id) if Sealing.names_someone(decision) else None
@@ -193,6 +194,19 @@ class DecisionService:
             raise InvalidInput(f"person {person_id} does not exist", field="person_id")
         if found.erased_at is not None:
             raise PersonErased(f"person {person_id} was erased and cannot be named again")
+
+    async def _check_publication(self, experiment_id: UUID, decision: Decision) -> None:
+        """A published lesson is one of this experiment's, not personal, and rests on this
+        experiment's findings (decisions once recorded never change, so checking before the
+        workflow takes it holds)."""
+        if decision.type is not DecisionType.PUBLISH_LESSON:
+            return
+        named = [decision.payload["lesson"], *decision.payload["supporting"]]
+        found = await asyncio.to_thread(self.experiments.recorded_decisions, experiment_id, named)
+        commons.check_publication(
+            decision.payload,
+            {one: (d.type.value, d.actor.to_dict(), d.payload) for one, d in found.items()},
+        )
 
     async def _check_evidence(self, experiment_id: UUID, decision: Decision) -> None:
         """Every file a decision names must be this experiment's."""

@@ -3,6 +3,7 @@ store and Temporal implement in production, and hand-written fakes in the unit t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Protocol
 from uuid import UUID
@@ -23,6 +24,10 @@ class DecisionRecord(Protocol):
     ) -> DecisionAnswer | None: ...
 
     def recorded_answer(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer | None: ...
+
+    def recorded_decisions(
+        self, experiment_id: UUID, decision_ids: Iterable[str]
+    ) -> dict[str, Decision]: ...
 
     def record_erasure(
         self, person_id: str, municipality: str, erased_by: dict[str, str]

@@ -136,6 +136,23 @@ class Experiments(Application[UUID]):
         experiment = self.find(experiment_id)
         return None if experiment is None else self._recorded(experiment, decision)
 
+    def recorded_decisions(
+        self, experiment_id: UUID, decision_ids: Iterable[str]
+    ) -> dict[str, Decision]:
+        """Those of `decision_ids` recorded in this experiment, as stored (sealed values
+        sealed): each read by its version, so a long record is not read whole."""
+        experiment = self.find(experiment_id)
+        if experiment is None:
+            return {}
+        found: dict[str, Decision] = {}
+        for decision_id in dict.fromkeys(decision_ids):
+            version = experiment.decision_versions.get(decision_id)
+            if version is None:
+                continue
+            event = next(iter(self.events.get(experiment.id, gt=version - 1, lte=version)))
+            found[decision_id] = cast(Experiment.Decided, event).decision()
+        return found
+
     def _recorded(self, experiment: Experiment, decision: Decision) -> DecisionAnswer | None:
         version = experiment.decision_versions.get(decision.decision_id)
         return None if version is None else self._repeat(experiment, decision, version)

@@ -1,4 +1,5 @@
-"""Rate limits: failed attempts to authenticate, and deliveries per webhook integration.
+"""Rate limits: failed attempts to authenticate, deliveries per webhook integration, and
+open data per client address.
 
 Guessing tokens or signatures, or flooding a webhook, costs the caller time, not wijklab its
 capacity. Only *failing* attempts are throttled: a request with a valid key or a valid
@@ -46,6 +47,7 @@ class RateLimits:
         self.auth_failures: RateLimitItem = parse(settings.auth_failure_limit)
         self.webhooks: RateLimitItem = parse(settings.webhook_limit)
         self.sign_in_mail: RateLimitItem = parse(settings.sign_in_mail_limit)
+        self.open_data: RateLimitItem = parse(settings.open_data_limit)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def failed(self, kind: Failing, who: str) -> None:
@@ -64,6 +66,16 @@ class RateLimits:
     def may_mail_sign_in(self, address_hash: str) -> bool:
         """Whether another sign-in link may go to this address now (counted when it may)."""
         return bool(self._limiter.hit(self.sign_in_mail, "sign-in-mail", address_hash))
+
+    def hit_open_data(self, client: str) -> None:
+        """Count a request for open data (no account, so every request counts)."""
+        if not self._limiter.hit(self.open_data, "open-data", client):
+            raise self._refusal(
+                self.open_data,
+                ("open-data", client),
+                "rate_limited",
+                "too many requests for open data from this address; try again later",
+            )
 
     def hit_webhook(self, integration: str) -> None:
         if not self._limiter.hit(self.webhooks, "webhook", integration):

@@ -97,6 +97,7 @@ DECISIONS = {
     "endorsement_failed": N_("decision", "endorsement not reached"),
     "endorsement_closing": N_("decision", "endorsement round closes in two days"),
     "assign_owner": N_("decision", "responsible manager named"),
+    "publish_lesson": N_("decision", "lesson published for other municipalities"),
 }
 # What an experiment waits for, said as the thing awaited (see `domain.actions`).
 AWAITED = {

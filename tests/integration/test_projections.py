@@ -38,16 +38,36 @@ from tests.builders import PLAN, RESIDENT, decision, one_cycle, record_opener, s
 
 
 def seed(
-    experiments: Experiments, count: int, *, cycles: int = 1, **start_overrides: Any
+    experiments: Experiments,
+    count: int,
+    *,
+    cycles: int = 1,
+    publish: bool = False,
+    **start_overrides: Any,
 ) -> list[UUID]:
-    """`count` experiments, each taken through `cycles` whole cycles, saved in bulk."""
+    """`count` experiments, each taken through `cycles` whole cycles (with `publish`, each
+    cycle's lesson published on its findings), saved in bulk."""
     ids = []
     pending = []
     for n in range(count):
         experiment = Experiment.start(start(**start_overrides), experiment_id=uuid.uuid4())
         for _ in range(cycles):
-            for d in one_cycle():
+            cycle = one_cycle()
+            for d in cycle:
                 experiment.decide(d)
+            if publish:
+                experiment.decide(
+                    decision(
+                        "publish_lesson",
+                        lesson=next(
+                            d for d in cycle if d.type.value == "record_lesson"
+                        ).decision_id,
+                        evidence_level="described",
+                        supporting=[
+                            d.decision_id for d in cycle if d.type.value == "record_finding"
+                        ],
+                    )
+                )
         ids.append(experiment.id)
         pending.append(experiment)
         if len(pending) == 50 or n == count - 1:
@@ -71,6 +91,7 @@ def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
             ("experiments", "id"),
             ("decisions", "position"),
             ("lessons", "position"),
+            ("commons", "position"),
         ):
             tables[table] = conn.execute(
                 sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
@@ -258,9 +279,10 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     read_models: ReadModels,
     projector: threading.Event,
 ) -> None:
-    seed(experiments, 5)
+    seed(experiments, 5, publish=True)
     read_models.wait_for(experiments.max_position(), timeout=20)
     incremental = dump(database)
+    assert len(incremental["commons"]) == 5
     first = serving_physical(database)
 
     stop_writing = threading.Event()
@@ -295,7 +317,7 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     after = dump(database)
     seeded = {row[0] for row in incremental["experiments"]}
     assert [r for r in after["experiments"] if r[0] in seeded] == incremental["experiments"]
-    for table in ("decisions", "lessons"):
+    for table in ("decisions", "lessons", "commons"):
         assert after[table][: len(incremental[table])] == incremental[table]
     rebuilt_again = rebuild(database, record_opener(database))
     assert rebuilt_again.replaced == report.schema

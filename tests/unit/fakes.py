@@ -5,6 +5,7 @@ without PostgreSQL or Temporal."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -26,6 +27,7 @@ class FakeRecord:
     experiments: dict[UUID, Experiment] = field(default_factory=dict)
     answers: dict[str, DecisionAnswer] = field(default_factory=dict)
     erasures: list[tuple[str, str]] = field(default_factory=list)
+    taken: dict[UUID, dict[str, Decision]] = field(default_factory=dict)
 
     def take(self, experiment_id: UUID, decision: Decision) -> DecisionAnswer:
         """What the record activity does: append, or answer a repeat with the first answer."""
@@ -48,10 +50,17 @@ class FakeRecord:
             fingerprint=decision.fingerprint(),
         )
         self.answers[decision.decision_id] = answer
+        self.taken.setdefault(experiment_id, {})[decision.decision_id] = decision
         return answer
 
     def find(self, experiment_id: UUID) -> Experiment | None:
         return self.experiments.get(experiment_id)
+
+    def recorded_decisions(
+        self, experiment_id: UUID, decision_ids: Iterable[str]
+    ) -> dict[str, Decision]:
+        taken = self.taken.get(experiment_id, {})
+        return {one: taken[one] for one in decision_ids if one in taken}
 
     def answer_without_deciding(
         self, experiment_id: UUID, decision: Decision

@@ -126,6 +126,7 @@ def probe(kind: DecisionType, state: ExperimentState, role: Role | None = None) 
         DecisionType.ENDORSEMENT_FAILED: {"round": 1},
         DecisionType.ENDORSEMENT_CLOSING: {"round": 1, "closes_on": "2030-01-31"},
         DecisionType.ASSIGN_OWNER: {"person_id": OWNER},
+        DecisionType.PUBLISH_LESSON: {"lesson": "les-1", "evidence_level": "described"},
     }[kind]
     if kind is DecisionType.START:
         return start(actor)
@@ -245,6 +246,7 @@ ROLE_TABLE: dict[DecisionType, set[Role]] = {
     T.ENDORSEMENT_FAILED: {Role.SYSTEM},
     T.ENDORSEMENT_CLOSING: {Role.SYSTEM},
     T.ASSIGN_OWNER: {Role.PROGRAMME_MANAGER},
+    T.PUBLISH_LESSON: {Role.PROGRAMME_MANAGER},
 }
 
 # A state in which each decision is open to those allowed to take it.
@@ -267,6 +269,7 @@ OPEN_IN: dict[DecisionType, Callable[[], ExperimentState | None]] = {
     T.ENDORSEMENT_FAILED: lambda: round_open(),
     T.ENDORSEMENT_CLOSING: lambda: round_open(),
     T.ASSIGN_OWNER: act,
+    T.PUBLISH_LESSON: learn_ready,
 }
 
 

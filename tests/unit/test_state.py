@@ -40,6 +40,7 @@ def test_evolve_sets_only_fields_and_equals_replace() -> None:
         decision("revise_plan", PM, **PLAN),
         decision("endorsement_reached", SYSTEM, round=2),
         *one_cycle(),
+        decision("publish_lesson", PM, lesson="les-1", evidence_level="described"),
         decision("stage_due", PM),
         decision("stage_overdue", PM),
         decision("close", PM, outcome="adopted"),

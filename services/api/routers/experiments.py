@@ -15,6 +15,7 @@ from services.api import answers, links
 from services.api.deps import (
     Decider,
     IdempotencyKey,
+    MinPosition,
     PastReader,
     Reader,
     ServicesDep,
@@ -26,10 +27,6 @@ from services.api.negotiation import prefers_csv
 from services.api.schemas import DecisionIn, StartExperiment
 
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"], responses=answers.ERRORS)
-
-MinPosition = Annotated[
-    int | None, Query(ge=0, description="wait until the read models include this position")
-]
 
 
 def _answer(answer: Any, status: int) -> JSONResponse:

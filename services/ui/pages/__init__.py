@@ -53,6 +53,8 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Paths answered in the API's error shape, not with a page: the API and the open data.
+    API_PATHS = ("/v1/", "/open/")
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, error: PageError) -> Response:
@@ -63,13 +65,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, error: InvalidInput) -> Response:
         """A page asked with a value it cannot use (a cursor it never handed out, say)."""
-        if request.url.path.startswith("/v1/"):
+        if request.url.path.startswith(API_PATHS):
             return domain_response(error)
         return render(request, "error.html", {"message": "check_field"}, status=422)
 
     @app.exception_handler(ReadModelsUnavailable)
     async def not_ready(request: Request, error: ReadModelsUnavailable) -> Response:
-        if request.url.path.startswith("/v1/"):
+        if request.url.path.startswith(API_PATHS):
             return error_response(503, error.code, error.message, headers={"Retry-After": "1"})
         response = render(request, "error.html", {"message": "not_ready"}, status=503)
         response.headers["Retry-After"] = "5"
