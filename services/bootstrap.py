@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -35,6 +37,7 @@ from projections.outbox import run_outbox
 from projections.queries import ReadModels
 from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
+from services.app.archiving import ExportReport, export_archive
 from services.app.decisions import DecisionService
 from services.app.evidence import Evidence
 from services.app.invitations import Inviting
@@ -43,6 +46,7 @@ from services.app.reminding import Reminding, UnsubscribeLinks
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
 from services.app.subscribing import Subscribing
+from services.infra.archive_reader import ArchiveReader
 from services.infra.destinations import Destinations, parse_allow_list
 from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
@@ -467,6 +471,24 @@ def rebuild_read_models(rt: Runtime, progress: ProgressCallback | None = None) -
         lambda: Experiments.open(rt.database),
         progress=progress,
         batch_size=rt.settings.projector_batch_size,
+    )
+
+
+def export_municipality(
+    rt: Runtime,
+    municipality: str,
+    out: Path,
+    until: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportReport:
+    """A municipality's archive package (see `services.app.archiving`)."""
+    return export_archive(
+        ArchiveReader(rt.experiments),
+        AccessLog(rt.database),
+        municipality=municipality,
+        out=out,
+        until=until,
+        progress=progress,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.cli import admin, identity, invitations, operations, processes
+from services.cli import admin, archive, identity, invitations, operations, processes
 from services.cli.apps import app
 
-__all__ = ["admin", "app", "identity", "invitations", "operations", "processes"]
+__all__ = ["admin", "app", "archive", "identity", "invitations", "operations", "processes"]
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -36,6 +36,10 @@ identity_app = typer.Typer(
     help="The municipalities' OpenID providers, for staff sign-in.", no_args_is_help=True
 )
 app.add_typer(identity_app, name="identity-providers")
+export_app = typer.Typer(
+    help="A municipality's archive package (BagIt), and checking one.", no_args_is_help=False
+)
+app.add_typer(export_app, name="export")
 access_app = typer.Typer(help="Who read which history, export or past state.", no_args_is_help=True)
 app.add_typer(access_app, name="access")
 

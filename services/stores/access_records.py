@@ -8,6 +8,7 @@ pseudonymous person id, never by name, so erasing a reader leaves the trail inta
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -58,6 +59,27 @@ class AccessLog:
                     orjson.dumps(detail or {}).decode(),
                 ),
             )
+
+    def all_of(
+        self, municipality: str, until: datetime | None = None, batch: int = 2000
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of one municipality's data, oldest first (up to `until`), streamed
+        from a server-side cursor: for its archive."""
+        with (
+            self.connect() as conn,
+            conn.transaction(),
+            conn.cursor(name="access_records", row_factory=dict_row) as cur,
+        ):
+            cur.itersize = batch
+            cur.execute(
+                sql.SQL(
+                    "SELECT id, at, key_id, actor_id, role, reader_municipality, municipality, "
+                    "action, experiment_id, detail FROM {} WHERE municipality = %s "
+                    "AND (%s::timestamptz IS NULL OR at < %s) ORDER BY id"
+                ).format(self.table),
+                (municipality, until, until),
+            )
+            yield from cur
 
     def list(
         self,

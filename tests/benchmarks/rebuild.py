@@ -15,9 +15,13 @@ from pathlib import Path
 
 from domain.experiment import Experiment
 from projections.rebuild import rebuild
+from services.app.archiving import ExportReport, export_archive
+from services.infra.archive_reader import ArchiveReader
 from services.infra.embedded_postgres import EmbeddedPostgres
 from services.infra.event_store import Experiments
+from services.infra.migrations import migrate
 from services.infra.postgres import Database
+from services.stores.access_records import AccessLog
 from tests.builders import one_cycle, record_opener, start
 
 
@@ -59,6 +63,23 @@ def raw_read(experiments: Experiments, page: int = 5000) -> tuple[int, float]:
     return total, time.monotonic() - began
 
 
+def export(experiments: Experiments, database: Database, out: Path) -> ExportReport:
+    """The seeded municipality's archive, written to `out`, with progress."""
+
+    def show(done: int, total: int) -> None:
+        print(f"\r  export {done:>8,} / {total:,} events", end="", file=sys.stderr)
+
+    report = export_archive(
+        ArchiveReader(experiments),
+        AccessLog(database),
+        municipality="utrecht",
+        out=out,
+        progress=show,
+    )
+    print(file=sys.stderr)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
@@ -67,6 +88,7 @@ def main() -> None:
         embedded = EmbeddedPostgres(Path(tmp))
         database = Database(params=embedded.start(), schema="bench")
         database.ensure_schema()
+        migrate(database)
         experiments = Experiments(env=database.eventsourcing_env())
         try:
             seed(experiments, args.events)
@@ -87,6 +109,9 @@ def main() -> None:
                 f"rebuild_events_per_s {report.rate:,.0f}  ({report.events:,} events in {report.seconds:.1f} s)"
             )
             print(f"rebuild_ratio {report.rate / raw_rate:.2f}")
+            exported = export(experiments, database, Path(tmp) / "archive")
+            print(f"export_events_per_s {exported.rate:,.0f}  ({exported.events:,} events)")
+            print(f"export_ratio {exported.rate / raw_rate:.2f}")
         finally:
             experiments.close()
             embedded.stop()

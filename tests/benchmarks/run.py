@@ -42,7 +42,7 @@ from services.infra.postgres import Database
 from services.infra.temporal import TemporalDevServer
 from services.settings import Settings
 from tests.benchmarks.bare import BareWorkflow, noop
-from tests.benchmarks.rebuild import raw_read, seed
+from tests.benchmarks.rebuild import export, raw_read, seed
 from tests.builders import PM, decision, record_opener, start
 from tests.conftest import free_port, wait_ready
 from tests.webhook_receiver import Receiver, receiving
@@ -624,6 +624,12 @@ async def main() -> None:
             results["rebuild_events_per_s"] = report.rate
             results["rebuild_ratio"] = report.rate / results["raw_read_events_per_s"]
             results["rebuild_events"] = report.events
+            say("7. archive export of the seeded municipality against the same raw read")
+            exported = await asyncio.to_thread(
+                export, stack.experiments, stack.database, Path(tmp) / "archive"
+            )
+            results["export_events_per_s"] = exported.rate
+            results["export_ratio"] = exported.rate / results["raw_read_events_per_s"]
         except BaseException:
             stack.show_logs()
             raise
@@ -647,6 +653,7 @@ TARGETS = {
     "lag_p99_ms": ("<=", 100),
     "delivery_lag_p99_ms": ("<=", 500),
     "rebuild_ratio": (">=", 0.5),
+    "export_ratio": (">=", 0.5),
     "history_page_p95_ms": ("<=", 30),
     "history_csv_s": ("<=", 2),
     "worker_rss_mb": ("<=", 300),
@@ -662,6 +669,8 @@ KEYS = (
     "raw_read_events_per_s",
     "rebuild_events_per_s",
     "rebuild_ratio",
+    "export_events_per_s",
+    "export_ratio",
     "history_page_p95_ms",
     "history_csv_s",
     "worker_rss_mb",
