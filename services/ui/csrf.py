@@ -17,7 +17,7 @@ from services.ui import form_tokens
 from services.ui.rendering import PageError
 
 # Fields that may be sent more than once (checkboxes).
-MULTIPLE = ("themes",)
+MULTIPLE = ("themes", "supporting")
 SAME_SITE = ("same-origin", "none")
 
 

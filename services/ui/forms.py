@@ -49,6 +49,12 @@ def decision_body(form: dict[str, Any]) -> dict[str, Any]:
         body["themes"] = form.get("themes") or []
     elif kind == "close":
         body["outcome"] = form.get("outcome")
+    elif kind == "publish_lesson":
+        body["lesson"] = form.get("lesson")
+        body["evidence_level"] = form.get("evidence_level")
+        body["supporting"] = form.get("supporting") or []
+        if form.get("conditions"):
+            body["conditions"] = form.get("conditions")
     return body
 
 

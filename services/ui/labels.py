@@ -128,6 +128,7 @@ ACTIONS = {
     "object": N_("action", "I object to this plan"),
     "record_meeting_vote": N_("action", "Record a residents' meeting vote"),
     "co_sign": N_("action", "Co-sign the plan for my organisation"),
+    "publish_lesson": N_("action", "Share this lesson"),
 }
 REASONS = {
     "no_plan": N_("reason", "there is no plan yet"),
@@ -173,6 +174,24 @@ REASONS = {
     "evidence_required": N_(
         "reason", "add the evidence: the minutes, the attendance list or the survey"
     ),
+    "lesson_personal": N_(
+        "reason", "this lesson is someone's own words and cannot be shared outside the municipality"
+    ),
+    "lesson_not_of_experiment": N_("reason", "that is not a lesson of this experiment"),
+    "supporting_not_of_experiment": N_("reason", "choose findings of this experiment only"),
+    "rate_limited": N_("reason", "too many requests; wait a minute and try again"),
+}
+EVIDENCE_LEVELS = {
+    "described": N_("evidence_level", "well described"),
+    "substantiated": N_("evidence_level", "well substantiated"),
+    "effective": N_("evidence_level", "effective"),
+}
+EVIDENCE_LEVEL_HINTS = {
+    "described": N_("evidence_level_hint", "what was done, with whom and why is written down"),
+    "substantiated": N_(
+        "evidence_level_hint", "it is explained why it works, resting on findings and sources"
+    ),
+    "effective": N_("evidence_level_hint", "measured results show that it works"),
 }
 MESSAGES = {
     "sign_in": N_("message", "Sign in"),
@@ -322,3 +341,9 @@ class Labels:
 
     def event_type(self, key: str) -> str:
         return self._pick(EVENT_TYPES, key)
+
+    def evidence_level(self, key: str) -> str:
+        return self._pick(EVIDENCE_LEVELS, key)
+
+    def evidence_level_hint(self, key: str) -> str:
+        return self._pick(EVIDENCE_LEVEL_HINTS, key)

@@ -122,7 +122,7 @@ def test_an_evaluator_follows_a_lesson_back_to_its_history(
     browser: Browser, live_service: LiveService
 ) -> None:
     evaluator = sign_in(browser, live_service, "evaluator")
-    evaluator.get_by_role("link", name="Lessen").click()
+    evaluator.get_by_role("link", name="Lessen", exact=True).click()
     evaluator.get_by_label("Zoek in alle lessen").fill("buurtgenoten")
     evaluator.get_by_role("button", name="Zoeken").click()
     expect(

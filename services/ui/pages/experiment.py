@@ -105,7 +105,9 @@ async def experiment_page(
                 state = None  # type: ignore[assignment]
             history = [h for h in history if datetime.fromisoformat(h["at"]) <= moment]
         files = services.evidence.files_of(experiment_id)
-        return {"state": state, "history": history, "files": files}
+        shared = services.read_models.public_summary(experiment_id) if moment is None else None
+        published = {one["lesson_id"]: one for one in (shared or {}).get("lessons", [])}
+        return {"state": state, "history": history, "files": files, "published": published}
 
     data = await run_in_threadpool(load)
     state: ExperimentState | None = data["state"]
@@ -119,6 +121,12 @@ async def experiment_page(
     ]
     if not principal.may(Permission.DECIDE):
         verdicts = []
+    may_share = any(
+        v.type.value == "publish_lesson" and v.allowed
+        for v in (
+            rules.assess(state, principal.role) if state is not None and moment is None else []
+        )
+    ) and principal.may(Permission.DECIDE)
     cycle = state.cycle if state else 0
     findings = [h for h in history if h["type"] == "record_finding" and h["cycle"] == cycle]
     measured: dict[str, str] = {}
@@ -148,6 +156,12 @@ async def experiment_page(
             "next_stage": None if state is None else _next_stage(state),
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
             "quiet_refusals": QUIET_REFUSALS,
+            "shareable": [h for h in history if _shareable(h)] if may_share else [],
+            "all_findings": [
+                h | {"own_words": _own_words(h)} for h in history if h["type"] == "record_finding"
+            ],
+            "published": data["published"],
+            "evidence_levels": ("described", "substantiated", "effective"),
             "my_vote": state.endorsement.votes.get(principal.actor_id)
             if state is not None and state.endorsement is not None
             else None,
@@ -172,6 +186,18 @@ async def evidence_file(request: Request, evidence_id: UUID) -> Response:
         media_type=found.media_type,
         headers={"Content-Disposition": f'attachment; filename="{found.download_name}"'},
     )
+
+
+def _own_words(entry: dict[str, Any]) -> bool:
+    """Whether an entry's text is a person's own (a resident's is, unless they said
+    otherwise): never shared outside the municipality."""
+    personal = entry["payload"].get("personal")
+    return personal is True or (personal is None and entry["actor"]["role"] == "resident")
+
+
+def _shareable(entry: dict[str, Any]) -> bool:
+    """A lesson that may go to the commons (the decision checks it again)."""
+    return entry["type"] == "record_lesson" and not _own_words(entry)
 
 
 def _next_stage(state: ExperimentState) -> str:

@@ -1,4 +1,5 @@
-"""The lessons library and the neighbourhoods, with the three agendas side by side."""
+"""The lessons library, the commons of every municipality's shared lessons, and the
+neighbourhoods with the three agendas side by side."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
+from domain.commons import EvidenceLevel
 from domain.values import Stage, Theme
 from services.ui.labels import AGENDAS
 from services.ui.rendering import language, render
@@ -46,6 +48,43 @@ async def lessons_page(
             "q": q or "",
             "theme": theme or "",
             "themes": list(Theme),
+            "next_url": next_url,
+        },
+        principal=principal,
+    )
+
+
+@router.get("/commons", response_class=HTMLResponse)
+async def commons_page(
+    request: Request,
+    q: str | None = None,
+    theme: str | None = None,
+    level: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    """Lessons every municipality shared, with how well each is founded and what it rests on."""
+    principal = await require(request)
+    services = services_of(request)
+    page = await run_in_threadpool(
+        lambda: services.read_models.commons(
+            q=q or None, theme=theme or None, level=level or None, cursor=cursor or None, limit=25
+        )
+    )
+    next_url = None
+    if page.next_cursor:
+        next_url = "/commons?" + urlencode(
+            {"q": q or "", "theme": theme or "", "level": level or "", "cursor": page.next_cursor}
+        )
+    return render(
+        request,
+        "commons.html",
+        {
+            "page": page,
+            "q": q or "",
+            "theme": theme or "",
+            "level": level or "",
+            "themes": list(Theme),
+            "levels": [one.value for one in EvidenceLevel],
             "next_url": next_url,
         },
         principal=principal,
