@@ -86,13 +86,13 @@ def _probe(state: ExperimentState, kind: DecisionType, role: Role) -> Decision:
 def awaited(state: ExperimentState) -> list[Awaited]:
     """What `state` waits for, each from the role that may take it now (nothing once closed).
 
-    `since` is when the experiment last changed (the wait began then); `overdue` follows the
-    workflow's timer.
+    `since` is when the experiment last took a step (the wait began then; naming a manager or
+    sharing a lesson does not end it); `overdue` follows the workflow's timer.
     """
     if state.is_closed:
         return []
     return [
-        Awaited(kind, role, state.updated_at, state.stage_overdue)
+        Awaited(kind, role, state.moved_at or state.updated_at, state.stage_overdue)
         for kind, role in _candidates(state)
         if rules.refusal(state, _probe(state, kind, role)) is None
     ]

@@ -76,6 +76,10 @@ TIMER_DECISIONS = frozenset(
     }
 )
 
+# Decisions about an experiment that are no step of its cycle: naming its responsible
+# manager, sharing a lesson. Always open to a manager, and nothing waits less for them.
+BOOKKEEPING = frozenset({DecisionType.ASSIGN_OWNER, DecisionType.PUBLISH_LESSON})
+
 # The rules an experiment runs under, fixed when it starts (`rules` in its start payload):
 # 1 for those begun before endorsement rounds (one `endorse_plan` endorses a plan), 2 since.
 RULES_ROUNDS = 2

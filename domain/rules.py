@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.decisions import RULES_ROUNDS, Decision, DecisionType
+from domain.decisions import BOOKKEEPING, RULES_ROUNDS, Decision, DecisionType
 from domain.endorsement_rules import ROUND_DECISIONS, round_refusal, speaking_refusal
 from domain.errors import RuleViolation
 from domain.refusals import Refusal
@@ -235,7 +235,7 @@ def assess(state: ExperimentState | None, role: Role) -> list[Verdict]:
 
 # Open at every stage to a manager, so never news in a refusal: `allowed` lists the cycle's
 # decisions, as it always has.
-NOT_LISTED = frozenset({DecisionType.ASSIGN_OWNER, DecisionType.PUBLISH_LESSON})
+NOT_LISTED = BOOKKEEPING
 
 
 def allowed(state: ExperimentState | None, role: Role) -> list[str]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.decisions import DEFAULT_ACT_DAYS, Decision, DecisionType
+from domain.decisions import BOOKKEEPING, DEFAULT_ACT_DAYS, Decision, DecisionType
 from domain.endorsement import Round, RoundStatus, Vote, opened
 from domain.values import (
     BudgetLine,
@@ -113,6 +113,9 @@ class ExperimentState:
     rounds_opened: int = 0
     # The programme manager responsible for it (pseudonymous id), once one is named.
     owner: str | None = None
+    # When it last took a step (any decision but bookkeeping, `decisions.BOOKKEEPING`): what
+    # it waits for has waited since then. None in documents written before it was kept.
+    moved_at: datetime | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -157,6 +160,7 @@ class ExperimentState:
             "endorsement": self.endorsement.to_dict() if self.endorsement else None,
             "rounds_opened": self.rounds_opened,
             "owner": self.owner,
+            "moved_at": self.moved_at.isoformat() if self.moved_at else None,
         }
 
     @classmethod
@@ -199,6 +203,7 @@ class ExperimentState:
             endorsement=Round.from_dict(data["endorsement"]) if data.get("endorsement") else None,
             rounds_opened=data.get("rounds_opened", 0),
             owner=data.get("owner"),
+            moved_at=datetime.fromisoformat(data["moved_at"]) if data.get("moved_at") else None,
         )
 
 
@@ -224,6 +229,7 @@ def begin_by(experiment_id: str, p: dict[str, Any], *, at: datetime) -> Experime
         version=1,
         stage_entered_at=at,
         rules=p.get("rules", 1),
+        moved_at=at,
     )
 
 
@@ -341,6 +347,8 @@ def evolve_by(
     changes = _changes(state, kind, payload, at)
     changes["updated_at"] = at
     changes["version"] = state.version + 1
+    if kind not in BOOKKEEPING:
+        changes["moved_at"] = at
     evolved = object.__new__(ExperimentState)
     fields_of = evolved.__dict__
     fields_of.update(state.__dict__)

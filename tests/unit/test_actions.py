@@ -144,3 +144,22 @@ def test_a_partner_is_awaited_only_while_their_organisation_has_not_signed() -> 
         decision("co_sign", PARTNER, organisation="Woonstad"),
     )
     assert [(a.decision.value, a.role.value) for a in awaited(state)] == [("endorse", "resident")]
+
+
+def test_naming_a_manager_or_sharing_a_lesson_does_not_restart_the_wait() -> None:
+    """What an experiment waits for has waited since its last step; bookkeeping on it (a
+    responsible manager named, a lesson shared) is no step."""
+    later = datetime(2026, 12, 3, 9, tzinfo=UTC)
+    begun = start()
+    begun = replace(begun, payload={**begun.payload, "rules": RULES_ROUNDS})
+    experiment = Experiment.start(begun, experiment_id=experiment_id_for("utrecht", None), at=NOW)
+    experiment.decide(decision("revise_plan", **PLAN), at=NOW)
+    experiment.decide(decision("assign_owner", person_id="prs_" + "1" * 32), at=later)
+    experiment.decide(
+        decision("publish_lesson", lesson="les-1", evidence_level="described"), at=later
+    )
+    [waiting] = awaited(experiment.state)
+    assert experiment.state.updated_at == later
+    assert waiting.since == NOW
+    experiment.decide(decision("open_endorsement", **ROUND), at=later)
+    assert {a.since for a in awaited(experiment.state)} == {later}

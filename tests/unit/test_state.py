@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from domain.decisions import DecisionType
+from domain.decisions import BOOKKEEPING, DecisionType
 from domain.state import ExperimentState, _changes, begin, evolve_by
 from tests.builders import PARTNER, PLAN, PM, RESIDENT, SYSTEM, decision, one_cycle, start
 
@@ -53,6 +53,7 @@ def test_evolve_sets_only_fields_and_equals_replace() -> None:
             **_changes(state, d.type, d.payload, moment),
             updated_at=moment,
             version=state.version + 1,
+            moved_at=state.moved_at if d.type in BOOKKEEPING else moment,
         )
         assert set(vars(evolved)) == FIELDS, d.type
         assert evolved == expected, d.type
