@@ -9,6 +9,7 @@ contact or pseudonymous id is selected at all.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +29,8 @@ from services.infra.paging import (
 
 # A published lesson with its experiment's public summary and its supporting findings.
 _SELECT = """
-    SELECT c.experiment_id, c.lesson_id, c.municipality, c.evidence_level, c.conditions,
+    SELECT c.experiment_id, c.lesson_id, c.municipality, c.evidence_level,
+           CASE WHEN cardinality(pd.erased) = 0 THEN c.conditions END AS conditions,
            c.published_at, c.first_published_at, c.position,
            l.cycle, l.themes, l.at AS learnt_at,
            CASE WHEN {visible} THEN l.text END AS text,
@@ -54,6 +56,7 @@ _SELECT = """
     FROM {schema}.commons c
     JOIN {schema}.lessons l ON l.experiment_id = c.experiment_id AND l.decision_id = c.lesson_id
     JOIN {schema}.decisions d ON d.position = l.position
+    JOIN {schema}.decisions pd ON pd.position = c.position
     JOIN {schema}.experiments e ON e.id = c.experiment_id
 """
 
@@ -88,6 +91,7 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
     """The public summary of the experiment a lesson comes from."""
     return {
         "id": str(record["experiment_id"]),
+        "url": f"/open/experiments/{record['experiment_id']}",
         "title": record["title"],
         "municipality": record["municipality"],
         "neighbourhood": {
@@ -111,6 +115,49 @@ def _finding(found: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Filters:
+    """The WHERE clause of a commons query, and its ranking when searched."""
+
+    where: list[sql.Composable] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    rank: sql.Composable = field(default_factory=lambda: sql.SQL("0"))
+    rank_params: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        q: str | None = None,
+        theme: str | None = None,
+        level: str | None = None,
+        municipality: str | None = None,
+    ) -> _Filters:
+        found = cls()
+        if q is not None and q.strip():
+            # Words no longer shown (an erased author's) are not found either.
+            found.where.append(sql.SQL("l.search @@ " + MATCH + " AND " + VISIBLE))
+            found.params += [q, q]
+            found.rank = sql.SQL("ts_rank(l.search, " + MATCH + ")")
+            found.rank_params = [q, q]
+        if theme is not None:
+            found.where.append(sql.SQL("%s = ANY(l.themes)"))
+            found.params.append(theme)
+        if level is not None:
+            found.where.append(sql.SQL("c.evidence_level = %s"))
+            found.params.append(enum_value(EvidenceLevel, level, "level").value)
+        if municipality is not None:
+            found.where.append(sql.SQL("c.municipality = %s"))
+            found.params.append(municipality)
+        return found
+
+    def query(self, schema: sql.Composable, *extra: sql.Composable) -> sql.Composed:
+        query = sql.SQL(_SELECT).format(schema=schema, rank=self.rank, visible=sql.SQL(VISIBLE))
+        where = [*self.where, *extra]
+        if where:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+        return query
+
+
 class CommonsQueries(ReadModelsBase):
     def commons(
         self,
@@ -125,56 +172,39 @@ class CommonsQueries(ReadModelsBase):
         """Published lessons of every municipality, best match first when searched (Dutch
         and English stemming), else latest published first."""
         size = page_limit(limit)
-        where: list[sql.Composable] = []
-        params: list[Any] = []
-        rank: sql.Composable = sql.SQL("0")
-        rank_params: list[Any] = []
-        if q is not None and q.strip():
-            # Words no longer shown (an erased author's) are not found either.
-            where.append(sql.SQL("l.search @@ " + MATCH + " AND " + VISIBLE))
-            params += [q, q]
-            rank = sql.SQL("ts_rank(l.search, " + MATCH + ")")
-            rank_params = [q, q]
-        if theme is not None:
-            where.append(sql.SQL("%s = ANY(l.themes)"))
-            params.append(theme)
-        if level is not None:
-            where.append(sql.SQL("c.evidence_level = %s"))
-            params.append(enum_value(EvidenceLevel, level, "level").value)
-        if municipality is not None:
-            where.append(sql.SQL("c.municipality = %s"))
-            params.append(municipality)
+        filters = _Filters.of(q, theme, level, municipality)
         offset = decode_cursor(cursor, 1)
         start = cursor_int(offset[0]) if offset else 0
-        query = sql.SQL(_SELECT).format(schema=self.schema, rank=rank, visible=sql.SQL(VISIBLE))
-        if where:
-            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+        query = filters.query(self.schema)
         query += sql.SQL(" ORDER BY rank DESC, c.position DESC LIMIT %s OFFSET %s")
-        rows = self._rows(query, [*rank_params, *params, size + 1, start])
+        rows = self._rows(query, [*filters.rank_params, *filters.params, size + 1, start])
         items = [entry(r) for r in rows[:size]]
         next_cursor = encode_cursor([start + size]) if len(rows) > size else None
         return Page(items, next_cursor)
 
     def all_published(self, **filters: str | None) -> Iterator[dict[str, Any]]:
         """Every published lesson the filters (`q`, `theme`, `level`, `municipality`) let
-        through, in the commons' order, read in batches (an open-data download)."""
-        start = 0
+        through, latest published first, read page by page along the publications'
+        positions (an open-data download: each page is one indexed step, and a lesson
+        published meanwhile neither repeats nor hides another)."""
+        chosen = _Filters.of(**filters)
+        before: int | None = None
         while True:
-            page = self.commons(
-                cursor=encode_cursor([start]) if start else None, limit=MAX_LIMIT, **filters
-            )
-            yield from page.items
-            if page.next_cursor is None:
+            after = [sql.SQL("c.position < %s")] if before is not None else []
+            query = chosen.query(self.schema, *after)
+            query += sql.SQL(" ORDER BY c.position DESC LIMIT %s")
+            page = [*chosen.params, *([before] if before is not None else []), MAX_LIMIT]
+            rows = self._rows(query, [*chosen.rank_params, *page])
+            yield from (entry(r) for r in rows)
+            if len(rows) < MAX_LIMIT:
                 return
-            start += MAX_LIMIT
+            before = rows[-1]["position"]
 
     def public_summary(self, experiment_id: UUID) -> dict[str, Any] | None:
         """An experiment's public summary with its published lessons; None unless at least
         one of its lessons is published (nothing else of it is public)."""
-        query = sql.SQL(_SELECT).format(
-            schema=self.schema, rank=sql.SQL("0"), visible=sql.SQL(VISIBLE)
-        )
-        query += sql.SQL(" WHERE c.experiment_id = %s ORDER BY l.position")
+        query = _Filters().query(self.schema, sql.SQL("c.experiment_id = %s"))
+        query += sql.SQL(" ORDER BY l.position")
         rows = self._rows(query, [experiment_id])
         if not rows:
             return None

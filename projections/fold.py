@@ -121,8 +121,14 @@ class Fold:
                 lessons.row(fields, position, state, payload["text"], themes, sealed, erased)
             )
         elif event.decision_type is DecisionType.PUBLISH_LESSON:
-            self.publications[(state.id, payload["lesson"])] = commons.record(
-                state.id, state.municipality, payload, fields["timestamp"], position
+            key = (state.id, payload["lesson"])
+            self.publications[key] = commons.record(
+                state.id,
+                state.municipality,
+                payload,
+                fields["timestamp"],
+                position,
+                self.publications.get(key),
             )
 
     def opened(

@@ -95,6 +95,11 @@ class Experiment(Answer):
     owner: str | None = Field(
         default=None, description="the responsible programme manager (person id), once named"
     )
+    moved_at: str | None = Field(
+        default=None,
+        description="when it last took a step of its cycle (naming its manager or sharing a "
+        "lesson is none): what it waits for has waited since then",
+    )
 
 
 class StartedExperiment(Experiment):
@@ -192,6 +197,7 @@ class PublicNeighbourhood(Answer):
 
 class PublicExperiment(Answer):
     id: str
+    url: str = Field(description="its public summary, a path on this server (no sign-in)")
     title: str
     municipality: str
     neighbourhood: PublicNeighbourhood

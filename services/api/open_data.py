@@ -8,6 +8,7 @@ entries (`projections.commons_queries.entry`).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -78,10 +79,17 @@ def csv_chunks(lessons: Iterable[dict[str, Any]], base_url: str) -> Iterator[str
     yield writer.take()
 
 
+# Characters XML 1.0 cannot carry at all (control characters other than tab and newlines):
+# a lesson may hold one, the feed must stay well-formed.
+NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _element(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    child = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    child = ET.SubElement(
+        parent, f"{{{ATOM}}}{tag}", {k: NOT_XML.sub("", v) for k, v in attrs.items()}
+    )
     if text is not None:
-        child.text = text
+        child.text = NOT_XML.sub("", text)
     return child
 
 

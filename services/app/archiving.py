@@ -58,6 +58,12 @@ class ArchiveTargetNotEmpty(DomainError):
     code = "archive_target_not_empty"
 
 
+class NothingToArchive(DomainError):
+    """No experiment or erasure names the municipality: most likely a mistyped code."""
+
+    code = "nothing_to_archive"
+
+
 @dataclass(frozen=True)
 class ExportReport:
     path: Path
@@ -117,13 +123,18 @@ def export_archive(
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportReport:
     """Write municipality `municipality`'s archive to the empty (or new) directory `out`."""
+    out = out.resolve()
     check_target(out)
     began = time.monotonic()
     end = cutoff(until)
+    originators = record.originators_of(municipality)
+    if not originators:
+        raise NothingToArchive(
+            f"the record holds nothing of municipality {municipality!r}; check its code"
+        )
     staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        originators = record.originators_of(municipality)
         total = record.count(originators)
         writers = _Writers(staging)
         try:
@@ -142,9 +153,7 @@ def export_archive(
         )
         events, experiments, last = counts
         bags.make_bag(staging, _bag_info(municipality, until, events, last))
-        if out.exists():
-            out.rmdir()
-        staging.rename(out)
+        _move_into(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -157,6 +166,17 @@ def export_archive(
         seconds=round(report.seconds, 2),
     )
     return report
+
+
+def _move_into(staging: Path, out: Path) -> None:
+    """The finished bag to `out`: renamed there, or, where `out` is an empty directory that
+    stays (a mount point, the working directory), its contents moved into it."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    for child in staging.iterdir():
+        shutil.move(child, out / child.name)
+    staging.rmdir()
 
 
 def _write_record(

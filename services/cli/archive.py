@@ -11,7 +11,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from services.app.archiving import ArchiveTargetNotEmpty, check_target, verify_archive
+from services.app.archiving import (
+    ArchiveTargetNotEmpty,
+    NothingToArchive,
+    check_target,
+    verify_archive,
+)
 from services.bootstrap import export_municipality, runtime
 from services.cli.apps import export_app, fail
 from services.infra.bags import BagInvalid
@@ -66,7 +71,7 @@ def export(
 
         try:
             report = export_municipality(rt, municipality, out, last_day, progress=show)
-        except ArchiveTargetNotEmpty as error:
+        except (ArchiveTargetNotEmpty, NothingToArchive) as error:
             fail("export", error)
     typer.echo(
         f"exported {report.events} events of {report.experiments} experiments and "

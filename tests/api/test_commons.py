@@ -111,6 +111,7 @@ async def test_a_published_lesson_is_found_everywhere_without_anything_personal(
     assert lesson["cycle"] == 1
     assert lesson["conditions"].startswith("Werkt waar een buurthuis is")
     assert lesson["experiment"]["title"] == "Koffietafel en kilowatts"
+    assert lesson["experiment"]["url"] == f"/open/experiments/{eid}"
     assert lesson["experiment"]["neighbourhood"]["code"]
     finding, own = lesson["supporting"]
     assert (finding["decision_id"], finding["text"], finding["source"]) == (

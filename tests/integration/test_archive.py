@@ -17,7 +17,12 @@ from typer.testing import CliRunner
 from domain.access import Principal
 from domain.experiment import Experiment
 from domain.values import Actor, Role
-from services.app.archiving import ArchiveTargetNotEmpty, export_archive, verify_archive
+from services.app.archiving import (
+    ArchiveTargetNotEmpty,
+    NothingToArchive,
+    export_archive,
+    verify_archive,
+)
 from services.cli import app
 from services.infra.archive_reader import ArchiveReader
 from services.infra.bags import BagInvalid
@@ -160,6 +165,28 @@ def test_until_stops_at_the_end_of_that_day_in_the_netherlands(
         until=date(2026, 3, 31),
     )
     assert report.events == record["utrecht"], "neither May's decisions nor the erasure"
+
+
+def test_an_empty_directory_receives_the_bag_and_an_unknown_municipality_nothing(
+    experiments: Experiments, database: Database, tmp_path: Path
+) -> None:
+    migrate(database)
+    seed(experiments, "utrecht", 100, datetime(2026, 3, 2, tzinfo=UTC))
+    volume = tmp_path / "archiefvolume"
+    volume.mkdir()
+    report = export_archive(
+        ArchiveReader(experiments), AccessLog(database), municipality="utrecht", out=volume
+    )
+    assert verify_archive(volume)["Wijklab-Events"] == str(report.events)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archiefvolume"]
+    with pytest.raises(NothingToArchive):
+        export_archive(
+            ArchiveReader(experiments),
+            AccessLog(database),
+            municipality="utrcht",
+            out=tmp_path / "x",
+        )
+    assert not (tmp_path / "x").exists()
 
 
 def test_a_target_that_is_not_empty_is_refused_and_left_alone(

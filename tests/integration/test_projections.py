@@ -56,18 +56,18 @@ def seed(
             for d in cycle:
                 experiment.decide(d)
             if publish:
-                experiment.decide(
-                    decision(
-                        "publish_lesson",
-                        lesson=next(
-                            d for d in cycle if d.type.value == "record_lesson"
-                        ).decision_id,
-                        evidence_level="described",
-                        supporting=[
-                            d.decision_id for d in cycle if d.type.value == "record_finding"
-                        ],
+                lesson = next(d for d in cycle if d.type.value == "record_lesson")
+                findings = [d.decision_id for d in cycle if d.type.value == "record_finding"]
+                # Published, then its level raised: the commons keeps the first moment.
+                for level in ("described", "substantiated"):
+                    experiment.decide(
+                        decision(
+                            "publish_lesson",
+                            lesson=lesson.decision_id,
+                            evidence_level=level,
+                            supporting=findings,
+                        )
                     )
-                )
         ids.append(experiment.id)
         pending.append(experiment)
         if len(pending) == 50 or n == count - 1:

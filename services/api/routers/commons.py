@@ -3,6 +3,7 @@ without an account, as open data (JSON, CSV by `Accept`, Atom) under a stated li
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -82,9 +83,8 @@ def open_lessons(
         first = next(lessons, None)  # a bad filter is refused before the answer starts
 
         def chunks() -> Any:
-            yield from open_data.csv_chunks(
-                [first, *lessons] if first is not None else [], services.settings.base_url
-            )
+            rows = itertools.chain([first], lessons) if first is not None else iter(())
+            yield from open_data.csv_chunks(rows, services.settings.base_url)
 
         return StreamingResponse(
             chunks(),
