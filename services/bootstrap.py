@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
 import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -481,7 +482,8 @@ def export_municipality(
     until: date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExportReport:
-    """A municipality's archive package (see `services.app.archiving`)."""
+    """A municipality's archive package (see `services.app.archiving`), recorded as read by
+    the operator who runs it."""
     return export_archive(
         ArchiveReader(rt.experiments),
         AccessLog(rt.database),
@@ -489,6 +491,7 @@ def export_municipality(
         out=out,
         until=until,
         progress=progress,
+        operator=getpass.getuser(),
     )
 
 

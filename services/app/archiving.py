@@ -53,6 +53,10 @@ class AccessSource(Protocol):
         self, municipality: str, until: datetime | None = None
     ) -> Iterator[dict[str, Any]]: ...
 
+    def record_operator(
+        self, action: str, *, municipality: str, operator: str, detail: dict[str, Any]
+    ) -> None: ...
+
 
 class ArchiveTargetNotEmpty(DomainError):
     code = "archive_target_not_empty"
@@ -121,8 +125,10 @@ def export_archive(
     out: Path,
     until: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    operator: str = "unknown",
 ) -> ExportReport:
-    """Write municipality `municipality`'s archive to the empty (or new) directory `out`."""
+    """Write municipality `municipality`'s archive to the empty (or new) directory `out`;
+    `operator`, who asked, goes into the access records before anything is read."""
     out = out.resolve()
     check_target(out)
     began = time.monotonic()
@@ -132,6 +138,12 @@ def export_archive(
         raise NothingToArchive(
             f"the record holds nothing of municipality {municipality!r}; check its code"
         )
+    access.record_operator(
+        "export",
+        municipality=municipality,
+        operator=operator,
+        detail={"archive": str(out), "until": until.isoformat() if until else None},
+    )
     staging = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:

@@ -24,6 +24,8 @@ from services.infra.postgres import Connect, Database
 TABLE = "access_records"
 ACTIONS = ("history", "export", "past_state", "people", "evidence")
 DEFAULT_LIMIT = 100
+# The key id of a read by an operator at the command line, who has no key.
+OPERATOR_KEY = UUID(int=0)
 
 
 class AccessLog:
@@ -57,6 +59,28 @@ class AccessLog:
                     action,
                     experiment_id,
                     orjson.dumps(detail or {}).decode(),
+                ),
+            )
+
+    def record_operator(
+        self, action: str, *, municipality: str, operator: str, detail: dict[str, Any]
+    ) -> None:
+        """A read by an operator at the command line (an archive export): no key, so the
+        key id is the nil UUID and the reader is named `cli:<operator>`."""
+        assert action in ACTIONS, action
+        with self.connect() as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (key_id, actor_id, role, reader_municipality, municipality, "
+                    "action, detail) VALUES (%s, %s, 'operator', %s, %s, %s, %s)"
+                ).format(self.table),
+                (
+                    OPERATOR_KEY,
+                    f"cli:{operator}",
+                    ALL_MUNICIPALITIES,
+                    municipality,
+                    action,
+                    orjson.dumps(detail).decode(),
                 ),
             )
 

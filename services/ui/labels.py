@@ -35,6 +35,7 @@ ROLES = {
     "admin": N_("role", "admin"),
     "partner": N_("role", "partner"),
     "system": N_("role", "system"),
+    "operator": N_("role", "operator (command line)"),
 }
 KINDS = {
     "wijk": N_("kind", "district"),

@@ -151,7 +151,10 @@ def test_a_municipalitys_record_exported_verified_and_read_back(
     assert len(package.get_resource("commons").read_rows()) == 2
     assert len(package.get_resource("erasures").read_rows()) == 1
     access = package.get_resource("access_records").read_rows()
-    assert len(access) == 3, "the municipality's own access records, not another's"
+    assert len(access) == 4, "the municipality's own access records, not another's"
+    assert [(r["role"], r["action"]) for r in access][-1] == ("operator", "export"), (
+        "the export is recorded before it reads"
+    )
 
 
 def test_until_stops_at_the_end_of_that_day_in_the_netherlands(
