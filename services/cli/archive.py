@@ -73,9 +73,15 @@ def export(
             report = export_municipality(rt, municipality, out, last_day, progress=show)
         except (ArchiveTargetNotEmpty, NothingToArchive) as error:
             fail("export", error)
+    experiments = "1 experiment" if report.experiments == 1 else f"{report.experiments} experiments"
+    records = (
+        "1 access record"
+        if report.access_records == 1
+        else f"{report.access_records} access records"
+    )
     typer.echo(
-        f"exported {report.events} events of {report.experiments} experiments and "
-        f"{report.access_records} access records to {report.path} in {report.seconds:.1f} s "
+        f"exported {report.events} events of {experiments} and {records} "
+        f"to {report.path} in {report.seconds:.1f} s "
         f"({report.rate:,.0f} events/s); check it with: wijklab export verify {report.path}"
     )
 
