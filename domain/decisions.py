@@ -34,6 +34,7 @@ from domain.values import (
     Stage,
     check_visible,
     enum_value,
+    number,
     text,
     themes,
 )
@@ -217,6 +218,9 @@ def _record_finding(raw: Payload) -> Payload:
     value = raw.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         raise InvalidInput("value must be a string or a number", field="value")
+    if indicator is not None and value is not None:
+        # A measurement of an indicator: a number (a Dutch decimal comma too).
+        number(value, "value")
     body: Payload = {}
     # Who residents spoke through when someone else records their finding (a meeting, a
     # survey); present only when given.

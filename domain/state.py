@@ -16,8 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain import indicators
 from domain.decisions import BOOKKEEPING, DEFAULT_ACT_DAYS, Decision, DecisionType
 from domain.endorsement import Round, RoundStatus, Vote, opened
+from domain.indicators import Measurement
 from domain.values import (
     BudgetLine,
     FindingSource,
@@ -28,6 +30,7 @@ from domain.values import (
     Stage,
     Status,
     Theme,
+    numeric,
 )
 
 NEXT_STAGE: dict[Stage, Stage] = {
@@ -71,7 +74,7 @@ class Plan:
         return cls(
             revision=data.get("revision", 0),
             description=data.get("description", ""),
-            indicators=tuple(Indicator(i["name"], i["target"]) for i in data.get("indicators", ())),
+            indicators=tuple(Indicator.from_dict(i) for i in data.get("indicators", ())),
             budget=tuple(
                 BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in data.get("budget", ())
             ),
@@ -116,6 +119,8 @@ class ExperimentState:
     # When it last took a step (any decision but bookkeeping, `decisions.BOOKKEEPING`): what
     # it waits for has waited since then. None in documents written before it was kept.
     moved_at: datetime | None = None
+    # Every finding that measured an indicator (named it with a number), oldest first.
+    measurements: tuple[Measurement, ...] = ()
 
     @property
     def is_closed(self) -> bool:
@@ -161,6 +166,8 @@ class ExperimentState:
             "rounds_opened": self.rounds_opened,
             "owner": self.owner,
             "moved_at": self.moved_at.isoformat() if self.moved_at else None,
+            "indicators": indicators.report(self.plan.indicators, self.measurements),
+            "measurements": [m.to_dict() for m in self.measurements],
         }
 
     @classmethod
@@ -204,6 +211,7 @@ class ExperimentState:
             rounds_opened=data.get("rounds_opened", 0),
             owner=data.get("owner"),
             moved_at=datetime.fromisoformat(data["moved_at"]) if data.get("moved_at") else None,
+            measurements=tuple(Measurement.from_dict(m) for m in data.get("measurements", ())),
         )
 
 
@@ -242,7 +250,7 @@ def _changes(
             plan = Plan(
                 revision=state.plan.revision + 1,
                 description=p["description"],
-                indicators=tuple(Indicator(i["name"], i["target"]) for i in p["indicators"]),
+                indicators=tuple(Indicator.from_dict(i) for i in p["indicators"]),
                 budget=tuple(
                     BudgetLine(b["source"], Decimal(b["amount_eur"])) for b in p["budget"]
                 ),
@@ -312,11 +320,18 @@ def _changes(
             return entered
         case DecisionType.RECORD_FINDING:
             from_residents = p["source"] == FindingSource.RESIDENTS.value
-            return {
+            changes: dict[str, Any] = {
                 "findings_this_cycle": state.findings_this_cycle + 1,
                 "resident_findings_this_cycle": state.resident_findings_this_cycle
                 + int(from_residents),
             }
+            value = numeric(p.get("value")) if p.get("indicator") else None
+            if value is not None:
+                measured = Measurement(
+                    p["indicator"], state.cycle, value, at.isoformat(), p["source"]
+                )
+                changes["measurements"] = (*state.measurements, measured)
+            return changes
         case DecisionType.RECORD_LESSON:
             return {"lessons_this_cycle": state.lessons_this_cycle + 1}
         case DecisionType.CLOSE:

@@ -9,8 +9,10 @@ its own check), not one that has grown.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -190,10 +192,103 @@ class Neighbourhood:
         return {"code": self.code, "name": self.name, "kind": self.kind.value}
 
 
+class Direction(StrEnum):
+    """Which way an indicator should move: up (households reached) or down (complaints)."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+def number(value: Any, field: str) -> float:
+    """A measured number: an int, a float or a numeric string (a Dutch decimal comma too);
+    never a boolean, NaN or infinity."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field} must be a number", field=field)
+    if isinstance(value, int | float):
+        found = float(value)
+    elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        found = float(value.strip().replace(",", "."))
+    else:
+        raise InvalidInput(f"{field} must be a number", field=field)
+    if not math.isfinite(found):
+        raise InvalidInput(f"{field} must be a finite number", field=field)
+    return found
+
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def numeric(value: Any) -> float | None:
+    """`value` as a number if it is one (a finding's value as stored), else None."""
+    try:
+        return number(value, "value")
+    except InvalidInput:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Where an indicator started: a value, when it was measured (a date or a year) and where
+    the figure comes from (CBS Kerncijfers 2024, the municipality's own survey)."""
+
+    value: float
+    at: str
+    source: str
+
+    @classmethod
+    def parse(cls, raw: Any, field: str) -> Baseline:
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"{field} must be an object with value, at and source", field=field)
+        at = raw.get("at")
+        if not isinstance(at, str | int) or isinstance(at, bool) or not _MOMENT.fullmatch(str(at)):
+            raise InvalidInput(f"{field}.at must be a date (YYYY-MM-DD) or a year", field=field)
+        if len(str(at)) == 10:
+            try:
+                date.fromisoformat(str(at))
+            except ValueError:
+                raise InvalidInput(f"{field}.at is not a date", field=field) from None
+        return cls(
+            value=number(raw.get("value"), f"{field}.value"),
+            at=str(at),
+            source=text(raw.get("source"), f"{field}.source", max_length=MAX_SHORT_TEXT),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "at": self.at, "source": self.source}
+
+
+_MOMENT = re.compile(r"(19|20)\d\d(-\d\d-\d\d)?")
+
+
 @dataclass(frozen=True, slots=True)
 class Indicator:
+    """What a plan measures itself by. Version 1 said only a name and a target (any text);
+    an indicator that measures adds a unit, a baseline and a direction."""
+
     name: str
     target: str
+    unit: str | None = None
+    baseline: Baseline | None = None
+    direction: Direction | None = None
+
+    @property
+    def measures(self) -> bool:
+        """Whether its findings must be numbers (it says what it counts or where it began)."""
+        return self.unit is not None or self.baseline is not None or self.direction is not None
+
+    @property
+    def target_value(self) -> float | None:
+        return numeric(self.target)
+
+    @property
+    def heading(self) -> Direction | None:
+        """The way it should move: as said, or from its baseline towards its target."""
+        if self.direction is not None:
+            return self.direction
+        target = self.target_value
+        if self.baseline is None or target is None or target == self.baseline.value:
+            return None
+        return Direction.INCREASE if target > self.baseline.value else Direction.DECREASE
 
     @classmethod
     def parse(cls, value: Any, field: str) -> Indicator:
@@ -202,13 +297,56 @@ class Indicator:
         target = value.get("target")
         if isinstance(target, bool) or not isinstance(target, str | int | float):
             raise InvalidInput(f"{field}.target must be a string or a number", field=field)
-        return cls(
+        found = cls(
             name=text(value.get("name"), f"{field}.name", max_length=MAX_SHORT_TEXT),
             target=text(str(target), f"{field}.target", max_length=MAX_SHORT_TEXT),
+            unit=None
+            if value.get("unit") is None
+            else text(value["unit"], f"{field}.unit", max_length=40),
+            baseline=None
+            if value.get("baseline") is None
+            else Baseline.parse(value["baseline"], f"{field}.baseline"),
+            direction=None
+            if value.get("direction") is None
+            else enum_value(Direction, value["direction"], f"{field}.direction"),
         )
+        if found.measures and found.target_value is None:
+            raise InvalidInput(
+                f"{field}.target must be a number when the indicator measures", field=field
+            )
+        baseline, target_value = found.baseline, found.target_value
+        if found.direction is not None and baseline is not None and target_value is not None:
+            up = target_value > baseline.value
+            if target_value != baseline.value and up != (found.direction is Direction.INCREASE):
+                raise InvalidInput(
+                    f"{field}.target lies the other way from the baseline than its direction",
+                    field=field,
+                )
+        return found
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "target": self.target}
+    def to_dict(self) -> dict[str, Any]:
+        """Only what was said: a version-1 indicator stays `{name, target}`."""
+        found: dict[str, Any] = {"name": self.name, "target": self.target}
+        if self.unit is not None:
+            found["unit"] = self.unit
+        if self.baseline is not None:
+            found["baseline"] = self.baseline.to_dict()
+        if self.direction is not None:
+            found["direction"] = self.direction.value
+        return found
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Indicator:
+        baseline = data.get("baseline")
+        return cls(
+            name=data["name"],
+            target=data["target"],
+            unit=data.get("unit"),
+            baseline=None
+            if not baseline
+            else Baseline(float(baseline["value"]), str(baseline["at"]), baseline["source"]),
+            direction=Direction(data["direction"]) if data.get("direction") else None,
+        )
 
 
 MAX_AMOUNT = Decimal("1000000000")

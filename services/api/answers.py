@@ -21,9 +21,52 @@ class Neighbourhood(Answer):
     kind: str = Field(description="wijk, buurt, kern or dorp")
 
 
+class Baseline(Answer):
+    value: float
+    at: str = Field(description="when it was measured: a date (YYYY-MM-DD) or a year")
+    source: str
+
+
 class Indicator(Answer):
     name: str
     target: str
+    unit: str | None = None
+    baseline: Baseline | None = None
+    direction: str | None = Field(default=None, description="increase or decrease")
+
+
+class Measured(Answer):
+    cycle: int
+    value: float
+    at: str
+    source: str = Field(description="residents, professionals or data")
+
+
+class Measurement(Measured):
+    indicator: str
+
+
+class Divergence(Answer):
+    cycle: int
+    residents: float = Field(description="residents' latest measurement in that cycle")
+    figures: float = Field(description="the latest from data or professionals")
+    baseline: float
+
+
+class IndicatorReport(Answer):
+    name: str
+    unit: str | None
+    baseline: Baseline | None
+    target: str
+    direction: str | None = Field(description="as said, or from the baseline to the target")
+    series: list[Measured]
+    progress: float | None = Field(
+        description="share of the way from baseline to target (null without both)"
+    )
+    divergence: Divergence | None = Field(
+        description="the latest cycle in which residents and the figures point in opposite "
+        "directions against the baseline: a question for the learn stage"
+    )
 
 
 class BudgetLine(Answer):
@@ -94,6 +137,13 @@ class Experiment(Answer):
     rounds_opened: int = 0
     owner: str | None = Field(
         default=None, description="the responsible programme manager (person id), once named"
+    )
+    indicators: list[IndicatorReport] = Field(
+        default_factory=list,
+        description="the plan's indicators with their measurements over the cycles",
+    )
+    measurements: list[Measurement] = Field(
+        default_factory=list, description="every numeric finding on an indicator, oldest first"
     )
     moved_at: str | None = Field(
         default=None,
