@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from services.ui.i18n import Lang
 
@@ -24,7 +24,13 @@ class Formats:
         self.locale = LOCALES[lang]
 
     def filters(self) -> dict[str, Any]:
-        return {"money": self.money, "day": self.day, "moment": self.moment, "number": self.number}
+        return {
+            "money": self.money,
+            "day": self.day,
+            "moment": self.moment,
+            "number": self.number,
+            "percent": self.percent,
+        }
 
     def money(self, value: Any) -> str:
         amount = _decimal(value)
@@ -33,6 +39,11 @@ class Formats:
     def number(self, value: Any) -> str:
         amount = _decimal(value)
         return str(value) if amount is None else format_decimal(amount, locale=self.locale)
+
+    def percent(self, value: Any) -> str:
+        """A share as a percentage: 0.575 is 58% (57,5 rounds to even, as Babel does)."""
+        share = _decimal(value)
+        return str(value) if share is None else format_percent(share, locale=self.locale)
 
     def day(self, value: Any) -> str:
         """A date (or the date a moment falls on in Amsterdam), written out: 1 december 2026."""

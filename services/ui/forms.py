@@ -17,7 +17,7 @@ def decision_body(form: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"type": kind, "rationale": form.get("rationale") or ""}
     if kind == "revise_plan":
         body["description"] = form.get("description")
-        body["indicators"] = _rows(form, "indicator", "name", "target")
+        body["indicators"] = _indicators(form)
         budget = _rows(form, "budget", "source", "amount_eur")
         for line in budget:
             line["amount_eur"] = line["amount_eur"].replace(",", ".")
@@ -56,6 +56,32 @@ def decision_body(form: dict[str, Any]) -> dict[str, Any]:
         if form.get("conditions"):
             body["conditions"] = form.get("conditions")
     return body
+
+
+def _indicators(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan form's indicator rows: a name and a target, and, for one that measures, its
+    unit, baseline (value, year or date, source) and direction — each only when filled in."""
+    found = []
+    for n in range(1, PLAN_ROWS + 1):
+
+        def field(name: str, n: int = n) -> str:
+            return str(form.get(f"indicator_{name}_{n}") or "").strip()
+
+        if not (field("name") or field("target")):
+            continue
+        row: dict[str, Any] = {"name": field("name"), "target": field("target")}
+        if field("unit"):
+            row["unit"] = field("unit")
+        if field("baseline") or field("baseline_at") or field("baseline_source"):
+            row["baseline"] = {
+                "value": field("baseline"),
+                "at": field("baseline_at"),
+                "source": field("baseline_source"),
+            }
+        if field("direction"):
+            row["direction"] = field("direction")
+        found.append(row)
+    return found
 
 
 def _whole(value: Any) -> Any:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from domain.errors import InvalidInput
 from projections.queries import ReadModelsUnavailable
 from services.api.errors import domain_response, error_response
+from services.ui.charts import STYLESHEET
 from services.ui.pages import (
     actions,
     admin,
@@ -53,6 +54,16 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/charts.css", include_in_schema=False)
+    async def chart_styles() -> Response:
+        """The charts' stylesheet, taken out of their SVG (see `services.ui.charts`)."""
+        return Response(
+            STYLESHEET,
+            media_type="text/css; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     # Paths answered in the API's error shape, not with a page: the API and the open data.
     API_PATHS = ("/v1/", "/open/")
 

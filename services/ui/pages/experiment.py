@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from domain import rules
+from domain import indicators, rules
 from domain.access import Permission
 from domain.errors import DomainError, ExperimentNotFound, InvalidInput, RuleViolation
 from domain.evidence import (
@@ -31,8 +31,11 @@ from projections.queries import ProjectionLagging
 from services.api.deps import actor_of
 from services.bootstrap import Services
 from services.stores.evidence import EvidenceFile
+from services.ui.charts import indicator_chart
 from services.ui.csrf import Form
+from services.ui.formatting import Formats
 from services.ui.forms import decision_body, end_of_day, error_params
+from services.ui.i18n import Lang, translations
 from services.ui.rendering import PageError, language, redirect, render
 from services.ui.session import require, services_of
 
@@ -127,6 +130,7 @@ async def experiment_page(
             rules.assess(state, principal.role) if state is not None and moment is None else []
         )
     ) and principal.may(Permission.DECIDE)
+    measuring = _measuring(state, lang)
     cycle = state.cycle if state else 0
     findings = [h for h in history if h["type"] == "record_finding" and h["cycle"] == cycle]
     measured: dict[str, str] = {}
@@ -156,6 +160,7 @@ async def experiment_page(
             "next_stage": None if state is None else _next_stage(state),
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
             "quiet_refusals": QUIET_REFUSALS,
+            "measuring": measuring,
             "shareable": [h for h in history if _shareable(h)] if may_share else [],
             "all_findings": [
                 h | {"own_words": _own_words(h)} for h in history if h["type"] == "record_finding"
@@ -186,6 +191,32 @@ async def evidence_file(request: Request, evidence_id: UUID) -> Response:
         media_type=found.media_type,
         headers={"Content-Disposition": f'attachment; filename="{found.download_name}"'},
     )
+
+
+def _measuring(state: ExperimentState | None, lang: Lang) -> list[dict[str, Any]]:
+    """Each indicator of the plan with its measurements and, once measured, its picture."""
+    if state is None:
+        return []
+    _ = translations(lang).gettext
+    labels = {
+        "cycle": _("cycle"),
+        "residents": _("residents"),
+        "figures": _("figures (data, professionals)"),
+        "baseline": _("baseline"),
+        "target": _("target"),
+    }
+    number = Formats(lang).number
+    found = []
+    for item in indicators.report(state.plan.indicators, state.measurements):
+        cycles = len({m["cycle"] for m in item["series"]})
+        described = _(
+            "Line chart of %(name)s: %(count)s measurements over %(cycles)s cycles, "
+            "residents' and the figures' against the baseline and the target; the numbers "
+            "are in the table below."
+        ) % {"name": item["name"], "count": len(item["series"]), "cycles": cycles}
+        chart = indicator_chart(item, labels | {"description": described}, number)
+        found.append(item | {"chart": chart})
+    return found
 
 
 def _own_words(entry: dict[str, Any]) -> bool:
