@@ -47,7 +47,9 @@ from services.app.reminding import Reminding, UnsubscribeLinks
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
 from services.app.subscribing import Subscribing
+from services.infra import cbs_csv
 from services.infra.archive_reader import ArchiveReader
+from services.infra.cbs_csv import RegisterFile
 from services.infra.destinations import Destinations, parse_allow_list
 from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
@@ -65,6 +67,7 @@ from services.stores.evidence import EvidenceStore
 from services.stores.identity_providers import IdentityProviders
 from services.stores.integrations import IntegrationStore
 from services.stores.invitations import InvitationStore
+from services.stores.neighbourhood_register import NeighbourhoodRegister
 from services.stores.people import People
 from services.stores.reminders import MailPreferences, ReminderLog
 from services.stores.sessions import SessionStore
@@ -115,6 +118,7 @@ class Stores:
     reminders: ReminderLog
     mail_preferences: MailPreferences
     evidence: EvidenceStore
+    register: NeighbourhoodRegister
     # Binds the pages' form tokens to sessions (`services.ui.form_tokens`).
     form_key: bytes
     # Makes and checks the unsubscribe links in reminders.
@@ -152,6 +156,7 @@ class Services:
     reminding: Reminding
     mail_preferences: MailPreferences
     evidence: Evidence
+    register: NeighbourhoodRegister
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -209,6 +214,7 @@ def prepare_stores(rt: Runtime, connect: Connect | None = None) -> Stores:
         reminders=ReminderLog(rt.database, connect),
         mail_preferences=MailPreferences(rt.database, connect),
         evidence=EvidenceStore(rt.database, people.key_of, connect),
+        register=NeighbourhoodRegister(rt.database, connect),
         form_key=box.derive("page-forms"),
         unsubscribe_links=UnsubscribeLinks(box.derive("unsubscribe-links")),
         mail=mail,
@@ -336,6 +342,7 @@ def api_services(
                 Sealing(stores.people),
                 evidence_of=lambda eid: {str(f.id) for f in stores.evidence.of_experiment(eid)},
                 residents_invited=stores.invitations.residents_invited,
+                register_knows=stores.register.knows,
             )
             sweeping = asyncio.create_task(_settle_stale_claims(decisions))
             try:
@@ -366,6 +373,7 @@ def api_services(
                         reminding=reminding_for(rt, stores),
                         mail_preferences=stores.mail_preferences,
                         evidence=evidence_for(rt, stores),
+                        register=stores.register,
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,
@@ -473,6 +481,15 @@ def rebuild_read_models(rt: Runtime, progress: ProgressCallback | None = None) -
         progress=progress,
         batch_size=rt.settings.projector_batch_size,
     )
+
+
+def import_register(
+    rt: Runtime, data: bytes, *, municipality: str | None = None, year: int | None = None
+) -> tuple[RegisterFile, int]:
+    """Read a CBS file (see `services.infra.cbs_csv`) and keep it whole in the register;
+    the file read, and how many neighbourhoods were kept."""
+    found = cbs_csv.read(data, year=year, municipality=municipality)
+    return found, NeighbourhoodRegister(rt.database).keep(found.neighbourhoods, found.year)
 
 
 def export_municipality(

@@ -19,6 +19,7 @@ from services.api.routers import (
     lessons,
     ops,
     people,
+    register,
     subscriptions,
     webhooks,
 )
@@ -55,6 +56,7 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
         evidence.router,
         lessons.router,
         commons.router,
+        register.router,
         actions.router,
         webhooks.router,
         people.router,

@@ -289,6 +289,23 @@ class PublicSummary(PublicExperiment):
     licence: Licence
 
 
+class RegisterFigure(Answer):
+    key: str = Field(description="CBS's key, e.g. AantalInwoners")
+    label: str
+    value: float
+    unit: str | None
+    year: int
+    source: str
+
+
+class RegisteredNeighbourhood(Answer):
+    code: str = Field(description="the CBS code: GM…, WK… or BU…")
+    name: str
+    kind: str = Field(description="gemeente, wijk or buurt")
+    municipality: str
+    figures: list[RegisterFigure] = Field(description="key figures, latest year first")
+
+
 class NeighbourhoodSummary(Answer):
     municipality: str
     code: str

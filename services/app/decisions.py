@@ -36,6 +36,7 @@ from domain.errors import (
 from domain.evidence import EvidenceNotOfExperiment
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
+from domain.register import UnknownNeighbourhood
 from domain.values import Actor
 from services.app.errors import DecisionPending, WorkflowNotRunning
 from services.app.ports import DecisionRecord, ExperimentWorkflowsPort
@@ -66,6 +67,7 @@ class DecisionService:
         answer_timeout: float = 30.0,
         evidence_of: Callable[[UUID], set[str]] | None = None,
         residents_invited: Callable[[UUID], int] | None = None,
+        register_knows: Callable[[str, str], bool | None] | None = None,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
@@ -75,6 +77,10 @@ class DecisionService:
         self.evidence_of: Callable[[UUID], set[str]] = evidence_of or (lambda _: set())
         # How many residents are invited to an experiment: what a share threshold is of.
         self.residents_invited: Callable[[UUID], int] = residents_invited or (lambda _: 0)
+        # Whether a municipality's neighbourhood register has a code (None: it keeps none).
+        self.register_knows: Callable[[str, str], bool | None] = register_knows or (
+            lambda _m, _c: None
+        )
         self._owners: dict[UUID, str] = {}
 
     @staticmethod
@@ -105,6 +111,7 @@ class DecisionService:
             payload=payload,
         )
         check_names(decision)
+        await self._check_register(municipality, decision.payload["neighbourhood"]["code"])
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
         sealed = await self._sealed(decision, municipality, known_keys or {})
@@ -183,6 +190,15 @@ class DecisionService:
             fields["electorate"] = await asyncio.to_thread(self.residents_invited, experiment_id)
         elif kind == DecisionType.CO_SIGN.value:
             fields["organisation"] = organisation
+
+    async def _check_register(self, municipality: str, code: str) -> None:
+        """Where the municipality keeps a register, an experiment starts on one of its codes."""
+        known = await asyncio.to_thread(self.register_knows, municipality, code)
+        if known is False:
+            raise UnknownNeighbourhood(
+                f"{code} is not in the neighbourhood register of {municipality}",
+                field="neighbourhood.code",
+            )
 
     async def _check_owner(self, municipality: str, decision: Decision) -> None:
         """The manager named responsible is a person of this municipality, not erased."""

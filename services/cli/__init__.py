@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from services.cli import admin, archive, identity, invitations, operations, processes
+from services.cli import (
+    admin,
+    archive,
+    identity,
+    invitations,
+    operations,
+    processes,
+    register,
+)
 from services.cli.apps import app
 
-__all__ = ["admin", "app", "archive", "identity", "invitations", "operations", "processes"]
+__all__ = [
+    "admin",
+    "app",
+    "archive",
+    "identity",
+    "invitations",
+    "operations",
+    "processes",
+    "register",
+]
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -36,6 +36,11 @@ identity_app = typer.Typer(
     help="The municipalities' OpenID providers, for staff sign-in.", no_args_is_help=True
 )
 app.add_typer(identity_app, name="identity-providers")
+neighbourhoods_app = typer.Typer(
+    help="The neighbourhood register, from CBS's Kerncijfers wijken en buurten.",
+    no_args_is_help=True,
+)
+app.add_typer(neighbourhoods_app, name="neighbourhoods")
 export_app = typer.Typer(
     help="A municipality's archive package (BagIt), and checking one.", no_args_is_help=False
 )
