@@ -8,15 +8,20 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, expect
 
+from services.infra import cbs_csv
+from services.stores.neighbourhood_register import NeighbourhoodRegister
 from tests.browser.conftest import SCREENSHOTS, check_accessible
 from tests.browser.test_pages import sign_in
 from tests.builders import round_closing_on
 from tests.conftest import LiveService
+from tests.integration.test_register import SAMPLE
 
 
 def test_a_manager_sees_the_measurements_drawn_and_the_divergence_asked(
     browser: Browser, live_service: LiveService
 ) -> None:
+    found = cbs_csv.read(SAMPLE.read_bytes(), year=2024, municipality="utrecht")
+    NeighbourhoodRegister(live_service.runtime.database).keep(found.neighbourhoods, found.year)
     api = httpx.Client(base_url=live_service.base_url, timeout=30)
     pm = {"Authorization": f"Bearer {live_service.tokens['pm']}"}
     resident = {"Authorization": f"Bearer {live_service.tokens['resident']}"}
@@ -24,7 +29,7 @@ def test_a_manager_sees_the_measurements_drawn_and_the_divergence_asked(
         "/v1/experiments",
         headers=pm,
         json={
-            "neighbourhood": {"code": "WK034406", "name": "Zuilen", "kind": "wijk"},
+            "neighbourhood": {"code": "WK034403", "name": "Overvecht", "kind": "wijk"},
             "title": "Licht in de hofjes",
             "question": "Voelen bewoners zich veiliger met meer licht?",
             "residents_agenda": "Bewoners voelen zich 's avonds onveilig in de hofjes.",
@@ -37,6 +42,10 @@ def test_a_manager_sees_the_measurements_drawn_and_the_divergence_asked(
     manager = sign_in(browser, live_service, "pm")
     manager.goto(f"/experiments/{eid}")
     plan = manager.locator("form", has=manager.get_by_role("heading", name="Plan herzien"))
+    plan.get_by_text("Cijfers van Wijk 03 Overvecht om tegen te meten (CBS)").click()
+    figures = plan.get_by_role("table", name="Kerncijfers van Wijk 03 Overvecht")
+    expect(figures.get_by_role("row").filter(has_text="Aantal inwoners")).to_contain_text("35.200")
+    expect(figures).to_contain_text("Huishoudens met een laag inkomen")
     plan.get_by_label("Beschrijving").fill("Twaalf lantaarns en een buurtpreventieteam")
     plan.get_by_label("Indicator 1", exact=True).fill("veiligheidsgevoel")
     plan.get_by_label("Doel 1", exact=True).fill("70")

@@ -108,9 +108,18 @@ async def experiment_page(
                 state = None  # type: ignore[assignment]
             history = [h for h in history if datetime.fromisoformat(h["at"]) <= moment]
         files = services.evidence.files_of(experiment_id)
+        registered = services.register.find(
+            current["neighbourhood"]["code"], current["municipality"]
+        )
         shared = services.read_models.public_summary(experiment_id) if moment is None else None
         published = {one["lesson_id"]: one for one in (shared or {}).get("lessons", [])}
-        return {"state": state, "history": history, "files": files, "published": published}
+        return {
+            "state": state,
+            "history": history,
+            "files": files,
+            "published": published,
+            "registered": registered,
+        }
 
     data = await run_in_threadpool(load)
     state: ExperimentState | None = data["state"]
@@ -161,6 +170,7 @@ async def experiment_page(
             "may_see_past": principal.may(Permission.READ_PAST_STATE),
             "quiet_refusals": QUIET_REFUSALS,
             "measuring": measuring,
+            "registered": data["registered"],
             "shareable": [h for h in history if _shareable(h)] if may_share else [],
             "all_findings": [
                 h | {"own_words": _own_words(h)} for h in history if h["type"] == "record_finding"
