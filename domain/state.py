@@ -16,9 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain import indicators
+from domain import funding, indicators
 from domain.decisions import BOOKKEEPING, DEFAULT_ACT_DAYS, Decision, DecisionType
 from domain.endorsement import Round, RoundStatus, Vote, opened
+from domain.funding import CycleBudget
 from domain.indicators import Measurement
 from domain.values import (
     BudgetLine,
@@ -121,6 +122,8 @@ class ExperimentState:
     moved_at: datetime | None = None
     # Every finding that measured an indicator (named it with a number), oldest first.
     measurements: tuple[Measurement, ...] = ()
+    # What each cycle's plan planned, per pot, and the year it counts in (`domain.funding`).
+    cycle_budgets: tuple[CycleBudget, ...] = ()
 
     @property
     def is_closed(self) -> bool:
@@ -168,6 +171,8 @@ class ExperimentState:
             "moved_at": self.moved_at.isoformat() if self.moved_at else None,
             "indicators": indicators.report(self.plan.indicators, self.measurements),
             "measurements": [m.to_dict() for m in self.measurements],
+            "budget_by_cycle": [b.to_dict() for b in self.cycle_budgets],
+            "planned_eur": funding.planned(self.cycle_budgets),
         }
 
     @classmethod
@@ -212,6 +217,7 @@ class ExperimentState:
             owner=data.get("owner"),
             moved_at=datetime.fromisoformat(data["moved_at"]) if data.get("moved_at") else None,
             measurements=tuple(Measurement.from_dict(m) for m in data.get("measurements", ())),
+            cycle_budgets=tuple(CycleBudget.from_dict(b) for b in data.get("budget_by_cycle", ())),
         )
 
 
@@ -257,12 +263,14 @@ def _changes(
                 endorsed=False,
                 co_signers=tuple(p.get("co_signers", state.plan.co_signers)),
             )
+            budgets = funding.with_cycle(state.cycle_budgets, state.cycle, at, plan.budget)
             if state.endorsement is None:
-                return {"plan": plan}
+                return {"plan": plan, "cycle_budgets": budgets}
             # A plan put to residents and then revised is put to them again, as revised.
             number = state.rounds_opened + 1
             return {
                 "plan": plan,
+                "cycle_budgets": budgets,
                 "endorsement": state.endorsement.reopened(
                     number, plan.revision, at, plan.co_signers
                 ),
@@ -307,9 +315,13 @@ def _changes(
                 "stage_overdue": False,
             }
             if to is Stage.PLAN:
-                # A new cycle: the plan carries over as a draft that residents endorse anew.
+                # A new cycle: the plan carries over as a draft that residents endorse anew,
+                # and plans its budget for this cycle until it is revised.
                 return {
                     **entered,
+                    "cycle_budgets": funding.with_cycle(
+                        state.cycle_budgets, state.cycle + 1, at, state.plan.budget
+                    ),
                     "cycle": state.cycle + 1,
                     "plan": replace(state.plan, endorsed=False),
                     "endorsement": None,

@@ -46,6 +46,19 @@ class Measurement(Measured):
     indicator: str
 
 
+class CycleBudget(Answer):
+    cycle: int
+    year: int = Field(description="the year (in the Netherlands) the cycle's plan counts in")
+    budget: list[BudgetLine]
+    total_eur: str
+
+
+class PlannedFunding(Answer):
+    source: str
+    year: int
+    amount_eur: str
+
+
 class Divergence(Answer):
     cycle: int
     residents: float = Field(description="residents' latest measurement in that cycle")
@@ -141,6 +154,13 @@ class Experiment(Answer):
     indicators: list[IndicatorReport] = Field(
         default_factory=list,
         description="the plan's indicators with their measurements over the cycles",
+    )
+    budget_by_cycle: list[CycleBudget] = Field(
+        default_factory=list, description="what each cycle's latest plan planned, per pot"
+    )
+    planned_eur: list[PlannedFunding] = Field(
+        default_factory=list,
+        description="every cycle's plans summed per funding pot and year",
     )
     measurements: list[Measurement] = Field(
         default_factory=list, description="every numeric finding on an indicator, oldest first"
