@@ -101,7 +101,7 @@ class ExperimentWorkflows:
 
 
 @contextlib.contextmanager
-def _translated(experiment_id: UUID) -> Iterator[None]:
+def _translated(experiment_id: UUID, kind: str = "experiment") -> Iterator[None]:
     """Temporal's answers in the use cases' terms: a refusal as the domain error it carries,
     a missing workflow, a late answer, a server away."""
     try:
@@ -113,13 +113,13 @@ def _translated(experiment_id: UUID) -> Iterator[None]:
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise WorkflowNotRunning(
-                f"the workflow of experiment {experiment_id} is not running"
+                f"the workflow of {kind} {experiment_id} is not running"
             ) from None
         if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
             # The workflow service's limit of updates in flight on one workflow (ten): a
             # crowd deciding on one experiment at once, say fifty residents voting.
             raise ExperimentBusy(
-                f"too many decisions on experiment {experiment_id} at this moment; "
+                f"too many decisions on {kind} {experiment_id} at this moment; "
                 "send it again in a second with the same Idempotency-Key"
             ) from None
         if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):

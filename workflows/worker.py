@@ -23,11 +23,14 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from services.infra.event_store import Experiments
+from services.infra.programme_store import Programmes
 from workflows import search_attributes
 from workflows.activities import ExperimentActivities
 from workflows.delivery import DeliveryWorkflow
 from workflows.delivery_activities import DeliveryActivities
 from workflows.experiment import ExperimentWorkflow
+from workflows.programme import ProgrammeWorkflow
+from workflows.programme_activities import ProgrammeActivities
 from workflows.reminder import ReminderWorkflow
 from workflows.reminder_activities import ReminderActivities
 
@@ -70,11 +73,16 @@ def build_worker(
     deliveries: DeliveryActivities | None = None,
     reminders: ReminderActivities | None = None,
 ) -> Worker:
-    """A worker for the experiments' workflows and, given `deliveries` and `reminders`, the
-    outbound deliveries' and the reminders' too."""
+    """A worker for the experiments' and the programmes' workflows and, given `deliveries`
+    and `reminders`, the outbound deliveries' and the reminders' too."""
     acts = activities or ExperimentActivities(experiments)
-    workflows: list[type] = [ExperimentWorkflow]
-    functions: list[Callable[..., Any]] = [acts.record_decision, acts.load_experiment]
+    programmes = ProgrammeActivities(Programmes(experiments))
+    workflows: list[type] = [ExperimentWorkflow, ProgrammeWorkflow]
+    functions: list[Callable[..., Any]] = [
+        acts.record_decision,
+        acts.load_experiment,
+        programmes.record_programme_decision,
+    ]
     if deliveries is not None:
         workflows.append(DeliveryWorkflow)
         functions.append(deliveries.deliver_once)

@@ -252,6 +252,10 @@ class Experiments(Application[UUID]):
             fingerprint=fingerprint,
         )
 
+    def position_of(self, originator_id: UUID, version: int) -> int:
+        """The log position of one stored event (of an experiment, or of a programme)."""
+        return self._positions(originator_id, version=version)[version]
+
     def _positions(self, experiment_id: UUID, version: int | None = None) -> dict[int, int]:
         """Notification ids (positions) of the experiment's events, by version."""
         recorder = cast(PostgresApplicationRecorder, self.recorder)

@@ -167,10 +167,34 @@ def record_reminder() -> None:
     )
 
 
+PROGRAMME_VERSION = "programme-v1"
+
+
+def record_programme() -> None:
+    """A programme's first run (created, its first year's report due, continued as new) and
+    its last (closed after twenty years)."""
+    path = HISTORIES / f"{PROGRAMME_VERSION}-{{run}}.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "tests/workflows/test_programme_workflow.py::"
+            "test_twenty_years_of_reports_each_once_then_closed",
+        ],
+        env={**os.environ, "WIJKLAB_RECORD_HISTORY": str(path)},
+        check=True,
+    )
+
+
 def main(which: list[str]) -> None:
-    """Record the histories named (`experiment`, `delivery`, `reminder`), or all of them."""
-    which = which or ["experiment", "delivery", "reminder"]
+    """Record the histories named (`experiment`, `delivery`, `reminder`, `programme`), or
+    all of them."""
+    which = which or ["experiment", "delivery", "reminder", "programme"]
     HISTORIES.mkdir(exist_ok=True)
+    if "programme" in which:
+        record_programme()
     if "delivery" in which:
         record_delivery()
     if "reminder" in which:
