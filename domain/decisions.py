@@ -151,7 +151,25 @@ def _act_days(value: Any) -> int:
     return value
 
 
+def _programme_id(value: Any) -> str:
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else ""
+    except ValueError:
+        return ""
+
+
 def _start(raw: Payload) -> Payload:
+    body = _started(raw)
+    # Present only when given, so starts outside a programme are as they always were.
+    if raw.get("programme_id") is not None:
+        programme = _programme_id(raw["programme_id"])
+        if not programme:
+            raise InvalidInput("programme_id is a programme's id (a UUID)", field="programme_id")
+        body["programme_id"] = programme
+    return body
+
+
+def _started(raw: Payload) -> Payload:
     return {
         "municipality": text(raw.get("municipality"), "municipality", max_length=MAX_SHORT_TEXT),
         "neighbourhood": Neighbourhood.parse(raw.get("neighbourhood")).to_dict(),

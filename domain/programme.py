@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.decisions import check_decision_id, check_new_decision_id
-from domain.errors import DecisionIdReused, InvalidInput, RuleViolation
+from domain.errors import DecisionIdReused, DomainError, InvalidInput, RuleViolation
 from domain.values import (
     MAX_SHORT_TEXT,
     Actor,
@@ -404,6 +404,20 @@ def refusal(state: ProgrammeState | None, decision: ProgrammeDecision) -> RuleVi
     ):
         return refused("already_recorded", f"the report of {p['year']} is not due (again)")
     return None
+
+
+class UnknownProgramme(InvalidInput):
+    """An experiment started in a programme that is not its municipality's (or none)."""
+
+    code = "unknown_programme"
+
+
+class NeighbourhoodNotInProgramme(InvalidInput):
+    code = "neighbourhood_not_in_programme"
+
+
+class ProgrammeNotFound(DomainError):
+    code = "not_found"
 
 
 @dataclass

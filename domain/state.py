@@ -117,6 +117,8 @@ class ExperimentState:
     rounds_opened: int = 0
     # The programme manager responsible for it (pseudonymous id), once one is named.
     owner: str | None = None
+    # The programme it is part of, if any (`domain.programme`).
+    programme_id: str | None = None
     # When it last took a step (any decision but bookkeeping, `decisions.BOOKKEEPING`): what
     # it waits for has waited since then. None in documents written before it was kept.
     moved_at: datetime | None = None
@@ -168,6 +170,7 @@ class ExperimentState:
             "endorsement": self.endorsement.to_dict() if self.endorsement else None,
             "rounds_opened": self.rounds_opened,
             "owner": self.owner,
+            "programme_id": self.programme_id,
             "moved_at": self.moved_at.isoformat() if self.moved_at else None,
             "indicators": indicators.report(self.plan.indicators, self.measurements),
             "measurements": [m.to_dict() for m in self.measurements],
@@ -215,6 +218,7 @@ class ExperimentState:
             endorsement=Round.from_dict(data["endorsement"]) if data.get("endorsement") else None,
             rounds_opened=data.get("rounds_opened", 0),
             owner=data.get("owner"),
+            programme_id=data.get("programme_id"),
             moved_at=datetime.fromisoformat(data["moved_at"]) if data.get("moved_at") else None,
             measurements=tuple(Measurement.from_dict(m) for m in data.get("measurements", ())),
             cycle_budgets=tuple(CycleBudget.from_dict(b) for b in data.get("budget_by_cycle", ())),
@@ -244,6 +248,7 @@ def begin_by(experiment_id: str, p: dict[str, Any], *, at: datetime) -> Experime
         stage_entered_at=at,
         rules=p.get("rules", 1),
         moved_at=at,
+        programme_id=p.get("programme_id"),
     )
 
 

@@ -14,9 +14,8 @@ from uuid import UUID
 from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.utils import Environment
 
-from domain.state import ExperimentState
 from projections.collector import collector_paused
-from projections.fold import Fold, Rows, load_states, people_in
+from projections.fold import Fold, FoldedState, Rows, load_states, people_in
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
 from services.infra.event_store import Experiments
@@ -75,7 +74,7 @@ def catch_up(
     """
     submitted, began = 0, time.monotonic()
     start = view.position()
-    states: dict[UUID, ExperimentState] = {}
+    states: dict[UUID, FoldedState] = {}
 
     def page(after: int) -> Sequence[Notification]:
         return experiments.recorder.select_notifications(
@@ -117,7 +116,7 @@ def _rows(
     view: ReadModelView,
     experiments: Experiments,
     notifications: Sequence[Notification],
-    states: dict[UUID, ExperimentState],
+    states: dict[UUID, FoldedState],
     writer: BatchWriter,
 ) -> Rows:
     """The rows of a page of events, decoded and folded."""
@@ -130,7 +129,7 @@ def _fold(
     view: ReadModelView,
     events: list[Any],
     positions: list[int],
-    states: dict[UUID, ExperimentState],
+    states: dict[UUID, FoldedState],
     writer: BatchWriter,
 ) -> Fold:
     with view.datastore.transaction(commit=False) as cursor:

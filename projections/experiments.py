@@ -42,6 +42,7 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS experiments_by_time ON {schema}.experiments (created_at DESC, id DESC)",
     "CREATE INDEX IF NOT EXISTS experiments_by_theme ON {schema}.experiments USING gin (themes)",
     "CREATE INDEX IF NOT EXISTS experiments_by_neighbourhood ON {schema}.experiments (municipality, neighbourhood_code)",
+    "CREATE INDEX IF NOT EXISTS experiments_by_programme ON {schema}.experiments ((doc->>'programme_id')) WHERE doc->>'programme_id' IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS experiments_awaiting ON {schema}.experiments (municipality) WHERE awaiting <> '[]'::jsonb",
 ]
 

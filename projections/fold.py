@@ -14,7 +14,7 @@ import copy
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import orjson
@@ -23,9 +23,16 @@ from psycopg import Cursor, sql
 from domain.decisions import DecisionType
 from domain.experiment import Experiment
 from domain.people import Erasure, get_path, sealed_paths, set_path
+from domain.programme import ProgrammeDecisionType, ProgrammeState
+from domain.programme import begin as begin_programme
+from domain.programme import evolve as evolve_programme
+from domain.programme_record import Programme
 from domain.state import ExperimentState, begin_by, evolve_by
-from projections import commons, decisions, experiments, lessons
+from projections import commons, decisions, experiments, lessons, programmes
 from services.infra.crypto import Keyring
+
+# What a fold keeps per stream: an experiment's state or a programme's.
+FoldedState = ExperimentState | ProgrammeState
 
 
 def people_in(events: Iterable[Any]) -> set[str]:
@@ -45,13 +52,15 @@ class Fold:
     """
 
     def __init__(
-        self, keyring: Keyring | None = None, states: dict[UUID, ExperimentState] | None = None
+        self, keyring: Keyring | None = None, states: dict[UUID, FoldedState] | None = None
     ) -> None:
         self.keyring = keyring or Keyring({})
         # May be shared by the folds of consecutive batches, so that a catch-up need not
-        # read back the states it wrote itself.
-        self.states: dict[UUID, ExperimentState] = {} if states is None else states
+        # read back the states it wrote itself (experiments' and programmes', by id).
+        self.states: dict[UUID, FoldedState] = {} if states is None else states
         self.positions: dict[UUID, int] = {}
+        self.programme_positions: dict[UUID, int] = {}
+        self.programme_decision_rows: list[str] = []
         # Lines of COPY text (see `projections.copy_text`).
         self.decision_rows: list[str] = []
         self.lesson_rows: list[str] = []
@@ -65,10 +74,10 @@ class Fold:
         started: set[UUID] = set()
         needed: set[UUID] = set()
         for e in events:
-            if isinstance(e, Experiment.Started):
+            if isinstance(e, Experiment.Started | Programme.Created):
                 started.add(e.originator_id)
             elif (
-                isinstance(e, Experiment.Decided)
+                isinstance(e, Experiment.Decided | Programme.Decided)
                 and e.originator_id not in self.states
                 and e.originator_id not in started
             ):
@@ -76,8 +85,11 @@ class Fold:
         return needed
 
     def load(self, docs: Iterable[tuple[UUID, dict[str, Any]]]) -> None:
-        for experiment_id, doc in docs:
-            self.states[experiment_id] = ExperimentState.from_dict(doc)
+        for originator_id, doc in docs:
+            # A programme's document names its period; an experiment's has none.
+            self.states[originator_id] = (
+                ProgrammeState.from_dict(doc) if "period" in doc else ExperimentState.from_dict(doc)
+            )
 
     def add(self, event: Any, position: int) -> None:
         # The event's fields, read from its dictionary: this runs for every stored event on
@@ -88,13 +100,16 @@ class Fold:
             state = begin_by(str(event.originator_id), fields["payload"], at=fields["timestamp"])
         elif isinstance(event, Experiment.Decided):
             before = self.states.get(fields["originator_id"])
-            if before is None:  # pragma: no cover - the store never holds such an event
+            if not isinstance(before, ExperimentState):  # pragma: no cover - never stored so
                 raise LookupError(f"no state for experiment {fields['originator_id']}")
             state = evolve_by(
                 before, event.decision_type, fields["payload"], at=fields["timestamp"]
             )
         elif isinstance(event, Erasure.Recorded):
             self.erasures.append(event.person_id)
+            return
+        elif isinstance(event, Programme.Created | Programme.Decided):
+            self._add_programme(event, fields, position)
             return
         else:
             return  # an event this version of the read models does not show
@@ -131,6 +146,23 @@ class Fold:
                 self.publications.get(key),
             )
 
+    def _add_programme(self, event: Any, fields: dict[str, Any], position: int) -> None:
+        programme_id = fields["originator_id"]
+        if isinstance(event, Programme.Created):
+            state = begin_programme(str(programme_id), fields["payload"], at=fields["timestamp"])
+            kind = ProgrammeDecisionType.CREATE.value
+        else:
+            before = self.states.get(programme_id)
+            if not isinstance(before, ProgrammeState):  # pragma: no cover - never stored so
+                raise LookupError(f"no state for programme {programme_id}")
+            kind = fields["decision_type"]
+            state = evolve_programme(
+                before, ProgrammeDecisionType(kind), fields["payload"], at=fields["timestamp"]
+            )
+        self.states[programme_id] = state
+        self.programme_positions[programme_id] = position
+        self.programme_decision_rows.append(programmes.decision_row(fields, kind, position, state))
+
     def opened(
         self, actor: dict[str, Any], payload: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], list[str]]:
@@ -152,7 +184,14 @@ class Fold:
 
     def rows(self) -> Rows:
         """Everything folded so far, encoded: a snapshot that later folds do not change."""
-        touched = [experiments.row(self.states[i], self.positions[i]) for i in self.positions]
+        touched = [
+            experiments.row(cast(ExperimentState, self.states[i]), self.positions[i])
+            for i in self.positions
+        ]
+        programmes_touched = [
+            programmes.row(cast(ProgrammeState, self.states[i]), self.programme_positions[i])
+            for i in self.programme_positions
+        ]
         return Rows(
             events=self.events,
             experiments=orjson.dumps(touched).decode() if touched else None,
@@ -162,6 +201,8 @@ class Fold:
             publications=orjson.dumps(list(self.publications.values())).decode()
             if self.publications
             else None,
+            programmes=orjson.dumps(programmes_touched).decode() if programmes_touched else None,
+            programme_decisions="".join(self.programme_decision_rows) or None,
         )
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
@@ -184,6 +225,8 @@ class Rows:
     lessons: str | None
     erasures: tuple[str, ...]
     publications: str | None = None
+    programmes: str | None = None
+    programme_decisions: str | None = None
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
         name = sql.Identifier(schema)
@@ -195,6 +238,11 @@ class Rows:
                     out.write(rows)
         if self.publications:
             cursor.execute(sql.SQL(commons.UPSERT).format(schema=name), (self.publications,))
+        if self.programmes:
+            cursor.execute(sql.SQL(programmes.UPSERT).format(schema=name), (self.programmes,))
+        if self.programme_decisions:
+            with cursor.copy(sql.SQL(programmes.COPY).format(schema=name)) as out:
+                out.write(self.programme_decisions)
         for person_id in self.erasures:
             forget(cursor, schema, person_id)
 
@@ -243,10 +291,11 @@ def load_states(
 ) -> list[tuple[UUID, dict[str, Any]]]:
     if not ids:
         return []
-    cursor.execute(
-        sql.SQL(experiments.SELECT_DOCS).format(schema=sql.Identifier(schema)), (list(ids),)
-    )
-    return [
-        (row["id"], row["doc"] if isinstance(row["doc"], dict) else json.loads(row["doc"]))
-        for row in cursor.fetchall()
-    ]
+    found = []
+    for select in (experiments.SELECT_DOCS, programmes.SELECT_DOCS):
+        cursor.execute(sql.SQL(select).format(schema=sql.Identifier(schema)), (list(ids),))
+        found += [
+            (row["id"], row["doc"] if isinstance(row["doc"], dict) else json.loads(row["doc"]))
+            for row in cursor.fetchall()
+        ]
+    return found

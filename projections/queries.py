@@ -18,6 +18,7 @@ from domain.errors import InvalidInput
 from projections.commons_queries import CommonsQueries
 from projections.history_queries import HistoryQueries
 from projections.overview_queries import OverviewQueries
+from projections.programme_queries import ProgrammeQueries
 from projections.read_base import ProjectionLagging, ReadModelsUnavailable
 from services.infra.paging import (
     Page,
@@ -33,7 +34,7 @@ __all__ = ["ProjectionLagging", "ReadModels", "ReadModelsUnavailable"]
 DEFAULT_WAIT = 5.0
 
 
-class ReadModels(HistoryQueries, OverviewQueries, CommonsQueries):
+class ReadModels(HistoryQueries, OverviewQueries, CommonsQueries, ProgrammeQueries):
     """Every query the API and the pages make: experiments and read-your-writes here, the
     history and the overviews in their own modules."""
 

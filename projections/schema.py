@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 from psycopg import Cursor, sql
 
-from projections import commons, decisions, experiments, lessons, neighbourhoods
+from projections import commons, decisions, experiments, lessons, neighbourhoods, programmes
 from services.infra.postgres import ddl_transaction
 
-MODULES = (experiments, decisions, lessons, commons)
-TABLES = tuple(m.TABLE for m in MODULES)
+MODULES = (experiments, decisions, lessons, commons, programmes)
+TABLES = (*(m.TABLE for m in MODULES if m is not programmes), *programmes.TABLES)
 STAT_VIEWS = ("neighbourhood_stages", "neighbourhood_budget", "theme_stages", "theme_lessons")
 # The projected position of the physical schema, created with its tracking table.
 POSITION_VIEW = "position"

@@ -43,6 +43,7 @@ from services.app.decisions import DecisionService
 from services.app.evidence import Evidence
 from services.app.invitations import Inviting
 from services.app.ports import AccessEnder
+from services.app.programmes import ProgrammeService
 from services.app.reminding import Reminding, UnsubscribeLinks
 from services.app.sealing import Sealing
 from services.app.staff_sign_in import StaffSignIn
@@ -55,6 +56,7 @@ from services.infra.event_store import Experiments
 from services.infra.mail import DevOutbox, MailSender, SmtpSender
 from services.infra.migrations import Migration, available, migrate
 from services.infra.postgres import POOL_WAIT_SECONDS, Connect, Database, open_database
+from services.infra.programme_store import Programmes
 from services.infra.rate_limits import RateLimits
 from services.infra.secret_box import SecretBox
 from services.infra.temporal import connect
@@ -75,6 +77,7 @@ from services.stores.sign_in_links import SignInLinks
 from services.stores.subscriptions import SubscriptionStore
 from workflows.client import ExperimentWorkflows
 from workflows.delivery_activities import DeliveryActivities, TemporalDispatch
+from workflows.programme_client import ProgrammeWorkflows
 from workflows.reconcile import ReconcileReport, reconcile
 from workflows.reminder_activities import ReminderActivities, TemporalReminders
 from workflows.worker import build_worker, ensure_search_attributes
@@ -157,6 +160,7 @@ class Services:
     mail_preferences: MailPreferences
     evidence: Evidence
     register: NeighbourhoodRegister
+    programmes: ProgrammeService
     form_key: bytes
     mail: MailSender | None
     dev_outbox: DevOutbox | None
@@ -343,6 +347,7 @@ def api_services(
                 evidence_of=lambda eid: {str(f.id) for f in stores.evidence.of_experiment(eid)},
                 residents_invited=stores.invitations.residents_invited,
                 register_knows=stores.register.knows,
+                programme_of=Programmes(rt.experiments).state_of,
             )
             sweeping = asyncio.create_task(_settle_stale_claims(decisions))
             try:
@@ -374,6 +379,11 @@ def api_services(
                         mail_preferences=stores.mail_preferences,
                         evidence=evidence_for(rt, stores),
                         register=stores.register,
+                        programmes=ProgrammeService(
+                            ProgrammeWorkflows(client, task_queue=rt.settings.temporal_task_queue),
+                            Programmes(rt.experiments),
+                            stores.register.knows,
+                        ),
                         form_key=stores.form_key,
                         mail=stores.mail,
                         dev_outbox=stores.dev_outbox,

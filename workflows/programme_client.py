@@ -8,7 +8,7 @@ from uuid import UUID
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from domain.programme import ProgrammeAnswer, ProgrammeDecision, check_repeat
+from domain.programme import ProgrammeAnswer, ProgrammeDecision, ProgrammeState, check_repeat
 from workflows.client import _translated
 from workflows.programme import ProgrammeWorkflow
 from workflows.programme_payloads import (
@@ -43,6 +43,22 @@ class ProgrammeWorkflows:
             )
         check_repeat(result.fingerprint, decision)
         return result
+
+    async def restart(
+        self, programme_id: UUID, state: ProgrammeState, recent_decision_ids: list[str]
+    ) -> None:
+        """Start a programme's workflow again from the record (it went missing)."""
+        with _translated(programme_id, "programme"):
+            await self.client.start_workflow(
+                ProgrammeWorkflow.run,
+                ProgrammeInput(
+                    str(programme_id), state.to_dict(), recent_decision_ids=recent_decision_ids
+                ),
+                id=programme_workflow_id(str(programme_id)),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            )
 
     async def decide(self, programme_id: UUID, decision: ProgrammeDecision) -> ProgrammeAnswer:
         handle = self.client.get_workflow_handle_for(

@@ -165,6 +165,9 @@ class Experiment(Answer):
     measurements: list[Measurement] = Field(
         default_factory=list, description="every numeric finding on an indicator, oldest first"
     )
+    programme_id: str | None = Field(
+        default=None, description="the programme it is part of, if any"
+    )
     moved_at: str | None = Field(
         default=None,
         description="when it last took a step of its cycle (naming its manager or sharing a "
@@ -324,6 +327,75 @@ class RegisteredNeighbourhood(Answer):
     kind: str = Field(description="gemeente, wijk or buurt")
     municipality: str
     figures: list[RegisterFigure] = Field(description="key figures, latest year first")
+
+
+class Period(Answer):
+    from_year: int
+    to_year: int
+
+
+class Allocation(Answer):
+    source: str
+    year: int
+    amount_eur: str
+
+
+class ProgrammeSummary(Answer):
+    id: str
+    municipality: str
+    name: str
+    description: str
+    neighbourhoods: list[str]
+    period: Period
+    funding: list[Allocation]
+    allocated_eur: list[Allocation] = Field(description="allocated, summed per pot and year")
+    status: str = Field(description="active or closed")
+    reports_due: list[int] = Field(description="the years whose council report fell due")
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class ProgrammeFunding(Answer):
+    source: str
+    year: int
+    allocated_eur: str
+    planned_eur: str = Field(description="what its experiments planned, every cycle's plan")
+
+
+class ProgrammeExperiment(Answer):
+    id: str
+    title: str
+    neighbourhood: PublicNeighbourhood
+    stage: str
+    status: str
+
+
+class ProgrammeIndicator(Answer):
+    experiment_id: str
+    experiment_title: str
+    neighbourhood_code: str
+    name: str
+    unit: str | None
+    progress: float | None
+    divergence: Divergence | None
+
+
+class Programme(ProgrammeSummary):
+    experiments: list[ProgrammeExperiment]
+    experiments_by_stage: dict[str, int]
+    funding_by_year: list[ProgrammeFunding]
+    indicators: list[ProgrammeIndicator]
+
+
+class ProgrammeHistoryEntry(Answer):
+    decision_id: str
+    type: str
+    actor: dict[str, Any]
+    rationale: str
+    payload: dict[str, Any]
+    at: str
+    position: int
 
 
 class NeighbourhoodSummary(Answer):

@@ -31,6 +31,7 @@ from domain.evidence import (
     FileTooLarge,
     UnsupportedFileType,
 )
+from domain.programme import ProgrammeNotFound
 from domain.rules import ROLE_REFUSALS
 from projections.queries import ProjectionLagging, ReadModelsUnavailable
 from services.api.middleware import MAX_BODY, BodyTooLarge
@@ -84,7 +85,9 @@ def domain_response(error: DomainError) -> JSONResponse:
         return error_response(410, error.code, error.message)
     if isinstance(error, EvidenceNotOfExperiment):
         return error_response(404, error.code, error.message, field="evidence")
-    if isinstance(error, ExperimentNotFound | PersonNotFound | EvidenceNotFound):
+    if isinstance(
+        error, ExperimentNotFound | PersonNotFound | EvidenceNotFound | ProgrammeNotFound
+    ):
         return error_response(404, "not_found", error.message)
     if isinstance(error, PersonErased):
         return error_response(409, error.code, error.message)

@@ -55,6 +55,10 @@ class StartExperiment(BaseModel):
         description="Length of the act period (default 90)",
         json_schema_extra={"minimum": 1, "maximum": MAX_ACT_DAYS},
     )
+    programme_id: str | None = Field(
+        default=None,
+        description="The programme it is part of (same municipality, one of its neighbourhoods)",
+    )
 
 
 class DecisionIn(BaseModel):

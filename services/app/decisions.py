@@ -36,6 +36,7 @@ from domain.errors import (
 from domain.evidence import EvidenceNotOfExperiment
 from domain.experiment import experiment_id_for
 from domain.people import sealed_paths
+from domain.programme import NeighbourhoodNotInProgramme, ProgrammeState, UnknownProgramme
 from domain.register import UnknownNeighbourhood
 from domain.values import Actor
 from services.app.errors import DecisionPending, WorkflowNotRunning
@@ -54,7 +55,15 @@ LEGACY: Scheme = "v1"
 # A decision not answered within this is settled by what the record holds.
 STALE_CLAIM = timedelta(minutes=15)
 
-START_FIELDS = ("neighbourhood", "title", "question", "residents_agenda", "themes", "act_days")
+START_FIELDS = (
+    "neighbourhood",
+    "title",
+    "question",
+    "residents_agenda",
+    "themes",
+    "act_days",
+    "programme_id",
+)
 
 
 class DecisionService:
@@ -68,6 +77,7 @@ class DecisionService:
         evidence_of: Callable[[UUID], set[str]] | None = None,
         residents_invited: Callable[[UUID], int] | None = None,
         register_knows: Callable[[str, str], bool | None] | None = None,
+        programme_of: Callable[[UUID], ProgrammeState | None] | None = None,
     ) -> None:
         self.experiments = experiments
         self.workflows = workflows
@@ -80,6 +90,10 @@ class DecisionService:
         # Whether a municipality's neighbourhood register has a code (None: it keeps none).
         self.register_knows: Callable[[str, str], bool | None] = register_knows or (
             lambda _m, _c: None
+        )
+        # A programme's current state (None: no such programme).
+        self.programme_of: Callable[[UUID], ProgrammeState | None] = programme_of or (
+            lambda _: None
         )
         self._owners: dict[UUID, str] = {}
 
@@ -100,7 +114,7 @@ class DecisionService:
         known_keys: Mapping[str, bytes] | None = None,
     ) -> DecisionAnswer:
         decision_id = self.decision_id(idempotency_key)
-        payload = {field: body.get(field) for field in START_FIELDS}
+        payload = {field: body.get(field) for field in START_FIELDS if field in body}
         payload["municipality"] = municipality
         decision = Decision.parse(
             decision_id=decision_id,
@@ -112,6 +126,7 @@ class DecisionService:
         )
         check_names(decision)
         await self._check_register(municipality, decision.payload["neighbourhood"]["code"])
+        await self._check_programme(municipality, decision.payload)
         experiment_id = experiment_id_for(municipality, idempotency_key)
         bind_contextvars(experiment_id=str(experiment_id), decision_id=decision_id)
         sealed = await self._sealed(decision, municipality, known_keys or {})
@@ -198,6 +213,25 @@ class DecisionService:
             raise UnknownNeighbourhood(
                 f"{code} is not in the neighbourhood register of {municipality}",
                 field="neighbourhood.code",
+            )
+
+    async def _check_programme(self, municipality: str, payload: dict[str, Any]) -> None:
+        """An experiment started in a programme is of the programme's municipality, and in
+        one of its neighbourhoods."""
+        if "programme_id" not in payload:
+            return
+        found = await asyncio.to_thread(self.programme_of, UUID(payload["programme_id"]))
+        if found is None or found.municipality != municipality:
+            raise UnknownProgramme(
+                f"programme {payload['programme_id']} is not one of {municipality}'s",
+                field="programme_id",
+            )
+        if found.closed:
+            raise UnknownProgramme("the programme was closed", field="programme_id")
+        code = payload["neighbourhood"]["code"].upper()
+        if code not in found.neighbourhoods:
+            raise NeighbourhoodNotInProgramme(
+                f"{code} is not one of the programme's neighbourhoods", field="neighbourhood.code"
             )
 
     async def _check_owner(self, municipality: str, decision: Decision) -> None:

@@ -12,16 +12,19 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConcurrentDecision
-from domain.programme import ProgrammeAnswer, ProgrammeDecision, ProgrammeDecisionType, check_repeat
+from domain.programme import (
+    ProgrammeAnswer,
+    ProgrammeDecision,
+    ProgrammeDecisionType,
+    ProgrammeNotFound,
+    ProgrammeState,
+    check_repeat,
+)
 from domain.programme_record import Programme
 from domain.values import Actor, Role
 from services.infra.event_store import Experiments
 
 log = structlog.get_logger(__name__)
-
-
-class ProgrammeNotFound(LookupError):
-    pass
 
 
 class Programmes:
@@ -64,7 +67,7 @@ class Programmes:
     ) -> ProgrammeAnswer:
         programme = self.find(programme_id)
         if programme is None:
-            raise ProgrammeNotFound(str(programme_id))
+            raise ProgrammeNotFound(f"programme {programme_id} does not exist")
         version = programme.decision_versions.get(decision.decision_id)
         if version is not None:
             return self._repeat(programme, decision, version)
@@ -92,6 +95,24 @@ class Programmes:
             recordings[-1].notification.id,
             fingerprint=decision.fingerprint(),
         )
+
+    def state_of(self, programme_id: UUID) -> ProgrammeState | None:
+        found = self.find(programme_id)
+        return None if found is None else found.state
+
+    def recent_ids_of(self, programme_id: UUID, limit: int = 500) -> list[str]:
+        found = self.find(programme_id)
+        if found is None:
+            return []
+        ids = sorted(found.decision_versions, key=found.decision_versions.__getitem__)
+        return ids[-limit:]
+
+    def answer_of(self, programme_id: UUID, decision: ProgrammeDecision) -> ProgrammeAnswer | None:
+        """The first answer to `decision` if the record holds its id."""
+        found = self.find(programme_id)
+        if found is None or decision.decision_id not in found.decision_versions:
+            return None
+        return self._repeat(found, decision, found.decision_versions[decision.decision_id])
 
     def _repeat(
         self, programme: Programme, decision: ProgrammeDecision, version: int

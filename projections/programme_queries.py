@@ -1,0 +1,102 @@
+"""Programmes as their readers ask for them: the list of a municipality's, and one with its
+experiments by stage, its funding allocated against what its experiments planned (per pot
+and year, every cycle's plan), the progress of their indicators, and its decisions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from projections import programmes
+from projections.read_base import ReadModelsBase
+
+
+class ProgrammeQueries(ReadModelsBase):
+    def programmes(self, municipality: str | None) -> list[dict[str, Any]]:
+        query = sql.SQL("SELECT doc FROM {}.programmes").format(self.schema)
+        params: list[Any] = []
+        if municipality is not None:
+            query += sql.SQL(" WHERE municipality = %s")
+            params.append(municipality)
+        query += sql.SQL(" ORDER BY from_year DESC, name")
+        return [dict(r["doc"]) for r in self._rows(query, params)]
+
+    def programme(self, programme_id: UUID, municipality: str | None) -> dict[str, Any] | None:
+        """The programme, with what its experiments add to it."""
+        query = sql.SQL("SELECT doc FROM {}.programmes WHERE id = %s").format(self.schema)
+        params: list[Any] = [programme_id]
+        if municipality is not None:
+            query += sql.SQL(" AND municipality = %s")
+            params.append(municipality)
+        found = self._rows(query, params)
+        if not found:
+            return None
+        doc: dict[str, Any] = dict(found[0]["doc"])
+        experiments = self._rows(
+            sql.SQL(
+                "SELECT id, title, neighbourhood_code, neighbourhood_name, stage, status, doc "
+                "FROM {}.experiments WHERE doc->>'programme_id' = %s ORDER BY created_at"
+            ).format(self.schema),
+            [str(programme_id)],
+        )
+        stages: dict[str, int] = defaultdict(int)
+        planned: dict[tuple[int, str], Decimal] = defaultdict(lambda: Decimal("0.00"))
+        indicators = []
+        for e in experiments:
+            stages["closed" if e["status"] == "closed" else e["stage"]] += 1
+            for line in e["doc"].get("planned_eur", ()):
+                planned[(line["year"], line["source"])] += Decimal(line["amount_eur"])
+            for indicator in e["doc"].get("indicators", ()):
+                indicators.append(
+                    {
+                        "experiment_id": str(e["id"]),
+                        "experiment_title": e["title"],
+                        "neighbourhood_code": e["neighbourhood_code"],
+                        "name": indicator["name"],
+                        "unit": indicator["unit"],
+                        "progress": indicator["progress"],
+                        "divergence": indicator["divergence"],
+                    }
+                )
+        allocated = {
+            (a["year"], a["source"]): Decimal(a["amount_eur"]) for a in doc["allocated_eur"]
+        }
+        doc["experiments"] = [
+            {
+                "id": str(e["id"]),
+                "title": e["title"],
+                "neighbourhood": {"code": e["neighbourhood_code"], "name": e["neighbourhood_name"]},
+                "stage": e["stage"],
+                "status": e["status"],
+            }
+            for e in experiments
+        ]
+        doc["experiments_by_stage"] = dict(sorted(stages.items()))
+        doc["funding_by_year"] = [
+            {
+                "source": source,
+                "year": year,
+                "allocated_eur": str(allocated.get((year, source), Decimal("0.00"))),
+                "planned_eur": str(planned.get((year, source), Decimal("0.00"))),
+            }
+            for year, source in sorted(set(allocated) | set(planned))
+        ]
+        doc["indicators"] = indicators
+        return doc
+
+    def programme_decisions(
+        self, programme_id: UUID, municipality: str | None
+    ) -> list[dict[str, Any]]:
+        query = sql.SQL("SELECT * FROM {}.programme_decisions WHERE programme_id = %s").format(
+            self.schema
+        )
+        params: list[Any] = [programme_id]
+        if municipality is not None:
+            query += sql.SQL(" AND municipality = %s")
+            params.append(municipality)
+        query += sql.SQL(" ORDER BY version")
+        return [programmes.entry(r) for r in self._rows(query, params)]

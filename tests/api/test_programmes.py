@@ -1,0 +1,152 @@
+"""Programmes over HTTP: created with validated decisions through their workflow, refused
+inputs storing nothing, experiments started in them only in their municipality and
+neighbourhoods, and the programme's page of numbers: stages, funding allocated against
+planned per pot and year, indicators."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.funding import year_of
+from services.infra import cbs_csv
+from services.stores.neighbourhood_register import NeighbourhoodRegister
+from tests.api.conftest import Stack, experiment_body, wait_until
+from tests.api.test_contract import assert_error, decide
+from tests.integration.test_register import SAMPLE
+
+PROGRAMME: dict[str, Any] = {
+    "name": "Wijkaanpak Overvecht",
+    "description": "Twintig jaar samen met bewoners aan een gezonde, veilige wijk",
+    "neighbourhoods": ["WK034403", "BU03440305"],
+    "period": {"from_year": 2026, "to_year": 2045},
+    "funding": [
+        {"source": "sociaal domein", "year": 2026, "amount_eur": "250000"},
+        {"source": "energietransitie", "year": 2026, "amount_eur": 100000},
+    ],
+}
+
+
+async def create(stack: Stack, body: dict[str, Any], who: str = "pm") -> Any:
+    return await stack.client.post(
+        "/v1/programmes",
+        json=body,
+        headers={**stack.auth(who), "Idempotency-Key": uuid.uuid4().hex},
+    )
+
+
+async def shown(stack: Stack, programme_id: str, version: int, who: str = "pm") -> Any:
+    """The programme once the read model has reached `version`."""
+    found: list[Any] = []
+
+    async def there() -> bool:
+        answer = await stack.client.get(f"/v1/programmes/{programme_id}", headers=stack.auth(who))
+        found.append(answer)
+        return answer.status_code == 200 and answer.json()["version"] >= version
+
+    await wait_until(there)
+    return found[-1].json()
+
+
+async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stack) -> None:
+    register = cbs_csv.read(SAMPLE.read_bytes(), year=2024, municipality="utrecht")
+    NeighbourhoodRegister(stack.runtime.database).keep(register.neighbourhoods, register.year)
+
+    for change, status, code, field in (
+        ({"period": {"from_year": 2030, "to_year": 2029}}, 422, "invalid_input", "period.to_year"),
+        ({"period": {"from_year": 2026, "to_year": 2060}}, 422, "invalid_input", "period.to_year"),
+        ({"funding": [{"source": "x", "year": 2026, "amount_eur": -5}]}, 422, "invalid_input", "funding[0]"),
+        ({"funding": [{"source": "x", "year": 2026, "amount_eur": "veel"}]}, 422, "invalid_input", "funding[0]"),
+        ({"funding": [{"source": "x", "year": 2050, "amount_eur": 5}]}, 422, "invalid_input", "funding[0].year"),
+        ({"neighbourhoods": ["WK034403", "WK034499"]}, 422, "unknown_neighbourhood", "neighbourhoods[1]"),
+    ):  # fmt: skip
+        error = assert_error(await create(stack, PROGRAMME | change), status, code)
+        assert error["field"].startswith(field), error
+    assert_error(await create(stack, PROGRAMME, who="resident"), 403, "role_not_allowed")
+    listed = await stack.client.get("/v1/programmes", headers=stack.auth("pm"))
+    assert listed.json()["items"] == [], "nothing refused was stored"
+
+    created = await create(stack, PROGRAMME)
+    assert created.status_code == 201, created.text
+    programme_id = created.json()["programme"]["id"]
+    assert created.headers["location"] == f"/v1/programmes/{programme_id}"
+    assert created.json()["programme"]["allocated_eur"] == [
+        {"source": "energietransitie", "year": 2026, "amount_eur": "100000.00"},
+        {"source": "sociaal domein", "year": 2026, "amount_eur": "250000.00"},
+    ]
+    path = f"/v1/programmes/{programme_id}/decisions"
+    refused = await stack.client.post(
+        path,
+        json={"type": "allocate_funding", "rationale": "begroting", "source": "x", "year": 2050,
+              "amount_eur": 10},
+        headers=stack.auth("pm"),
+    )  # fmt: skip
+    assert_error(refused, 409, "year_outside_period")
+    allocated = await stack.client.post(
+        path,
+        json={"type": "allocate_funding", "rationale": "begroting 2027", "source": "sociaal domein",
+              "year": 2027, "amount_eur": "200000"},
+        headers=stack.auth("pm"),
+    )  # fmt: skip
+    assert allocated.status_code == 200, allocated.text
+    assert_error(
+        await stack.client.get(f"/v1/programmes/{programme_id}", headers=stack.auth("zwolle")),
+        404,
+        "not_found",
+    )
+
+    inside = await stack.client.post(
+        "/v1/experiments",
+        json=experiment_body(
+            neighbourhood={"code": "BU03440305", "name": "Zambesidreef", "kind": "buurt"},
+            programme_id=programme_id,
+        ),
+        headers=stack.auth("pm"),
+    )
+    assert inside.status_code == 201, inside.text
+    assert inside.json()["programme_id"] == programme_id
+    for body, who, code, field in (
+        (experiment_body(neighbourhood={"code": "WK034401", "name": "West", "kind": "wijk"},
+                         programme_id=programme_id), "pm", "neighbourhood_not_in_programme",
+         "neighbourhood.code"),
+        (experiment_body(programme_id=programme_id), "zwolle", "unknown_programme", "programme_id"),
+        (experiment_body(programme_id="geen-uuid"), "pm", "invalid_input", "programme_id"),
+    ):  # fmt: skip
+        error = assert_error(
+            await stack.client.post("/v1/experiments", json=body, headers=stack.auth(who)),
+            422,
+            code,
+        )
+        assert error["field"] == field
+
+    experiment_id = inside.json()["id"]
+    await decide(
+        stack,
+        experiment_id,
+        {
+            "type": "revise_plan",
+            "rationale": "buurtgesprek",
+            "description": "Buurtcoaches",
+            "indicators": [{"name": "bereik", "target": "200"}],
+            "budget": [{"source": "sociaal domein", "amount_eur": "40000"}],
+        },
+    )
+
+    async def planned() -> bool:
+        found = (
+            await stack.client.get(f"/v1/programmes/{programme_id}", headers=stack.auth("pm"))
+        ).json()
+        return any(line["planned_eur"] != "0.00" for line in found.get("funding_by_year", []))
+
+    await wait_until(planned)
+    programme = await shown(stack, programme_id, 2, who="evaluator")
+    assert programme["experiments_by_stage"] == {"plan": 1}
+    assert [e["id"] for e in programme["experiments"]] == [experiment_id]
+    year = year_of(datetime.now(UTC))  # the plan was made this year, in the Netherlands
+    by_pot = {(f["source"], f["year"]): f for f in programme["funding_by_year"]}
+    assert by_pot[("sociaal domein", 2027)]["allocated_eur"] == "200000.00"
+    assert by_pot[("sociaal domein", year)]["planned_eur"] == "40000.00"
+    assert programme["indicators"][0]["name"] == "bereik"
+    history = await stack.client.get(path, headers=stack.auth("evaluator"))
+    assert [d["type"] for d in history.json()["items"]] == ["create_programme", "allocate_funding"]
