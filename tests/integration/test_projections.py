@@ -23,6 +23,8 @@ from psycopg.conninfo import make_conninfo
 
 from domain.errors import InvalidInput
 from domain.experiment import Experiment
+from domain.programme import ProgrammeDecision
+from domain.values import Actor, Role
 from projections import schema
 from projections.catch_up import open_view
 from projections.fold import Fold
@@ -34,6 +36,7 @@ from projections.view import APPLICATION, Overtaken, SchemaSwitched
 from services.bootstrap import read_models_for
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
+from services.infra.programme_store import Programmes
 from tests.builders import PLAN, RESIDENT, decision, one_cycle, record_opener, start
 
 
@@ -76,6 +79,38 @@ def seed(
     return ids
 
 
+def seed_programme(experiments: Experiments) -> UUID:
+    """A programme, created, given more funding and a neighbourhood."""
+    store = Programmes(experiments)
+    programme_id = uuid.uuid4()
+    pm = Actor("pm-1", Role.PROGRAMME_MANAGER, "Petra")
+
+    def parse(kind: str, rationale: str | None, **payload: Any) -> ProgrammeDecision:
+        return ProgrammeDecision.parse(
+            decision_id=uuid.uuid4().hex, type=kind, actor=pm, rationale=rationale, payload=payload
+        )
+
+    store.create(
+        parse(
+            "create_programme",
+            None,
+            municipality="utrecht",
+            name="Wijkaanpak Overvecht",
+            description="Twintig jaar",
+            neighbourhoods=["WK034403"],
+            period={"from_year": 2026, "to_year": 2045},
+            funding=[{"source": "sociaal domein", "year": 2026, "amount_eur": "1000"}],
+        ),
+        programme_id=programme_id,
+    )
+    store.decide(
+        programme_id,
+        parse("allocate_funding", "begroting", source="fysiek", year=2027, amount_eur="500"),
+    )
+    store.decide(programme_id, parse("add_neighbourhood", "uitbreiding", code="WK034404"))
+    return programme_id
+
+
 @pytest.fixture
 def read_models(database: Database) -> Iterator[ReadModels]:
     with read_models_for(database) as models:
@@ -92,6 +127,8 @@ def dump(database: Database) -> dict[str, list[tuple[Any, ...]]]:
             ("decisions", "position"),
             ("lessons", "position"),
             ("commons", "position"),
+            ("programmes", "id"),
+            ("programme_decisions", "position"),
         ):
             tables[table] = conn.execute(
                 sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
@@ -280,9 +317,12 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     projector: threading.Event,
 ) -> None:
     seed(experiments, 5, publish=True)
+    seed_programme(experiments)
     read_models.wait_for(experiments.max_position(), timeout=20)
     incremental = dump(database)
     assert len(incremental["commons"]) == 5
+    assert len(incremental["programmes"]) == 1
+    assert len(incremental["programme_decisions"]) == 3
     first = serving_physical(database)
 
     stop_writing = threading.Event()
@@ -317,7 +357,7 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     after = dump(database)
     seeded = {row[0] for row in incremental["experiments"]}
     assert [r for r in after["experiments"] if r[0] in seeded] == incremental["experiments"]
-    for table in ("decisions", "lessons", "commons"):
+    for table in ("decisions", "lessons", "commons", "programmes", "programme_decisions"):
         assert after[table][: len(incremental[table])] == incremental[table]
     rebuilt_again = rebuild(database, record_opener(database))
     assert rebuilt_again.replaced == report.schema
