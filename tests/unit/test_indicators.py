@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidInput
@@ -103,12 +103,14 @@ values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
 
 
 @given(base=values, residents=values, figures=values)
+@example(base=2.225073858507e-311, residents=0.0, figures=1.1277908257668886e-181)
 def test_divergence_is_residents_and_figures_on_opposite_sides(
     base: float, residents: float, figures: float
 ) -> None:
     indicator = Indicator("x", "1", baseline=Baseline(base, "2024", "CBS"))
     series = [measured(1, residents, R, "x"), measured(1, figures, D, "x")]
-    apart = (residents - base) * (figures - base) < 0
+    # Sides compared, not a product of differences (which underflows to 0 for tiny ones).
+    apart = (residents > base > figures) or (residents < base < figures)
     assert bool(divergences(indicator, series)) == apart
     swapped = [measured(1, figures, R, "x"), measured(1, residents, D, "x")]
     assert bool(divergences(indicator, swapped)) == apart, "whichever side residents are on"
