@@ -88,6 +88,52 @@ class ProgrammeQueries(ReadModelsBase):
         doc["indicators"] = indicators
         return doc
 
+    def programme_report(
+        self, programme_id: UUID, municipality: str | None, year: int
+    ) -> dict[str, Any] | None:
+        """What the council's yearly report says of a programme: the programme as
+        `programme()` answers, per neighbourhood its experiments (stage, how residents
+        endorsed, indicators), the divergences, and the lessons learnt in `year` (none that
+        is a person's own words: the report goes to the council)."""
+        found = self.programme(programme_id, municipality)
+        if found is None:
+            return None
+        docs = [
+            dict(r["doc"])
+            for r in self._rows(
+                sql.SQL(
+                    "SELECT doc FROM {}.experiments WHERE doc->>'programme_id' = %s "
+                    "ORDER BY neighbourhood_code, created_at"
+                ).format(self.schema),
+                [str(programme_id)],
+            )
+        ]
+        lessons = self._rows(
+            sql.SQL(
+                "SELECT l.experiment_title, l.text, l.themes, l.cycle, l.at, l.erased "
+                "FROM {}.lessons l JOIN {}.experiments e ON e.id = l.experiment_id "
+                "WHERE e.doc->>'programme_id' = %s AND l.owner IS NULL "
+                "AND extract(year FROM l.at AT TIME ZONE 'Europe/Amsterdam') = %s "
+                "ORDER BY l.at"
+            ).format(self.schema, self.schema),
+            [str(programme_id), year],
+        )
+        found["year"] = year
+        found["neighbourhood_reports"] = _report_neighbourhoods(found, docs)
+        found["divergences"] = [i for i in found["indicators"] if i["divergence"]]
+        found["lessons_of_the_year"] = [
+            {
+                "experiment_title": r["experiment_title"],
+                "text": r["text"],
+                "themes": list(r["themes"]),
+                "cycle": r["cycle"],
+                "at": r["at"].isoformat(),
+            }
+            for r in lessons
+            if not r["erased"] and r["text"]
+        ]
+        return found
+
     def programme_decisions(
         self, programme_id: UUID, municipality: str | None
     ) -> list[dict[str, Any]]:
@@ -100,3 +146,37 @@ class ProgrammeQueries(ReadModelsBase):
             params.append(municipality)
         query += sql.SQL(" ORDER BY version")
         return [programmes.entry(r) for r in self._rows(query, params)]
+
+
+def _report_neighbourhoods(programme: dict[str, Any], docs: list[dict[str, Any]]) -> list[Any]:
+    """Per neighbourhood of the programme: its experiments, each with stage, how residents
+    endorsed its plan, and its indicators."""
+    by_code: dict[str, dict[str, Any]] = {
+        code: {"code": code, "name": code, "experiments": []}
+        for code in programme["neighbourhoods"]
+    }
+    for doc in docs:
+        code = doc["neighbourhood"]["code"].upper()
+        place = by_code.setdefault(code, {"code": code, "name": code, "experiments": []})
+        place["name"] = doc["neighbourhood"]["name"]
+        round_ = doc.get("endorsement") or {}
+        place["experiments"].append(
+            {
+                "id": doc["id"],
+                "title": doc["title"],
+                "stage": doc["stage"],
+                "status": doc["status"],
+                "cycle": doc["cycle"],
+                "endorsed": doc["plan"]["endorsed"],
+                "round": {
+                    "status": round_.get("status"),
+                    "endorsements": round_.get("endorsements"),
+                    "needed": round_.get("needed"),
+                    "meetings": len(round_.get("meetings") or []),
+                }
+                if round_
+                else None,
+                "indicators": doc.get("indicators", []),
+            }
+        )
+    return list(by_code.values())

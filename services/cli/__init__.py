@@ -10,6 +10,7 @@ from services.cli import (
     operations,
     processes,
     register,
+    report,
 )
 from services.cli.apps import app
 
@@ -22,6 +23,7 @@ __all__ = [
     "operations",
     "processes",
     "register",
+    "report",
 ]
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,6 +36,10 @@ identity_app = typer.Typer(
     help="The municipalities' OpenID providers, for staff sign-in.", no_args_is_help=True
 )
 app.add_typer(identity_app, name="identity-providers")
+report_app = typer.Typer(
+    help="Reports: the council's yearly report on a programme.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
 neighbourhoods_app = typer.Typer(
     help="The neighbourhood register, from CBS's Kerncijfers wijken en buurten.",
     no_args_is_help=True,

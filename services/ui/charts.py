@@ -170,3 +170,36 @@ def _number(value: Any) -> float | None:
         return float(str(value).replace(",", "."))
     except (TypeError, ValueError):
         return None
+
+
+def funding_chart(
+    funding: list[dict[str, Any]], labels: dict[str, str], number: Callable[[Any], str]
+) -> Markup | None:
+    """Funding per year, allocated against planned (all pots together; the table beside it
+    has them per pot); None without any."""
+    years = sorted({line["year"] for line in funding})
+    if not years:
+        return None
+    allocated = dict.fromkeys(years, 0.0)
+    planned = dict.fromkeys(years, 0.0)
+    for line in funding:
+        allocated[line["year"]] += float(line["allocated_eur"])
+        planned[line["year"]] += float(line["planned_eur"])
+    chart = pygal.Bar(
+        style=STYLE,
+        js=[],
+        disable_xml_declaration=True,
+        width=640,
+        height=300,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        truncate_legend=-1,
+        value_formatter=number,
+        show_y_guides=False,
+    )
+    chart.title = labels["title"]
+    chart.x_labels = [str(y) for y in years]
+    # The same two series, in the same order, as the indicator charts' first two colours.
+    chart.add(labels["allocated"], [allocated[y] for y in years])
+    chart.add(labels["planned"], [planned[y] for y in years])
+    return _accessible(chart.render(is_unicode=True), chart.title, labels["description"])

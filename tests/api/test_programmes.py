@@ -5,6 +5,7 @@ planned per pot and year, indicators."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,9 +13,18 @@ from typing import Any
 from domain.funding import year_of
 from services.infra import cbs_csv
 from services.stores.neighbourhood_register import NeighbourhoodRegister
-from tests.api.conftest import Stack, experiment_body, wait_until
+from tests.api.conftest import Stack, endorse_by_round, experiment_body, wait_until
 from tests.api.test_contract import assert_error, decide
 from tests.integration.test_register import SAMPLE
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as poppler's pdftotext reads it."""
+    read = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return read.stdout.decode("utf-8")
+
 
 PROGRAMME: dict[str, Any] = {
     "name": "Wijkaanpak Overvecht",
@@ -128,10 +138,27 @@ async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stac
             "type": "revise_plan",
             "rationale": "buurtgesprek",
             "description": "Buurtcoaches",
-            "indicators": [{"name": "bereik", "target": "200"}],
+            "indicators": [
+                {
+                    "name": "bereik",
+                    "unit": "huishoudens",
+                    "baseline": {"value": 50, "at": "2025", "source": "telling 2025"},
+                    "target": 200,
+                }
+            ],
             "budget": [{"source": "sociaal domein", "amount_eur": "40000"}],
         },
     )
+    await endorse_by_round(stack, experiment_id)
+    await decide(stack, experiment_id, {"type": "advance", "to": "act", "rationale": "ja"})
+    for who, source, value in (("resident", "residents", 40), ("pm", "data", 120)):
+        await decide(
+            stack,
+            experiment_id,
+            {"type": "record_finding", "text": f"geteld: {value}", "source": source,
+             "indicator": "bereik", "value": value},
+            who=who,
+        )  # fmt: skip
 
     async def planned() -> bool:
         found = (
@@ -141,7 +168,7 @@ async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stac
 
     await wait_until(planned)
     programme = await shown(stack, programme_id, 2, who="evaluator")
-    assert programme["experiments_by_stage"] == {"plan": 1}
+    assert programme["experiments_by_stage"] == {"act": 1}
     assert [e["id"] for e in programme["experiments"]] == [experiment_id]
     year = year_of(datetime.now(UTC))  # the plan was made this year, in the Netherlands
     by_pot = {(f["source"], f["year"]): f for f in programme["funding_by_year"]}
@@ -150,3 +177,41 @@ async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stac
     assert programme["indicators"][0]["name"] == "bereik"
     history = await stack.client.get(path, headers=stack.auth("evaluator"))
     assert [d["type"] for d in history.json()["items"]] == ["create_programme", "allocate_funding"]
+
+    async def measured() -> bool:
+        found = (
+            await stack.client.get(f"/v1/programmes/{programme_id}", headers=stack.auth("pm"))
+        ).json()
+        return any(i["divergence"] for i in found["indicators"])
+
+    await wait_until(measured)
+    report = f"/v1/programmes/{programme_id}/report"
+    pdf = await stack.client.get(
+        report,
+        params={"year": 2026},
+        headers={**stack.auth("evaluator"), "Accept": "application/pdf"},
+    )
+    assert pdf.status_code == 200, pdf.text[:300]
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    text = " ".join(pdf_text(pdf.content).split())  # lines wrap where the page ends them
+    assert "Voortgangsrapportage 2026: Wijkaanpak Overvecht" in text
+    assert "€ 250.000,00" in text, "Dutch money"
+    assert "€ 200.000,00" in text
+    assert "Zambesidreef" in text
+    assert "Bewoners ervaren het anders dan de cijfers." in text
+    assert "In cyclus 1 maten bewoners 40 en de cijfers 120" in text
+    html = await stack.client.get(
+        report, params={"year": 2026}, headers={**stack.auth("pm"), "Accept": "text/html"}
+    )
+    assert html.status_code == 200
+    assert 'role="img"' in html.text
+    assert "<script" not in html.text
+    assert_error(
+        await stack.client.get(report, params={"year": 2050}, headers=stack.auth("pm")),
+        422,
+        "invalid_input",
+    )
+    assert_error(
+        await stack.client.get(report, params={"year": 2026}, headers=stack.auth("zwolle")), 404
+    )

@@ -1,0 +1,89 @@
+"""The council's yearly report on a programme, as HTML and as PDF (WeasyPrint): what its
+neighbourhoods' experiments did, how residents endorsed, what was measured against what was
+aimed for, what was spent against what was allocated, where residents experience it
+differently than the figures, and what was learnt — in Dutch numbers and dates.
+
+The same template makes both: the HTML links the site's stylesheets, the PDF carries them
+inside (WeasyPrint reads no page policy, and a PDF must stand on its own).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.ui.charts import STYLESHEET, funding_chart, indicator_chart
+from services.ui.formatting import Formats
+from services.ui.i18n import Lang, translations
+from services.ui.rendering import TEMPLATES, environment
+
+REPORT_CSS = (TEMPLATES.parent / "static" / "report.css").read_text(encoding="utf-8")
+
+
+class PdfUnavailable(RuntimeError):
+    """This installation cannot draw PDFs (Pango is missing; see the README)."""
+
+
+def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
+    """The report as one HTML document; `standalone` carries its styles inside (for PDF)."""
+    _ = translations(lang).gettext
+    number = Formats(lang).number
+    for place in report["neighbourhood_reports"]:
+        for experiment in place["experiments"]:
+            for n, indicator in enumerate(experiment["indicators"]):
+                described = _(
+                    "Line chart of %(name)s: %(count)s measurements over %(cycles)s cycles, "
+                    "residents' and the figures' against the baseline and the target; the "
+                    "numbers are in the table below."
+                ) % {
+                    "name": indicator["name"],
+                    "count": len(indicator["series"]),
+                    "cycles": len({m["cycle"] for m in indicator["series"]}),
+                }
+                indicator["chart"] = indicator_chart(
+                    indicator,
+                    {
+                        "cycle": _("cycle"),
+                        "residents": _("residents"),
+                        "figures": _("figures (data, professionals)"),
+                        "baseline": _("baseline"),
+                        "target": _("target"),
+                        "description": described,
+                    },
+                    number,
+                )
+                indicator["key"] = f"{experiment['id']}-{n}"
+    chart = funding_chart(
+        report["funding_by_year"],
+        {
+            "title": _("Funding per year"),
+            "allocated": _("allocated"),
+            "planned": _("planned in the experiments"),
+            "description": _(
+                "Bar chart of the funding per year: allocated to the programme against "
+                "planned in its experiments' plans; the numbers per pot are in the table below."
+            ),
+        },
+        number,
+    )
+    page = environment(lang).get_template("report.html")
+    return page.render(
+        report=report,
+        funding_chart=chart,
+        standalone=standalone,
+        styles=REPORT_CSS + STYLESHEET if standalone else "",
+        made_at=datetime.now(UTC),
+    )
+
+
+def report_pdf(html: str) -> bytes:
+    """The report drawn as PDF by WeasyPrint, imported only here: without Pango, everything
+    else still runs."""
+    try:
+        from weasyprint import HTML
+    except OSError as missing:
+        raise PdfUnavailable(
+            "PDF reports need Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
+        ) from missing
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
