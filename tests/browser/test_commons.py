@@ -17,7 +17,7 @@ OWN = "Ik durfde pas te bellen toen mijn buurman het ook deed."
 LESSON = "Een buurtgenoot als coach bereikt huishoudens die de gemeente niet bereikt."
 
 
-def _in_learn(live: LiveService) -> str:
+def _in_learn(live: LiveService) -> tuple[str, int]:
     api = httpx.Client(base_url=live.base_url, timeout=30)
     pm = {"Authorization": f"Bearer {live.tokens['pm']}"}
     resident = {"Authorization": f"Bearer {live.tokens['resident']}"}
@@ -50,15 +50,16 @@ def _in_learn(live: LiveService) -> str:
     for who, body in steps:
         answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
         assert answer.status_code == 200, answer.text
-    return eid
+    return eid, int(answer.json()["position"])
 
 
 def test_a_manager_shares_a_lesson_and_every_municipality_finds_it(
     browser: Browser, live_service: LiveService
 ) -> None:
-    eid = _in_learn(live_service)
+    eid, last = _in_learn(live_service)
     manager = sign_in(browser, live_service, "pm")
-    manager.goto(f"/experiments/{eid}")
+    # The page waits until the read models show the last decision (`p`).
+    manager.goto(f"/experiments/{eid}?p={last}")
     share = manager.locator("form", has=manager.get_by_role("heading", name="Les uit cyclus 1"))
     expect(share).to_contain_text(LESSON)
     share.get_by_label("goed onderbouwd").check()

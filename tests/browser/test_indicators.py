@@ -59,9 +59,10 @@ def test_a_manager_sees_the_measurements_drawn_and_the_divergence_asked(
     plan.get_by_role("button", name="Plan herzien").click()
     expect(manager.get_by_text("Besluit vastgelegd.")).to_be_visible()
 
-    def post(who: dict[str, str], body: dict[str, object]) -> None:
+    def post(who: dict[str, str], body: dict[str, object]) -> int:
         answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
         assert answer.status_code == 200, answer.text
+        return int(answer.json()["position"])
 
     post(pm, {"type": "open_endorsement", "rationale": "bewonersavond",
               "closes_on": round_closing_on(14), "threshold": {"count": 1}})  # fmt: skip
@@ -72,9 +73,10 @@ def test_a_manager_sees_the_measurements_drawn_and_the_divergence_asked(
     post(pm, {"type": "record_finding", "text": "Veiligheidsmonitor najaar", "source": "data",
               "indicator": "veiligheidsgevoel", "value": 61.5})  # fmt: skip
     post(pm, {"type": "advance", "to": "evaluate", "rationale": "periode voorbij"})
-    post(pm, {"type": "advance", "to": "learn", "rationale": "geëvalueerd"})
+    last = post(pm, {"type": "advance", "to": "learn", "rationale": "geëvalueerd"})
 
-    manager.goto(f"/experiments/{eid}")
+    # The page waits until the read models show the last decision (`p`).
+    manager.goto(f"/experiments/{eid}?p={last}")
     chart = manager.get_by_role("img", name="veiligheidsgevoel (%)")
     expect(chart).to_be_visible()
     expect(chart).to_have_accessible_description(

@@ -60,9 +60,10 @@ def test_a_manager_runs_a_programme_and_takes_the_report_to_the_council(
     assert started.status_code == 201, started.text
     eid = started.json()["id"]
 
-    def post(who: dict[str, str], body: dict[str, object]) -> None:
+    def post(who: dict[str, str], body: dict[str, object]) -> int:
         answer = api.post(f"/v1/experiments/{eid}/decisions", headers=who, json=body)
         assert answer.status_code == 200, answer.text
+        return int(answer.json()["position"])
 
     post(pm, {"type": "revise_plan", "rationale": "wijkschouw", "description": "Lantaarns",
               "indicators": [MEASURED], "budget": [{"source": "sociaal domein", "amount_eur": "60000"}]})  # fmt: skip
@@ -79,9 +80,10 @@ def test_a_manager_runs_a_programme_and_takes_the_report_to_the_council(
         post(pm, {"type": "advance", "to": "learn", "rationale": "besproken"})
         post(pm, {"type": "record_lesson", "text": f"Licht helpt, maar niet genoeg (cyclus {cycle}).",
                   "themes": ["safety"]})  # fmt: skip
-        post(pm, {"type": "advance", "to": "plan", "rationale": "volgende cyclus"})
+        last = post(pm, {"type": "advance", "to": "plan", "rationale": "volgende cyclus"})
 
-    manager.goto(f"/programmes/{programme_id}")
+    # The page waits until the read models show the last decision (`p`).
+    manager.goto(f"/programmes/{programme_id}?p={last}")
     experiments = manager.get_by_role("table", name="Experimenten per fase")
     expect(experiments).to_contain_text("plannen")
     row = manager.get_by_role("row").filter(has_text="veiligheidsgevoel")

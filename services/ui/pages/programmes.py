@@ -6,6 +6,7 @@ report as HTML or PDF — for the pages' session, and for API keys at
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from domain.access import Permission
 from domain.errors import DomainError, InvalidInput
 from domain.programme import ProgrammeDecision, ProgrammeNotFound
+from projections.queries import ProjectionLagging
 from services.api.deps import Reader, ServicesDep, actor_of
 from services.bootstrap import Services
 from services.ui.charts import funding_chart
@@ -105,16 +107,21 @@ async def create_programme(request: Request, form: Form) -> Response:
         )
     except DomainError as error:
         return redirect("/programmes?" + urlencode(error_params(error)))
-    return redirect(f"/programmes/{answer.programme['id']}?v={answer.programme['version']}&done=1")
+    return redirect(f"/programmes/{answer.programme['id']}?p={answer.position}&done=1")
 
 
 @router.get("/programmes/{programme_id}", response_class=HTMLResponse)
-async def programme_page(request: Request, programme_id: UUID) -> Response:
+async def programme_page(request: Request, programme_id: UUID, p: int | None = None) -> Response:
     principal = await require(request)
     services = services_of(request)
-    found = await run_in_threadpool(
-        services.read_models.programme, programme_id, principal.municipality
-    )
+
+    def load() -> dict[str, Any] | None:
+        # After a decision, wait briefly for it to show; if it lags, show what there is.
+        with contextlib.suppress(ProjectionLagging, InvalidInput):
+            services.read_models.wait_for(p, timeout=3)
+        return services.read_models.programme(programme_id, principal.municipality)
+
+    found = await run_in_threadpool(load)
     if found is None:
         raise PageError(404, "not_found")
     lang = language(request)
@@ -180,7 +187,7 @@ async def programme_decision(request: Request, programme_id: UUID, form: Form) -
         raise PageError(404, "not_found") from None
     except DomainError as error:
         return redirect(f"/programmes/{programme_id}?" + urlencode(error_params(error)))
-    return redirect(f"/programmes/{programme_id}?v={answer.programme['version']}&done=1")
+    return redirect(f"/programmes/{programme_id}?p={answer.position}&done=1")
 
 
 async def _report(
