@@ -106,10 +106,13 @@ def _stylesheet() -> str:
 STYLESHEET = _stylesheet()
 
 
-def _accessible(svg: str, title: str, description: str) -> Markup:
-    """The SVG without pygal's script, styles and comments, as one image named by its own
-    title and description."""
-    svg = _INLINE_STYLE.sub("", _STYLE.sub("", _COMMENT.sub("", _SCRIPT.sub("", svg))))
+def _accessible(svg: str, title: str, description: str, *, own_style: bool = False) -> Markup:
+    """The SVG without pygal's script and comments, as one image named by its own title and
+    description; without its styles too, which the pages serve as a file, unless it keeps
+    them (`own_style`: a PDF, whose renderer styles an SVG only from inside it)."""
+    svg = _COMMENT.sub("", _SCRIPT.sub("", svg))
+    if not own_style:
+        svg = _INLINE_STYLE.sub("", _STYLE.sub("", svg))
     found = _ID.search(svg)
     chart_id = found.group(1) if found else "chart"
     svg = _ROOT.sub(
@@ -173,7 +176,11 @@ def _number(value: Any) -> float | None:
 
 
 def funding_chart(
-    funding: list[dict[str, Any]], labels: dict[str, str], number: Callable[[Any], str]
+    funding: list[dict[str, Any]],
+    labels: dict[str, str],
+    number: Callable[[Any], str],
+    *,
+    own_style: bool = False,
 ) -> Markup | None:
     """Funding per year, allocated against planned (all pots together; the table beside it
     has them per pot); None without any."""
@@ -202,4 +209,30 @@ def funding_chart(
     # The same two series, in the same order, as the indicator charts' first two colours.
     chart.add(labels["allocated"], [allocated[y] for y in years])
     chart.add(labels["planned"], [planned[y] for y in years])
-    return _accessible(chart.render(is_unicode=True), chart.title, labels["description"])
+    return _accessible(
+        chart.render(is_unicode=True), chart.title, labels["description"], own_style=own_style
+    )
+
+
+def progress_chart(
+    title: str, items: list[tuple[str, float]], description: str, *, own_style: bool = False
+) -> Markup | None:
+    """How far each indicator has come from its baseline to its target, in percent, one bar
+    each (`items`: label and progress as a share); None without any."""
+    if not items:
+        return None
+    chart = pygal.HorizontalBar(
+        style=STYLE,
+        js=[],
+        disable_xml_declaration=True,
+        width=640,
+        height=max(160, 60 + 26 * len(items)),
+        show_legend=False,
+        value_formatter=lambda value: f"{value:.0f}%",
+        show_y_guides=False,
+        truncate_label=-1,
+    )
+    chart.title = title
+    chart.x_labels = [label for label, _ in items]
+    chart.add(title, [round(share * 100, 1) for _, share in items])
+    return _accessible(chart.render(is_unicode=True), title, description, own_style=own_style)

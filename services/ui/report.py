@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from services.ui.charts import STYLESHEET, funding_chart, indicator_chart
+from services.ui.charts import STYLESHEET, funding_chart, progress_chart
 from services.ui.formatting import Formats
 from services.ui.i18n import Lang, translations
 from services.ui.rendering import TEMPLATES, environment
@@ -28,31 +28,29 @@ def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
     """The report as one HTML document; `standalone` carries its styles inside (for PDF)."""
     _ = translations(lang).gettext
     number = Formats(lang).number
+    # One picture for the programme: how far each neighbourhood's indicators have come on
+    # average (each experiment's own series are drawn on its page, and every indicator's
+    # numbers are in the tables; two hundred pictures would hide the programme).
+    averages = []
     for place in report["neighbourhood_reports"]:
-        for experiment in place["experiments"]:
-            for n, indicator in enumerate(experiment["indicators"]):
-                described = _(
-                    "Line chart of %(name)s: %(count)s measurements over %(cycles)s cycles, "
-                    "residents' and the figures' against the baseline and the target; the "
-                    "numbers are in the table below."
-                ) % {
-                    "name": indicator["name"],
-                    "count": len(indicator["series"]),
-                    "cycles": len({m["cycle"] for m in indicator["series"]}),
-                }
-                indicator["chart"] = indicator_chart(
-                    indicator,
-                    {
-                        "cycle": _("cycle"),
-                        "residents": _("residents"),
-                        "figures": _("figures (data, professionals)"),
-                        "baseline": _("baseline"),
-                        "target": _("target"),
-                        "description": described,
-                    },
-                    number,
-                )
-                indicator["key"] = f"{experiment['id']}-{n}"
+        shares = [
+            i["progress"]
+            for e in place["experiments"]
+            for i in e["indicators"]
+            if i["progress"] is not None
+        ]
+        if shares:
+            averages.append((place["name"], sum(shares) / len(shares)))
+    progress = progress_chart(
+        _("Progress towards the targets, per neighbourhood"),
+        averages,
+        _(
+            "Bar chart of how far the indicators of each neighbourhood's experiments have "
+            "come on average from their baselines to their targets, in percent; every "
+            "indicator's numbers are in the tables per neighbourhood."
+        ),
+        own_style=standalone,
+    )
     chart = funding_chart(
         report["funding_by_year"],
         {
@@ -65,11 +63,13 @@ def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
             ),
         },
         number,
+        own_style=standalone,
     )
     page = environment(lang).get_template("report.html")
     return page.render(
         report=report,
         funding_chart=chart,
+        progress_chart=progress,
         standalone=standalone,
         styles=REPORT_CSS + STYLESHEET if standalone else "",
         made_at=datetime.now(UTC),
@@ -85,5 +85,6 @@ def report_pdf(html: str) -> bytes:
         raise PdfUnavailable(
             "PDF reports need Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0)"
         ) from missing
-    pdf: bytes = HTML(string=html).write_pdf()
+    # Whole fonts, not subsets: subsetting costs a second on a long report, for little size.
+    pdf: bytes = HTML(string=html).write_pdf(full_fonts=True)
     return pdf

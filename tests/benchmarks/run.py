@@ -42,6 +42,7 @@ from services.infra.postgres import Database
 from services.infra.temporal import TemporalDevServer
 from services.settings import Settings
 from tests.benchmarks.bare import BareWorkflow, noop
+from tests.benchmarks.programme import programme_reads, seed_programme
 from tests.benchmarks.rebuild import export, raw_read, seed
 from tests.builders import PM, decision, record_opener, start
 from tests.conftest import free_port, wait_ready
@@ -604,6 +605,16 @@ async def main() -> None:
                 results["history_page_p95_ms"], results["history_csv_s"] = await history_reads(
                     stack, http, long_one
                 )
+                say("5b. a programme of 20 neighbourhoods, 200 experiments and five years:")
+                say("    its page and the council's PDF report")
+                programme_id, position = await asyncio.to_thread(
+                    seed_programme, stack.experiments, "bench", progress
+                )
+                await caught_up(http, position, "programme")
+                with httpx.Client(base_url=stack.base_url, headers=headers, timeout=300) as sync:
+                    page_p95, pdf_s = await asyncio.to_thread(programme_reads, sync, programme_id)
+                results["programme_page_p95_ms"] = page_p95
+                results["report_pdf_s"] = pdf_s
                 say("6. memory with 1,000 open experiment workflows")
                 await open_workflows(http, OPEN_WORKFLOWS)
                 results["worker_rss_mb"] = stack.rss_mb("worker")
@@ -656,6 +667,8 @@ TARGETS = {
     "export_ratio": (">=", 0.5),
     "history_page_p95_ms": ("<=", 30),
     "history_csv_s": ("<=", 2),
+    "programme_page_p95_ms": ("<=", 150),
+    "report_pdf_s": ("<=", 5),
     "worker_rss_mb": ("<=", 300),
 }
 KEYS = (
@@ -673,6 +686,8 @@ KEYS = (
     "export_ratio",
     "history_page_p95_ms",
     "history_csv_s",
+    "programme_page_p95_ms",
+    "report_pdf_s",
     "worker_rss_mb",
     "api_rss_mb",
 )
