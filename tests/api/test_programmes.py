@@ -215,3 +215,34 @@ async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stac
     assert_error(
         await stack.client.get(report, params={"year": 2026}, headers=stack.auth("zwolle")), 404
     )
+
+    closing = {"type": "close_programme", "rationale": "opgeleverd"}
+    closed = await stack.client.post(
+        path, json=closing, headers={**stack.auth("pm"), "Idempotency-Key": "sluiten-1"}
+    )
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["programme"]["status"] == "closed"
+    # Its workflow has ended: a repeat is answered from the record, anything else refused.
+    again = await stack.client.post(
+        path, json=closing, headers={**stack.auth("pm"), "Idempotency-Key": "sluiten-1"}
+    )
+    assert (again.status_code, again.json()["position"]) == (200, closed.json()["position"])
+    late = await stack.client.post(
+        path,
+        json={"type": "add_neighbourhood", "rationale": "te laat", "code": "WK034401"},
+        headers=stack.auth("pm"),
+    )
+    assert_error(late, 409, "programme_closed")
+    error = assert_error(
+        await stack.client.post(
+            "/v1/experiments",
+            json=experiment_body(
+                neighbourhood={"code": "WK034403", "name": "Overvecht", "kind": "wijk"},
+                programme_id=programme_id,
+            ),
+            headers=stack.auth("pm"),
+        ),
+        422,
+        "unknown_programme",
+    )
+    assert "closed" in error["message"]

@@ -111,6 +111,13 @@ def test_a_manager_runs_a_programme_and_takes_the_report_to_the_council(
     assert "€ 150.000,00" in text
     assert "Licht op de Kanaleneilandse pleinen" in text
     assert "Bewoners ervaren het anders dan de cijfers." in text
+    revise = manager.locator("form", has=manager.get_by_role("heading", name="Programma herzien"))
+    revise.get_by_label("Naam", exact=True).fill("Wijkaanpak Kanaleneiland en Transwijk")
+    revise.get_by_label("Toelichting (waarom)").fill("Transwijk doet mee")
+    revise.get_by_role("button", name="Programma herzien").click()
+    expect(
+        manager.get_by_role("heading", name="Wijkaanpak Kanaleneiland en Transwijk")
+    ).to_be_visible()
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
          str(SCREENSHOTS / "report-first-page")],

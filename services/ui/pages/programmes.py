@@ -175,6 +175,8 @@ async def programme_decision(request: Request, programme_id: UUID, form: Form) -
         }
     elif kind == "add_neighbourhood":
         body["code"] = form.get("code")
+    elif kind == "revise_programme":
+        body |= {k: form.get(k) for k in ("name", "description") if form.get(k)}
     try:
         answer = await services.programmes.decide(
             actor_of(principal),
