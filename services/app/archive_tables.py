@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from domain.decisions import DecisionType
+from domain.programme import ProgrammeState
 from domain.state import ExperimentState
 from services.infra.archive_reader import StoredRecord
 
@@ -167,7 +168,51 @@ ACCESS_RECORDS = Table(
     ("id",),
 )
 
-TABLES = (EXPERIMENTS, DECISIONS, LESSONS, COMMONS, ERASURES, ACCESS_RECORDS)
+PROGRAMMES = Table(
+    "programmes",
+    "Programma's",
+    "Each programme (wijkaanpak) as it stood at the end of the archive's period.",
+    (
+        Column("id", "string", "The programme's id.", True),
+        Column("name", "string", "Its name.", True),
+        Column("from_year", "integer", "The first year of its period.", True),
+        Column("to_year", "integer", "The last year of its period.", True),
+        Column("status", "string", "active or closed.", True),
+        Column("neighbourhoods", "string", "Its neighbourhoods' codes, space-separated.", True),
+        Column("state", "object", "Its whole state as JSON (the API's programme shape).", True),
+    ),
+    ("id",),
+)
+
+PROGRAMME_DECISIONS = Table(
+    "programme_decisions",
+    "Programmabesluiten",
+    "Every decision of every programme, in the order it was recorded.",
+    (
+        Column("position", "integer", "Place in the municipality's record.", True),
+        Column("programme_id", "string", "The programme's id.", True),
+        Column("version", "integer", "Place in the programme's own history, from 1.", True),
+        Column("decision_id", "string", "The decision's id.", True),
+        Column("type", "string", "create_programme, allocate_funding, report_due, …", True),
+        Column("actor_id", "string", "Who took it."),
+        Column("actor_role", "string", "Their role.", True),
+        Column("rationale", "string", "Why."),
+        Column("at", "datetime", "When it was recorded (UTC).", True),
+        Column("payload", "object", "The decision's fields as JSON.", True),
+    ),
+    ("position",),
+)
+
+TABLES = (
+    EXPERIMENTS,
+    DECISIONS,
+    LESSONS,
+    COMMONS,
+    PROGRAMMES,
+    PROGRAMME_DECISIONS,
+    ERASURES,
+    ACCESS_RECORDS,
+)
 
 
 def decision_row(record: StoredRecord, kind: DecisionType) -> list[Any]:
@@ -234,6 +279,35 @@ def experiment_row(state: ExperimentState, position: int) -> list[Any]:
         _moment(state.created_at),
         _moment(state.updated_at),
         position,
+        _json(state.to_dict()),
+    ]
+
+
+def programme_decision_row(record: StoredRecord, kind: str) -> list[Any]:
+    fields = record.fields
+    actor = fields["actor"]
+    return [
+        record.position,
+        record.originator_id,
+        record.version,
+        fields["decision_id"],
+        kind,
+        actor.get("id", ""),
+        actor.get("role", ""),
+        fields["rationale"],
+        record.at,
+        _json(fields["payload"]),
+    ]
+
+
+def programme_row(state: ProgrammeState) -> list[Any]:
+    return [
+        state.id,
+        state.name,
+        state.from_year,
+        state.to_year,
+        "closed" if state.closed else "active",
+        " ".join(state.neighbourhoods),
         _json(state.to_dict()),
     ]
 

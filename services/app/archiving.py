@@ -28,6 +28,9 @@ import structlog
 
 from domain.decisions import DecisionType
 from domain.errors import DomainError
+from domain.programme import ProgrammeDecisionType, ProgrammeState
+from domain.programme import begin as begin_programme
+from domain.programme import evolve as evolve_programme
 from domain.state import ExperimentState, begin_by, evolve_by
 from services.app import archive_tables as tables
 from services.infra import bags
@@ -201,6 +204,7 @@ def _write_record(
     """Every event up to `end` into the event lines and the tables; the experiments as they
     stood at the end. Returns (events, experiments, last position)."""
     states: dict[str, tuple[ExperimentState, int]] = {}
+    programmes: dict[str, ProgrammeState] = {}
     decisions = writers.csv["decisions"]
     lessons = writers.csv["lessons"]
     events_file = writers.events
@@ -215,6 +219,16 @@ def _write_record(
             continue
         events += 1
         last = record.position
+        if record.stream == "programme":
+            programme_kind = record.fields.get("decision_type", ProgrammeDecisionType.CREATE.value)
+            events_file.write(_line(record, programme_kind))
+            programmes[record.originator_id] = _programme(
+                programmes.get(record.originator_id), record, programme_kind, at
+            )
+            writers.csv["programme_decisions"].writerow(
+                tables.programme_decision_row(record, programme_kind)
+            )
+            continue
         kind = record.decision_type
         events_file.write(_line(record, kind.value if kind is not None else "erasure"))
         if kind is None:
@@ -238,7 +252,18 @@ def _write_record(
         writers.csv["commons"].writerow(row)
     for state, position in states.values():
         writers.csv["experiments"].writerow(tables.experiment_row(state, position))
+    for programme in programmes.values():
+        writers.csv["programmes"].writerow(tables.programme_row(programme))
     return events, len(states), last
+
+
+def _programme(
+    before: ProgrammeState | None, record: StoredRecord, kind: str, at: datetime
+) -> ProgrammeState:
+    payload = record.fields["payload"]
+    if before is None:
+        return begin_programme(record.originator_id, payload, at=at)
+    return evolve_programme(before, ProgrammeDecisionType(kind), payload, at=at)
 
 
 def _line(record: StoredRecord, kind: str) -> bytes:

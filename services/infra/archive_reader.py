@@ -26,19 +26,29 @@ from psycopg.rows import tuple_row
 from domain.decisions import DecisionType
 from domain.experiment import EVENT_CLASSES, Experiment
 from domain.people import Erasure
+from domain.programme_record import Programme
 from services.infra.event_store import Experiments
 
 _TYPES: dict[str, DecisionType | None] = {
     get_topic(Experiment.Started): DecisionType.START,
     **{get_topic(cls): kind for kind, cls in EVENT_CLASSES.items()},
     get_topic(Erasure.Recorded): None,
+    get_topic(Programme.Created): None,
+    get_topic(Programme.Decided): None,
+}
+# Which stream an event belongs to, where its topic does not say a decision type.
+_STREAMS = {
+    get_topic(Erasure.Recorded): "erasure",
+    get_topic(Programme.Created): "programme",
+    get_topic(Programme.Decided): "programme",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
-    """One stored event: where it is, whose, what kind (None: an erasure), when (ISO 8601),
-    its fields, and its bytes as stored."""
+    """One stored event: where it is, whose, what kind (an experiment's decision type, else
+    None), when (ISO 8601), its fields, its bytes as stored, and its stream (experiment,
+    programme or erasure)."""
 
     position: int
     originator_id: str
@@ -47,6 +57,7 @@ class StoredRecord:
     at: str
     fields: dict[str, Any]
     state: bytes
+    stream: str = "experiment"
 
 
 class ArchiveReader:
@@ -57,18 +68,22 @@ class ArchiveReader:
         self.page = page
 
     def originators_of(self, municipality: str) -> list[str]:
-        """The municipality's experiments (their start names it) and erasures."""
+        """The municipality's experiments and programmes (their first event names it) and
+        erasures."""
         query = sql.SQL(
             "SELECT originator_id::text AS id FROM {} WHERE originator_version = 1 AND ("
             " (topic = %(started)s AND"
             "  convert_from(state, 'UTF8')::jsonb #>> '{{payload,municipality}}' = %(m)s)"
             " OR (topic = %(erasure)s AND"
-            "  convert_from(state, 'UTF8')::jsonb ->> 'municipality' = %(m)s))"
+            "  convert_from(state, 'UTF8')::jsonb ->> 'municipality' = %(m)s)"
+            " OR (topic = %(programme)s AND"
+            "  convert_from(state, 'UTF8')::jsonb #>> '{{payload,municipality}}' = %(m)s))"
         ).format(self.table)
         params = {
             "m": municipality,
             "started": get_topic(Experiment.Started),
             "erasure": get_topic(Erasure.Recorded),
+            "programme": get_topic(Programme.Created),
         }
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(query, params)
@@ -117,5 +132,6 @@ class ArchiveReader:
                         fields["timestamp"]["_data_"],
                         fields,
                         state,
+                        _STREAMS.get(topic, "experiment"),
                     )
                 rows = following.result() if following is not None else []

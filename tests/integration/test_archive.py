@@ -15,8 +15,10 @@ from frictionless import Package
 from typer.testing import CliRunner
 
 from domain.access import Principal
+from domain.decisions import DecisionType
 from domain.experiment import Experiment
-from domain.values import Actor, Role
+from domain.programme import ProgrammeDecision
+from domain.values import TIMER_ACTOR, Actor, Role
 from services.app.archiving import (
     ArchiveTargetNotEmpty,
     NothingToArchive,
@@ -30,10 +32,12 @@ from services.infra.crypto import new_key, seal
 from services.infra.event_store import Experiments
 from services.infra.migrations import migrate
 from services.infra.postgres import Database
+from services.infra.programme_store import Programmes
 from services.stores.access_records import AccessLog
 from tests.builders import PM, decision, one_cycle, start
 
 PERSON = "prs_" + "a" * 32
+EXPERIMENT_TYPES = {t.value for t in DecisionType}
 SEALED_WORDS = seal(new_key(), PERSON, "Mijn buurvrouw hielp mij met de isolatie.")
 
 
@@ -93,12 +97,46 @@ def record(experiments: Experiments, database: Database) -> dict[str, int]:
     seed(experiments, "zwolle", 200, at)
     later = seed(experiments, "utrecht", 30, at + timedelta(days=60))
     experiments.record_erasure(PERSON, "utrecht", {"role": "admin", "id": "key-1"})
+    for town in ("utrecht", "zwolle"):
+        seed_programme(experiments, town)
     reader = Principal(key_id=uuid.uuid4(), role=Role.EVALUATOR, municipality="utrecht", name="ev")
     log = AccessLog(database)
     for _ in range(3):
         log.record(reader, "history", municipality="utrecht")
     log.record(reader, "history", municipality="zwolle")
-    return {"utrecht": utrecht, "later": later}
+    return {"utrecht": utrecht, "later": later, "programme": 3}
+
+
+def seed_programme(experiments: Experiments, municipality: str) -> None:
+    """A programme of the municipality: created, funded further, a year's report due."""
+    store = Programmes(experiments)
+    programme_id = uuid.uuid4()
+    at = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+    def parse(
+        kind: str, actor: Actor = PM, rationale: str | None = "besproken", **payload: object
+    ) -> ProgrammeDecision:
+        return ProgrammeDecision.parse(
+            decision_id=uuid.uuid4().hex,
+            type=kind,
+            actor=actor,
+            rationale=rationale,
+            payload=payload,
+        )
+
+    store.create(
+        parse("create_programme", rationale=None, municipality=municipality, name=f"Wijkaanpak {municipality}",
+              description="Twintig jaar", neighbourhoods=["WK034403"],
+              period={"from_year": 2026, "to_year": 2045}, funding=[]),
+        programme_id=programme_id, at=at,
+    )  # fmt: skip
+    if municipality == "utrecht":
+        store.decide(
+            programme_id,
+            parse("allocate_funding", source="sociaal domein", year=2026, amount_eur="1000"),
+            at=at,
+        )
+        store.decide(programme_id, parse("report_due", TIMER_ACTOR, year=2026), at=at)
 
 
 def test_a_municipalitys_record_exported_verified_and_read_back(
@@ -113,7 +151,7 @@ def test_a_municipalitys_record_exported_verified_and_read_back(
         out=out,
         progress=lambda done, total: seen.append((done, total)),
     )
-    total = record["utrecht"] + record["later"] + 1  # and the erasure
+    total = record["utrecht"] + record["later"] + 1 + record["programme"]  # erasure, programme
     assert report.events == total
     assert seen[-1] == (total, total), "progress reaches the end"
     assert len(seen) > 2, "and is shown on the way"
@@ -127,9 +165,14 @@ def test_a_municipalitys_record_exported_verified_and_read_back(
     assert len(lines) == total
     events = [json.loads(line) for line in lines]
     assert [e["position"] for e in events] == sorted(e["position"] for e in events)
-    assert events[-1]["type"] == "erasure"
-    assert events[-1]["event"]["person_id"] == PERSON
-    assert {e["originator_id"] for e in events if e["type"] != "erasure"} == {
+    erasure = next(e for e in events if e["type"] == "erasure")
+    assert erasure["event"]["person_id"] == PERSON
+    assert [e["type"] for e in events[-3:]] == [
+        "create_programme",
+        "allocate_funding",
+        "report_due",
+    ]
+    assert {e["originator_id"] for e in events if e["type"] in EXPERIMENT_TYPES} == {
         e["originator_id"] for e in events if e["type"] == "start"
     }
     assert events[1]["event"]["decision_id"], "each event as it was stored"
@@ -137,7 +180,11 @@ def test_a_municipalitys_record_exported_verified_and_read_back(
 
     package = Package(str(out / "data" / "datapackage.json"))
     decisions = package.get_resource("decisions").read_rows()
-    assert len(decisions) == total - 1
+    assert len(decisions) == total - 1 - record["programme"]
+    (programme,) = package.get_resource("programmes").read_rows()
+    assert programme["name"] == "Wijkaanpak utrecht"
+    assert programme["state"]["reports_due"] == [2026]
+    assert len(package.get_resource("programme_decisions").read_rows()) == 3
     assert all(field.description for r in package.resources for field in r.schema.fields)
     mine = [r for r in decisions if r["actor_id"] == PERSON]
     # The first experiment of each seeding holds her words.
@@ -167,7 +214,9 @@ def test_until_stops_at_the_end_of_that_day_in_the_netherlands(
         out=tmp_path / "tot-maart",
         until=date(2026, 3, 31),
     )
-    assert report.events == record["utrecht"], "neither May's decisions nor the erasure"
+    assert report.events == record["utrecht"] + record["programme"], (
+        "neither May's decisions nor the erasure"
+    )
 
 
 def test_an_empty_directory_receives_the_bag_and_an_unknown_municipality_nothing(
