@@ -100,6 +100,7 @@ DECISION_ID_PATTERN = f"^[A-Za-z0-9][A-Za-z0-9_.:-]{{0,{MAX_DECISION_ID - 1}}}$"
 STORED_DECISION_ID_PATTERN = f"^[!-~]{{1,{MAX_DECISION_ID}}}$"
 
 _NEW_DECISION_ID = re.compile(DECISION_ID_PATTERN)
+TIMER_ID_PREFIX = "timer:"
 _DECISION_ID = re.compile(STORED_DECISION_ID_PATTERN)
 _SOURCE = re.compile(r"^(api|timer|webhook:[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
 
@@ -110,6 +111,13 @@ def check_new_decision_id(value: Any) -> str:
         raise InvalidInput(
             f"decision id must be 1 to {MAX_DECISION_ID} letters, digits or the characters "
             "'_.:-', starting with a letter or digit",
+            field="decision_id",
+        )
+    if value.startswith(TIMER_ID_PREFIX):
+        # The ids of the decisions timers take: a client's could pre-empt one, and the
+        # timer would find its id taken.
+        raise InvalidInput(
+            f"decision ids starting with {TIMER_ID_PREFIX!r} are wijklab's own",
             field="decision_id",
         )
     return value

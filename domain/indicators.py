@@ -12,6 +12,7 @@ Pure: the state keeps the measurements, this module reads them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +59,8 @@ def progress(indicator: Indicator, series: Sequence[Measurement]) -> float | Non
     span = target - indicator.baseline.value
     if span == 0:
         return None
-    return round((series[-1].value - indicator.baseline.value) / span, 4)
+    share = (series[-1].value - indicator.baseline.value) / span
+    return round(share, 4) if math.isfinite(share) else None
 
 
 def _side(value: float, baseline: float) -> int:

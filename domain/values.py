@@ -210,11 +210,16 @@ def number(value: Any, field: str) -> float:
         found = float(value.strip().replace(",", "."))
     else:
         raise InvalidInput(f"{field} must be a number", field=field)
-    if not math.isfinite(found):
-        raise InvalidInput(f"{field} must be a finite number", field=field)
+    if not math.isfinite(found) or abs(found) > MAX_MEASURE:
+        raise InvalidInput(
+            f"{field} must be a number between -{MAX_MEASURE:.0e} and {MAX_MEASURE:.0e}",
+            field=field,
+        )
     return found
 
 
+# Beyond any count, amount or share a neighbourhood measures; numbers past it break formatting.
+MAX_MEASURE = 1e15
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
 

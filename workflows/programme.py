@@ -72,6 +72,8 @@ class ProgrammeWorkflow:
         self.known_ids = set(self.recent_ids)
         self.lock = asyncio.Lock()
         self.reports_this_run = 0
+        # Years whose report_due was refused in this run: not tried again at once.
+        self.refused_years: set[int] = set()
 
     @workflow.run
     async def run(self, start: ProgrammeInput) -> dict[str, Any]:
@@ -161,7 +163,10 @@ class ProgrammeWorkflow:
         def changed() -> bool:
             return self._current().version != version
 
-        year = next((y for y in state.years if y not in state.reports_due), None)
+        year = next(
+            (y for y in state.years if y not in state.reports_due and y not in self.refused_years),
+            None,
+        )
         if year is None:
             await workflow.wait_condition(changed)
             return
@@ -184,7 +189,8 @@ class ProgrammeWorkflow:
             await self._record(decision)
             self.reports_this_run += 1
         except ApplicationError as refused:  # a decision got in first (closed it)
-            workflow.logger.info("report_due not recorded: %s", refused)
+            self.refused_years.add(year)
+            workflow.logger.warning("report_due not recorded: %s", refused)
 
     def _current(self) -> ProgrammeState:
         assert self.state is not None

@@ -93,6 +93,15 @@ def read(data: bytes, *, year: int | None = None, municipality: str | None = Non
     """The register a CBS file holds (of `municipality` only, when given)."""
     lines = _lines(data)
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    try:
+        return _read(lines, delimiter, year, municipality)
+    except csv.Error as error:
+        raise RegisterFileInvalid(f"not readable as CSV: {error}") from None
+
+
+def _read(
+    lines: list[str], delimiter: str, year: int | None, municipality: str | None
+) -> RegisterFile:
     rows = csv.reader(lines, delimiter=delimiter)
     header = [cell.strip() for cell in next(rows)]
     missing = [column for column in IDENTITY if column not in header]

@@ -9,6 +9,7 @@ of the SVG and served once as a file (`STYLESHEET`, scoped to the charts' class)
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -170,9 +171,10 @@ def indicator_chart(
 
 def _number(value: Any) -> float | None:
     try:
-        return float(str(value).replace(",", "."))
+        found = float(str(value).replace(",", "."))
     except (TypeError, ValueError):
         return None
+    return found if math.isfinite(found) and abs(found) <= 1e15 else None
 
 
 def funding_chart(

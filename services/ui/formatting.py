@@ -38,12 +38,22 @@ class Formats:
 
     def number(self, value: Any) -> str:
         amount = _decimal(value)
-        return str(value) if amount is None else format_decimal(amount, locale=self.locale)
+        if amount is None or not amount.is_finite():
+            return str(value)
+        try:
+            return format_decimal(amount, locale=self.locale)
+        except (ArithmeticError, ValueError):
+            return str(value)
 
     def percent(self, value: Any) -> str:
         """A share as a percentage: 0.575 is 58% (57,5 rounds to even, as Babel does)."""
         share = _decimal(value)
-        return str(value) if share is None else format_percent(share, locale=self.locale)
+        if share is None or not share.is_finite():
+            return str(value)
+        try:
+            return format_percent(share, locale=self.locale)
+        except (ArithmeticError, ValueError):
+            return str(value)
 
     def day(self, value: Any) -> str:
         """A date (or the date a moment falls on in Amsterdam), written out: 1 december 2026."""

@@ -200,3 +200,21 @@ def test_numbers_as_people_type_them() -> None:
     ]  # fmt: skip
     free = decision("record_finding", PM, text="t", source="data", value="veel")
     assert free.payload["value"] == "veel", "a value without an indicator stays free text"
+
+
+def test_numbers_past_any_measure_are_refused_and_progress_stays_finite() -> None:
+    for value in (1e16, "-2e15", "1e300"):
+        with pytest.raises(InvalidInput):
+            number(value, "value")
+    assert number("1e15", "value") == 1e15
+    tiny = Indicator("x", "1e-320", baseline=Baseline(0, "2024", "CBS"))
+    assert progress(tiny, [measured(1, 1, name="x")]) is None, "no infinite share"
+
+
+def test_a_client_may_not_take_a_timers_decision_id() -> None:
+    from domain.decisions import check_new_decision_id
+
+    with pytest.raises(InvalidInput) as refused:
+        check_new_decision_id("timer:report_due:2026")
+    assert refused.value.field == "decision_id"
+    assert check_new_decision_id("timers-are-fine") == "timers-are-fine"

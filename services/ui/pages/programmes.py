@@ -21,6 +21,7 @@ from domain.errors import DomainError, InvalidInput
 from domain.programme import ProgrammeDecision, ProgrammeNotFound
 from projections.queries import ProjectionLagging
 from services.api.deps import Reader, ServicesDep, actor_of
+from services.api.errors import ApiError
 from services.bootstrap import Services
 from services.ui.charts import funding_chart
 from services.ui.csrf import Form
@@ -71,7 +72,7 @@ def _create_body(form: dict[str, Any]) -> dict[str, Any]:
             funding.append(
                 {
                     "source": source,
-                    "year": int(year) if year.isdigit() else year,
+                    "year": _year(year),
                     "amount_eur": amount,
                 }
             )
@@ -89,7 +90,8 @@ def _create_body(form: dict[str, Any]) -> dict[str, Any]:
 
 def _year(value: Any) -> Any:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else text
+    # Only ASCII digits, four at most: "²" is a digit to Python, and no year.
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 4 else text
 
 
 @router.post("/programmes")
@@ -257,8 +259,18 @@ async def report_api(
     """The council's yearly report: HTML (`Accept: text/html`) or PDF (`Accept:
     application/pdf`), in Dutch unless English is asked for."""
     lang: Lang = "en" if (accept_language or "").lower().startswith("en") else "nl"
-    found, name = await _report(services, programme_id, principal.municipality, year)
+    found, _ = await _report(services, programme_id, principal.municipality, year)
     if "application/pdf" in (accept or ""):
         html = await run_in_threadpool(report_html, found, lang, standalone=True)
-        return await run_in_threadpool(_pdf, html, name, year)
+        try:
+            pdf = await run_in_threadpool(report_pdf, html)
+        except PdfUnavailable as missing:
+            raise ApiError(503, "pdf_unavailable", str(missing)) from None
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="voortgangsrapportage-{year}.pdf"'
+            },
+        )
     return HTMLResponse(await run_in_threadpool(report_html, found, lang, standalone=True))
