@@ -71,7 +71,13 @@ class ProgrammeService:
         for i, code in enumerate(decision.payload["neighbourhoods"]):
             await self._check_register(municipality, code, f"neighbourhoods[{i}]")
         check(None, decision)  # the role, before a workflow starts for nothing
-        return await self.workflows.create(programme_id_for(municipality, key), decision)
+        programme_id = programme_id_for(municipality, key)
+        # A repeat is answered from the record: its workflow may have ended (a closed
+        # programme), and starting it again would start a run that knows nothing.
+        stored = await asyncio.to_thread(self.record.answer_of, programme_id, decision)
+        if stored is not None:
+            return stored
+        return await self.workflows.create(programme_id, decision)
 
     async def decide(
         self,

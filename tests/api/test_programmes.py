@@ -10,11 +10,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from temporalio.client import WorkflowExecutionStatus
+
 from domain.funding import year_of
 from services.infra import cbs_csv
 from services.stores.neighbourhood_register import NeighbourhoodRegister
 from tests.api.conftest import Stack, endorse_by_round, experiment_body, wait_until
 from tests.api.test_contract import assert_error, decide
+from tests.api.test_hardening import services_of
 from tests.integration.test_register import SAMPLE
 
 
@@ -227,6 +230,22 @@ async def test_a_programme_with_its_experiments_funding_and_refusals(stack: Stac
         path, json=closing, headers={**stack.auth("pm"), "Idempotency-Key": "sluiten-1"}
     )
     assert (again.status_code, again.json()["position"]) == (200, closed.json()["position"])
+    # Created again with its first key after closing: the first answer, and no new run of
+    # its workflow.
+    handle = services_of(stack).temporal.get_workflow_handle(f"programme-{programme_id}")
+
+    async def ended() -> bool:
+        return (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
+
+    await wait_until(ended)
+    recreated = await stack.client.post(
+        "/v1/programmes",
+        json=PROGRAMME,
+        headers={**stack.auth("pm"), "Idempotency-Key": created.request.headers["idempotency-key"]},
+    )
+    assert recreated.status_code == 201, recreated.text
+    assert recreated.json()["position"] == created.json()["position"]
+    assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
     late = await stack.client.post(
         path,
         json={"type": "add_neighbourhood", "rationale": "te laat", "code": "WK034401"},
