@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -29,7 +28,8 @@ with workflow.unsafe.imports_passed_through():
         report_due_at,
     )
     from domain.values import TIMER_ACTOR, Actor
-    from workflows.errors import NON_RETRYABLE_TYPES, from_failure, to_application_error
+    from workflows.errors import from_failure, to_application_error
+    from workflows.experiment import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.programme_activities import ProgrammeActivities
     from workflows.programme_payloads import (
         RECENT_PROGRAMME_DECISIONS,
@@ -37,14 +37,6 @@ with workflow.unsafe.imports_passed_through():
         ProgrammeInput,
         ProgrammeRecordInput,
     )
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(
-    initial_interval=timedelta(milliseconds=200),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=10),
-    non_retryable_error_types=NON_RETRYABLE_TYPES,
-)
 
 
 def _parse(request: ProgrammeDecisionInput) -> ProgrammeDecision:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from markupsafe import Markup
+
 from services.ui.charts import STYLESHEET, funding_chart, progress_chart
 from services.ui.formatting import Formats
 from services.ui.i18n import Lang, translations
@@ -27,7 +29,6 @@ class PdfUnavailable(RuntimeError):
 def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
     """The report as one HTML document; `standalone` carries its styles inside (for PDF)."""
     _ = translations(lang).gettext
-    number = Formats(lang).number
     # One picture for the programme: how far each neighbourhood's indicators have come on
     # average (each experiment's own series are drawn on its page, and every indicator's
     # numbers are in the tables; two hundred pictures would hide the programme).
@@ -51,8 +52,26 @@ def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
         ),
         own_style=standalone,
     )
-    chart = funding_chart(
-        report["funding_by_year"],
+    chart = funding_picture(report["funding_by_year"], lang, own_style=standalone)
+    page = environment(lang).get_template("report.html")
+    return page.render(
+        report=report,
+        funding_chart=chart,
+        progress_chart=progress,
+        standalone=standalone,
+        styles=REPORT_CSS + STYLESHEET if standalone else "",
+        made_at=datetime.now(UTC),
+    )
+
+
+def funding_picture(
+    funding: list[dict[str, Any]], lang: Lang, *, own_style: bool = False
+) -> Markup | None:
+    """A programme's funding per year drawn, allocated against planned: on its page and in
+    its report."""
+    _ = translations(lang).gettext
+    return funding_chart(
+        funding,
         {
             "title": _("Funding per year"),
             "allocated": _("allocated"),
@@ -62,17 +81,8 @@ def report_html(report: dict[str, Any], lang: Lang, *, standalone: bool) -> str:
                 "planned in its experiments' plans; the numbers per pot are in the table below."
             ),
         },
-        number,
-        own_style=standalone,
-    )
-    page = environment(lang).get_template("report.html")
-    return page.render(
-        report=report,
-        funding_chart=chart,
-        progress_chart=progress,
-        standalone=standalone,
-        styles=REPORT_CSS + STYLESHEET if standalone else "",
-        made_at=datetime.now(UTC),
+        Formats(lang).number,
+        own_style=own_style,
     )
 
 

@@ -23,13 +23,11 @@ from projections.queries import ProjectionLagging
 from services.api.deps import Reader, ServicesDep, actor_of
 from services.api.errors import ApiError
 from services.bootstrap import Services
-from services.ui.charts import funding_chart
 from services.ui.csrf import Form
-from services.ui.formatting import Formats
 from services.ui.forms import error_params
-from services.ui.i18n import Lang, translations
+from services.ui.i18n import Lang
 from services.ui.rendering import PageError, language, redirect, render
-from services.ui.report import PdfUnavailable, report_html, report_pdf
+from services.ui.report import PdfUnavailable, funding_picture, report_html, report_pdf
 from services.ui.session import require, services_of
 
 router = APIRouter(include_in_schema=False)
@@ -132,7 +130,7 @@ async def programme_page(request: Request, programme_id: UUID, p: int | None = N
         "programme.html",
         {
             "programme": found,
-            "funding_chart": _funding_chart(found, lang),
+            "funding_chart": funding_picture(found["funding_by_year"], lang),
             "may_decide": principal.may(Permission.DECIDE)
             and principal.role.value == "programme_manager"
             and found["status"] == "active",
@@ -143,23 +141,6 @@ async def programme_page(request: Request, programme_id: UUID, p: int | None = N
             "nonce": uuid.uuid4().hex,
         },
         principal=principal,
-    )
-
-
-def _funding_chart(found: dict[str, Any], lang: Lang) -> Any:
-    _ = translations(lang).gettext
-    return funding_chart(
-        found["funding_by_year"],
-        {
-            "title": _("Funding per year"),
-            "allocated": _("allocated"),
-            "planned": _("planned in the experiments"),
-            "description": _(
-                "Bar chart of the funding per year: allocated to the programme against "
-                "planned in its experiments' plans; the numbers per pot are in the table below."
-            ),
-        },
-        Formats(lang).number,
     )
 
 
@@ -196,7 +177,7 @@ async def programme_decision(request: Request, programme_id: UUID, form: Form) -
 
 async def _report(
     services: Services, programme_id: UUID, municipality: str | None, year: int
-) -> tuple[dict[str, Any], str]:
+) -> dict[str, Any]:
     found = await run_in_threadpool(
         services.read_models.programme_report, programme_id, municipality, year
     )
@@ -208,19 +189,15 @@ async def _report(
             f"{year} is outside the programme's period {period['from_year']}-{period['to_year']}",
             field="year",
         )
-    return found, found["name"]
+    return found
 
 
-def _pdf(html: str, name: str, year: int) -> Response:
-    try:
-        pdf = report_pdf(html)
-    except PdfUnavailable as missing:
-        return Response(str(missing), status_code=503, media_type="text/plain; charset=utf-8")
-    filename = f"voortgangsrapportage-{year}.pdf"
+def _pdf(html: str, year: int) -> Response:
+    """The report as a PDF download; raises `PdfUnavailable` where it cannot be drawn."""
     return Response(
-        pdf,
+        report_pdf(html),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="voortgangsrapportage-{year}.pdf"'},
     )
 
 
@@ -236,14 +213,17 @@ async def report_page(
     services = services_of(request)
     lang = language(request)
     try:
-        found, name = await _report(services, programme_id, principal.municipality, year)
+        found = await _report(services, programme_id, principal.municipality, year)
     except ProgrammeNotFound:
         raise PageError(404, "not_found") from None
     except InvalidInput:
         raise PageError(422, "check_field") from None
     if pdf:
         html = await run_in_threadpool(report_html, found, lang, standalone=True)
-        return await run_in_threadpool(_pdf, html, name, year)
+        try:
+            return await run_in_threadpool(_pdf, html, year)
+        except PdfUnavailable as missing:
+            return Response(str(missing), status_code=503, media_type="text/plain; charset=utf-8")
     return HTMLResponse(await run_in_threadpool(report_html, found, lang, standalone=False))
 
 
@@ -259,18 +239,11 @@ async def report_api(
     """The council's yearly report: HTML (`Accept: text/html`) or PDF (`Accept:
     application/pdf`), in Dutch unless English is asked for."""
     lang: Lang = "en" if (accept_language or "").lower().startswith("en") else "nl"
-    found, _ = await _report(services, programme_id, principal.municipality, year)
+    found = await _report(services, programme_id, principal.municipality, year)
     if "application/pdf" in (accept or ""):
         html = await run_in_threadpool(report_html, found, lang, standalone=True)
         try:
-            pdf = await run_in_threadpool(report_pdf, html)
+            return await run_in_threadpool(_pdf, html, year)
         except PdfUnavailable as missing:
             raise ApiError(503, "pdf_unavailable", str(missing)) from None
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'attachment; filename="voortgangsrapportage-{year}.pdf"'
-            },
-        )
     return HTMLResponse(await run_in_threadpool(report_html, found, lang, standalone=True))
