@@ -56,6 +56,7 @@ AXE_REPORT = SCREENSHOTS / "axe.txt"
 
 def check_accessible(page: Page, name: str) -> None:
     """Run axe-core on the page as it is shown now: no violation of WCAG 2.1 A or AA."""
+    page.wait_for_load_state()  # a page still arriving has no document for axe to read
     results = Axe().run(
         page,
         options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]},
