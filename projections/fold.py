@@ -39,7 +39,9 @@ def people_in(events: Iterable[Any]) -> set[str]:
     """The people whose sealed data these events hold: whose keys the fold needs."""
     found: set[str] = set()
     for event in events:
-        if isinstance(event, Experiment.Started | Experiment.Decided):
+        if isinstance(
+            event, Experiment.Started | Experiment.Decided | Programme.Created | Programme.Decided
+        ):
             found.update(owner for _, owner in sealed_paths(event.actor, event.payload))
     return found
 
@@ -161,7 +163,10 @@ class Fold:
             )
         self.states[programme_id] = state
         self.programme_positions[programme_id] = position
-        self.programme_decision_rows.append(programmes.decision_row(fields, kind, position, state))
+        opened = self.opened(fields["actor"], fields["payload"])
+        self.programme_decision_rows.append(
+            programmes.decision_row(fields, kind, position, state, opened)
+        )
 
     def opened(
         self, actor: dict[str, Any], payload: dict[str, Any]
@@ -282,6 +287,15 @@ def forget(cursor: Cursor[Any], schema: str, person_id: str) -> None:
         )
     cursor.execute(
         sql.SQL("UPDATE {}.lessons SET text = '', erased = true WHERE owner = %s").format(name),
+        (person_id,),
+    )
+    # A programme decision seals nothing but its taker's name.
+    cursor.execute(
+        sql.SQL(
+            "UPDATE {}.programme_decisions SET actor = jsonb_set(actor, '{{name}}', '\"\"'),"
+            " erased = array_append(erased, 'actor.name')"
+            " WHERE people @> ARRAY[%s] AND NOT 'actor.name' = ANY(erased)"
+        ).format(name),
         (person_id,),
     )
 

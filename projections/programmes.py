@@ -7,8 +7,10 @@ the programme itself decided.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from domain.people import ERASED_LABEL, set_path
 from domain.programme import ProgrammeState
 from projections import copy_text
 
@@ -40,7 +42,11 @@ DDL = [
         actor jsonb NOT NULL,
         rationale text NOT NULL,
         payload jsonb NOT NULL,
-        at timestamptz NOT NULL
+        at timestamptz NOT NULL,
+        -- What was sealed and is now blank because its person was erased (the manager's
+        -- name), and the people concerned.
+        erased text[] NOT NULL,
+        people text[] NOT NULL
     )
     """,
 ]
@@ -70,6 +76,8 @@ COPY_COLUMNS = (
     "rationale",
     "payload",
     "at",
+    "erased",
+    "people",
 )
 COPY = copy_text.statement(DECISIONS_TABLE, COPY_COLUMNS)
 SELECT_DOCS = "SELECT id, doc FROM {schema}.programmes WHERE id = ANY(%s)"
@@ -88,7 +96,16 @@ def row(state: ProgrammeState, position: int) -> dict[str, Any]:
     }
 
 
-def decision_row(fields: dict[str, Any], kind: str, position: int, state: ProgrammeState) -> str:
+def decision_row(
+    fields: dict[str, Any],
+    kind: str,
+    position: int,
+    state: ProgrammeState,
+    opened: tuple[dict[str, Any], dict[str, Any], dict[str, str], list[str]],
+) -> str:
+    """A programme decision's row; `opened` is its actor and payload with sealed values
+    opened, which paths were sealed for whom, and which are erased (`ReadModelFold.opened`)."""
+    actor, payload, sealed, erased = opened
     return copy_text.line(
         (
             str(position),
@@ -97,21 +114,29 @@ def decision_row(fields: dict[str, Any], kind: str, position: int, state: Progra
             str(fields["originator_version"]),
             copy_text.text(fields["decision_id"]),
             kind,
-            copy_text.json(fields["actor"]),
+            copy_text.json(actor),
             copy_text.text(fields["rationale"]),
-            copy_text.json(fields["payload"]),
+            copy_text.json(payload),
             copy_text.moment(fields["timestamp"]),
+            copy_text.array(erased),
+            copy_text.array(sorted(set(sealed.values()))),
         )
     )
 
 
-def entry(record: dict[str, Any]) -> dict[str, Any]:
+def entry(record: dict[str, Any], language: str = "en") -> dict[str, Any]:
+    """A stored row as the contract's decision; an erased manager reads "erased person"."""
+    actor, payload = record["actor"], record["payload"]
+    if record["erased"]:
+        actor, payload = dict(actor), copy.deepcopy(payload)
+        for path in record["erased"]:
+            set_path(actor, payload, path, ERASED_LABEL[language])
     return {
         "decision_id": record["decision_id"],
         "type": record["type"],
-        "actor": record["actor"],
+        "actor": actor,
         "rationale": record["rationale"],
-        "payload": record["payload"],
+        "payload": payload,
         "at": record["at"].isoformat(),
         "position": record["position"],
     }

@@ -340,10 +340,11 @@ def api_services(
         try:
             stores = await run_in_threadpool(prepare_stores, rt, pool.connection)
             client = await connect(rt.settings, address=address, wait=TEMPORAL_WAIT_SECONDS)
+            sealing = Sealing(stores.people)
             decisions = DecisionService(
                 rt.experiments,
                 experiment_workflows(rt, client),
-                Sealing(stores.people),
+                sealing,
                 evidence_of=lambda eid: {str(f.id) for f in stores.evidence.of_experiment(eid)},
                 residents_invited=stores.invitations.residents_invited,
                 register_knows=stores.register.knows,
@@ -383,6 +384,7 @@ def api_services(
                             ProgrammeWorkflows(client, task_queue=rt.settings.temporal_task_queue),
                             Programmes(rt.experiments),
                             stores.register.knows,
+                            sealing.seal_actor,
                         ),
                         form_key=stores.form_key,
                         mail=stores.mail,

@@ -52,10 +52,14 @@ class ProgrammeService:
         workflows: ProgrammeWorkflowsPort,
         record: ProgrammeRecordPort,
         register_knows: Callable[[str, str], bool | None],
+        seal_actor: Callable[[Actor], Actor],
     ) -> None:
         self.workflows = workflows
         self.record = record
         self.register_knows = register_knows
+        # A programme manager's name is sealed with their key, as in an experiment's
+        # decisions: erasing them makes it unreadable in the record.
+        self.seal_actor = seal_actor
 
     async def create(
         self, actor: Actor, municipality: str, body: dict[str, Any], key: str | None
@@ -63,7 +67,7 @@ class ProgrammeService:
         decision = ProgrammeDecision.parse(
             decision_id=ProgrammeDecision.new_id(key) if key is not None else str(uuid.uuid4()),
             type=ProgrammeDecisionType.CREATE.value,
-            actor=actor,
+            actor=await asyncio.to_thread(self.seal_actor, actor),
             rationale=body.get("rationale"),
             payload={f: body.get(f) for f in CREATE_FIELDS if f in body}
             | {"municipality": municipality},
@@ -96,7 +100,7 @@ class ProgrammeService:
         decision = ProgrammeDecision.parse(
             decision_id=decision_id,
             type=kind,
-            actor=actor,
+            actor=await asyncio.to_thread(self.seal_actor, actor),
             rationale=body.get("rationale"),
             payload={k: v for k, v in body.items() if k not in ("type", "rationale")},
         )

@@ -89,6 +89,14 @@ class Sealing:
                     payload[field] = seal_for(owner, value)
         return replace(decision, actor=actor, payload=payload)
 
+    def seal_actor(self, actor: Actor, scheme: Scheme = CURRENT) -> Actor:
+        """The actor as it may be stored: a person's name sealed with their key (a programme's
+        decisions name no one else, and say nothing personal of their own)."""
+        owner = _person_of(actor)
+        if owner is None or not actor.name:
+            return actor
+        return replace(actor, name=_Sealer(self.people, scheme=scheme)(owner, actor.name))
+
     @staticmethod
     def seals_offline(decision: Decision, known_keys: Mapping[str, bytes]) -> bool:
         """Whether `seal_decision` needs nothing but these keys: no person named, and the
