@@ -4,7 +4,8 @@ receiver that needs more asks the API with its own key.
 
 Every decision is a `decision.recorded`; an advance is also a `stage.changed`, the
 timer's decisions are also `stage.due` / `stage.overdue`, and an endorsement round's opening
-and closing are also `endorsement.opened` / `endorsement.closed`."""
+and closing are also `endorsement.opened` / `endorsement.closed`. Of a programme's decisions
+only the end of a year goes out, as `programme.report_due`: the council's report is due."""
 
 from __future__ import annotations
 
@@ -74,6 +75,26 @@ def outbound_events(
         tally = {k: payload.get(k) for k in ("round", "endorsements", "objections", "needed")}
         found.append(Outbound("endorsement.closed", {**data, "outcome": outcome, **tally}))
     return found
+
+
+def programme_events(
+    *,
+    decision_type: str,
+    payload: dict[str, Any],
+    programme_id: str,
+    decision_id: str,
+    position: int,
+) -> list[Outbound]:
+    """The events a programme's decision makes: only `report_due`, with its year."""
+    if decision_type != "report_due":
+        return []
+    data = {
+        "programme_id": programme_id,
+        "decision_id": decision_id,
+        "position": position,
+        "year": payload.get("year"),
+    }
+    return [Outbound("programme.report_due", data)]
 
 
 def message_body(event_type: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:

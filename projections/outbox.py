@@ -30,7 +30,8 @@ from psycopg import Cursor, sql
 
 from domain.decisions import DecisionType
 from domain.experiment import Experiment
-from domain.outbound import message_body, outbound_events
+from domain.outbound import Outbound, message_body, outbound_events, programme_events
+from domain.programme_record import Programme
 from projections.reminder_queue import queue_reminders
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
@@ -134,6 +135,8 @@ class OutboxRecorder(PostgresTrackingRecorder):
         return before
 
     def _deliveries(self, cursor: Cursor[Any], event: Any, position: int) -> list[uuid.UUID]:
+        if isinstance(event, Programme.Created | Programme.Decided):
+            return self._programme_deliveries(cursor, event, position)
         if not isinstance(event, Experiment.Started | Experiment.Decided):
             return []  # an erasure, say: nothing goes out
         experiment_id = event.originator_id
@@ -158,8 +161,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
         round_in_cycle = self._follow_rounds(
             cursor, experiment_id, event, bool(found["round_in_cycle"])
         )
-        made: list[uuid.UUID] = []
-        for outbound in outbound_events(
+        outbound = outbound_events(
             decision_type=event.decision_type,
             payload=event.payload,
             experiment_id=str(experiment_id),
@@ -168,19 +170,68 @@ class OutboxRecorder(PostgresTrackingRecorder):
             cycle=event.cycle,
             stage=event.stage,
             reopens_round=round_in_cycle and event.decision_type is DecisionType.REVISE_PLAN,
-        ):
+        )
+        return self._enqueue(cursor, municipality, outbound, event, position, experiment_id)
+
+    def _programme_deliveries(
+        self, cursor: Cursor[Any], event: Any, position: int
+    ) -> list[uuid.UUID]:
+        """A programme's municipality is kept from its first event; its year's end goes out."""
+        programme_id = event.originator_id
+        table = self._table("outbox_programmes")
+        if isinstance(event, Programme.Created):
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO {} (programme_id, municipality) VALUES (%s, %s)"
+                    " ON CONFLICT DO NOTHING"
+                ).format(table),
+                (programme_id, event.payload["municipality"]),
+            )
+            return []
+        outbound = programme_events(
+            decision_type=event.decision_type,
+            payload=event.payload,
+            programme_id=str(programme_id),
+            decision_id=event.decision_id,
+            position=position,
+        )
+        if not outbound:
+            return []
+        found = cursor.execute(
+            sql.SQL("SELECT municipality FROM {} WHERE programme_id = %s").format(table),
+            (programme_id,),
+        ).fetchone()
+        if found is None:
+            log.warning("outbox_unknown_programme", programme_id=str(programme_id))
+            return []
+        return self._enqueue(cursor, found["municipality"], outbound, event, position, None)
+
+    def _enqueue(
+        self,
+        cursor: Cursor[Any],
+        municipality: str,
+        outbound: list[Outbound],
+        event: Any,
+        position: int,
+        experiment_id: uuid.UUID | None,
+    ) -> list[uuid.UUID]:
+        """One delivery per outbound event and subscription that asks for it: of the
+        municipality, for the type, made before, and for this experiment or for every one (a
+        programme's events go to the latter)."""
+        made: list[uuid.UUID] = []
+        for one in outbound:
             cursor.execute(
                 sql.SQL(
                     "SELECT id FROM {} WHERE municipality = %s AND %s = ANY(event_types)"
                     " AND deleted_at IS NULL AND disabled_at IS NULL AND from_position < %s"
                     " AND (experiment_id IS NULL OR experiment_id = %s)"
                 ).format(self._table("subscriptions")),
-                (municipality, outbound.event_type, position, experiment_id),
+                (municipality, one.event_type, position, experiment_id),
             )
-            body = orjson.dumps(message_body(outbound.event_type, event.timestamp, outbound.data))
+            body = orjson.dumps(message_body(one.event_type, event.timestamp, one.data))
             for row in cursor.fetchall():
                 subscription_id = row["id"]
-                made_id = delivery_id(subscription_id, position, outbound.event_type)
+                made_id = delivery_id(subscription_id, position, one.event_type)
                 cursor.execute(
                     sql.SQL(
                         "INSERT INTO {} (id, webhook_id, subscription_id, event_type, position,"
@@ -191,7 +242,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
                         made_id,
                         f"msg_{made_id.hex}",
                         subscription_id,
-                        outbound.event_type,
+                        one.event_type,
                         position,
                         experiment_id,
                         body.decode(),

@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 
 from domain.decisions import RULES_ROUNDS
+from domain.programme import ProgrammeDecision
+from domain.values import TIMER_ACTOR
 from domain.subscriptions import SubscriptionRequest
 from projections.outbox import run_outbox
 from services.infra.event_store import Experiments
 from services.infra.migrations import migrate
 from services.infra.postgres import Database
+from services.infra.programme_store import Programmes
 from services.infra.secret_box import SecretBox
 from services.stores.subscriptions import SubscriptionStore
 from tests.builders import (
@@ -183,6 +186,53 @@ def test_a_round_opening_and_closing_reach_their_subscribers(
     closed = bodies[1]["data"]
     assert (closed["outcome"], closed["round"], closed["endorsements"]) == ("reached", 1, 1)
     assert "Goed voor de portiek" not in str(bodies), "no resident's words go out"
+
+
+def test_a_programme_year_end_reaches_its_municipality_subscribers(
+    database: Database, experiments: Experiments, store: SubscriptionStore, outbox: Collector
+) -> None:
+    due = subscribe(store, "utrecht", ("programme.report_due", "decision.recorded"))
+    subscribe(store, "zwolle", ("programme.report_due",))  # another municipality's
+    eid = uuid.uuid4()
+    experiments.start(start(), experiment_id=eid)
+    subscribe(store, "utrecht", ("programme.report_due",), experiment_id=eid)  # one experiment's
+    programmes = Programmes(experiments)
+    programme_id = uuid.uuid4()
+
+    def taken(kind: str, actor: Any = PM, **payload: Any) -> ProgrammeDecision:
+        return ProgrammeDecision.parse(
+            decision_id=uuid.uuid4().hex,
+            type=kind,
+            actor=actor,
+            rationale=None if kind == "create_programme" else "besproken",
+            payload=payload,
+        )
+
+    programmes.create(
+        taken(
+            "create_programme",
+            municipality="utrecht",
+            name="Wijkaanpak Overvecht",
+            description="Twintig jaar samen met bewoners",
+            neighbourhoods=["WK034403"],
+            period={"from_year": 2026, "to_year": 2045},
+            funding=[],
+        ),
+        programme_id=programme_id,
+    )
+    programmes.decide(programme_id, taken("add_neighbourhood", code="BU03440305"))
+    programmes.decide(programme_id, taken("report_due", TIMER_ACTOR, year=2026))
+    # The experiment's start is a decision.recorded; of the programme only the year's end.
+    found = wait_for(2, database)
+    assert [(d["subscription_id"], d["event_type"]) for d in found] == [
+        (due, "decision.recorded"),
+        (due, "programme.report_due"),
+    ]
+    body: dict[str, Any] = found[1]["body"]  # type: ignore[assignment]
+    assert body["type"] == "programme.report_due"
+    assert body["data"]["programme_id"] == str(programme_id)
+    assert body["data"]["year"] == 2026
+    assert "Overvecht" not in str(body) and "Petra" not in str(body)
 
 
 def test_a_restart_enqueues_nothing_twice_and_hands_over_what_was_left(
