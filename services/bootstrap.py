@@ -78,7 +78,7 @@ from services.stores.subscriptions import SubscriptionStore
 from workflows.client import ExperimentWorkflows
 from workflows.delivery_activities import DeliveryActivities, TemporalDispatch
 from workflows.programme_client import ProgrammeWorkflows
-from workflows.reconcile import ReconcileReport, reconcile
+from workflows.reconcile import ReconcileReport, reconcile, reconcile_programmes
 from workflows.reminder_activities import ReminderActivities, TemporalReminders
 from workflows.worker import build_worker, ensure_search_attributes
 
@@ -524,6 +524,14 @@ def export_municipality(
     )
 
 
-async def reconcile_workflows(rt: Runtime, *, wait: float = 10) -> ReconcileReport:
+async def reconcile_workflows(
+    rt: Runtime, *, wait: float = 10
+) -> tuple[ReconcileReport, ReconcileReport]:
+    """Experiments' and programmes' workflows back where the record says they run."""
     client = await connect(rt.settings, wait=wait)
-    return await reconcile(experiment_workflows(rt, client), rt.experiments)
+    experiments = await reconcile(experiment_workflows(rt, client), rt.experiments)
+    programmes = await reconcile_programmes(
+        ProgrammeWorkflows(client, task_queue=rt.settings.temporal_task_queue),
+        Programmes(rt.experiments),
+    )
+    return experiments, programmes

@@ -60,14 +60,16 @@ def rebuild_command() -> None:
 
 @workflows_app.command("reconcile")
 def reconcile_command() -> None:
-    """Restart, from the event store, the workflow of every active experiment that lacks one."""
+    """Restart, from the event store, the workflow of every active experiment and programme
+    that lacks one."""
 
     async def _run(rt: Runtime) -> None:
-        report = await reconcile_workflows(rt)
-        typer.echo(
-            f"active {report.active}, running {report.running}, "
-            f"restarted {report.restarted} (closed {report.closed})"
-        )
+        experiments, programmes = await reconcile_workflows(rt)
+        for kind, report in (("experiments", experiments), ("programmes", programmes)):
+            typer.echo(
+                f"{kind}: active {report.active}, running {report.running}, "
+                f"restarted {report.restarted} (closed {report.closed})"
+            )
 
     with runtime() as rt, contextlib.suppress(KeyboardInterrupt):
         try:

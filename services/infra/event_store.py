@@ -191,7 +191,12 @@ class Experiments(Application[UUID]):
 
     def experiment_ids(self, page_size: int = 1000) -> Iterator[UUID]:
         """Every experiment ever started, oldest first, read from the notification log."""
-        topic = get_topic(Experiment.Started)
+        return self.ids_begun_by(Experiment.Started, page_size)
+
+    def ids_begun_by(self, first_event: type, page_size: int = 1000) -> Iterator[UUID]:
+        """Every stream whose first event is of this class (an experiment's, a programme's),
+        oldest first, read from the notification log."""
+        topic = get_topic(first_event)
         start: int | None = None
         while True:
             page = self.recorder.select_notifications(

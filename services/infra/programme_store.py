@@ -3,6 +3,7 @@ decision once by its id (a repeat is answered from the record, a reused id refus
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -95,6 +96,10 @@ class Programmes:
             recordings[-1].notification.id,
             fingerprint=decision.fingerprint(),
         )
+
+    def programme_ids(self) -> Iterator[UUID]:
+        """Every programme ever created, oldest first."""
+        return self.store.ids_begun_by(Programme.Created)
 
     def state_of(self, programme_id: UUID) -> ProgrammeState | None:
         found = self.find(programme_id)

@@ -16,8 +16,8 @@ import pytest
 
 from domain.decisions import RULES_ROUNDS
 from domain.programme import ProgrammeDecision
-from domain.values import TIMER_ACTOR
 from domain.subscriptions import SubscriptionRequest
+from domain.values import TIMER_ACTOR
 from projections.outbox import run_outbox
 from services.infra.event_store import Experiments
 from services.infra.migrations import migrate
@@ -232,7 +232,8 @@ def test_a_programme_year_end_reaches_its_municipality_subscribers(
     assert body["type"] == "programme.report_due"
     assert body["data"]["programme_id"] == str(programme_id)
     assert body["data"]["year"] == 2026
-    assert "Overvecht" not in str(body) and "Petra" not in str(body)
+    assert "Overvecht" not in str(body)
+    assert "Petra" not in str(body)
 
 
 def test_a_restart_enqueues_nothing_twice_and_hands_over_what_was_left(

@@ -19,6 +19,7 @@ from services.infra.programme_store import Programmes
 from tests.workflows.conftest import Harness, skip_time
 from workflows.programme_client import ProgrammeWorkflows
 from workflows.programme_payloads import programme_workflow_id
+from workflows.reconcile import reconcile_programmes
 
 PM = Actor("pm-1", Role.PROGRAMME_MANAGER, "Petra Manager")
 # Set by `make histories` to keep the programme's first and last runs for the replay tests.
@@ -92,3 +93,30 @@ async def test_twenty_years_of_reports_each_once_then_closed(harness: Harness) -
                 )
     # Created, twenty reports, closed; the refused allocation left nothing.
     assert found.version + 1 == 22
+
+
+async def test_reconcile_puts_a_lost_programme_back_under_its_workflow(harness: Harness) -> None:
+    programmes = ProgrammeWorkflows(harness.env.client, task_queue=harness.task_queue)
+    store = Programmes(harness.experiments)
+    kept, lost, ended = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with harness.worker():
+        for programme_id in (kept, lost, ended):
+            await programmes.create(programme_id, create())
+        await programmes.decide(ended, decision("close_programme"))
+        await harness.env.client.get_workflow_handle(programme_workflow_id(str(lost))).terminate(
+            "lost"
+        )
+
+        report = await reconcile_programmes(programmes, store)
+        assert (report.active, report.running, report.restarted, report.closed) == (2, 1, 1, 1)
+        # The restarted workflow knows its programme and keeps its yearly timer.
+        answer = await programmes.decide(
+            lost, decision("allocate_funding", source="wonen", year=2027, amount_eur="100")
+        )
+        assert answer.programme["status"] == "active"
+        await skip_time(harness.env, timedelta(days=400))
+        found = store.find(lost)
+        assert found is not None
+        assert found.state.reports_due[:1] == (2026,)
+        again = await reconcile_programmes(programmes, store)
+        assert (again.running, again.restarted) == (2, 0)
