@@ -118,7 +118,19 @@ class ProgrammeQueries(ReadModelsBase):
             ).format(self.schema, self.schema),
             [str(programme_id), year],
         )
+        closed = self._rows(
+            sql.SQL(
+                "SELECT e.title, e.neighbourhood_name, d.type, d.cycle, d.payload, d.at "
+                "FROM {}.decisions d JOIN {}.experiments e ON e.id = d.experiment_id "
+                "WHERE e.doc->>'programme_id' = %s "
+                "AND d.type IN ('endorsement_reached', 'endorsement_failed', 'endorse_plan') "
+                "AND extract(year FROM d.at AT TIME ZONE 'Europe/Amsterdam') = %s "
+                "ORDER BY d.at"
+            ).format(self.schema, self.schema),
+            [str(programme_id), year],
+        )
         found["year"] = year
+        found["rounds_of_the_year"] = [_round_closed(r) for r in closed]
         found["neighbourhood_reports"] = _report_neighbourhoods(found, docs)
         found["divergences"] = [i for i in found["indicators"] if i["divergence"]]
         found["lessons_of_the_year"] = [
@@ -146,6 +158,26 @@ class ProgrammeQueries(ReadModelsBase):
             params.append(municipality)
         query += sql.SQL(" ORDER BY version")
         return [programmes.entry(r) for r in self._rows(query, params)]
+
+
+def _round_closed(record: dict[str, Any]) -> dict[str, Any]:
+    """A plan put to residents that was settled in the report's year: a round's outcome with
+    its count, or (before rounds) the one endorsement on the residents' behalf."""
+    payload = record["payload"]
+    rounds = record["type"] != "endorse_plan"
+    return {
+        "experiment_title": record["title"],
+        "neighbourhood": record["neighbourhood_name"],
+        "cycle": record["cycle"],
+        "outcome": {"endorsement_reached": "reached", "endorsement_failed": "failed"}.get(
+            record["type"], "endorsed"
+        ),
+        "round": payload.get("round") if rounds else None,
+        "endorsements": payload.get("endorsements") if rounds else None,
+        "objections": payload.get("objections") if rounds else None,
+        "needed": payload.get("needed") if rounds else None,
+        "at": record["at"].isoformat(),
+    }
 
 
 def _report_neighbourhoods(programme: dict[str, Any], docs: list[dict[str, Any]]) -> list[Any]:
