@@ -1,7 +1,8 @@
 """Reminders by e-mail: which recorded decision concerns whom, and when a daily digest goes.
 
 A reminder is news about an experiment a person follows: a plan that waits for the
-residents' endorsement (revised, or put to them in a round), a round that closes in two days,
+residents' endorsement (revised, before rounds; put to them in a round, or revised while its
+round was open, under rounds), a round that closes in two days,
 an act period that is over, a stage that is overdue. Who follows an
 experiment is read off the record itself (the people who took its decisions) and off the
 invitations for it; a reminder names the person only by their pseudonymous id, so nothing

@@ -28,7 +28,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg import Cursor, sql
 
-from domain.decisions import DecisionType
+from domain.decisions import RULES_ROUNDS, DecisionType
 from domain.experiment import Experiment
 from domain.outbound import Outbound, message_body, outbound_events, programme_events
 from domain.programme_record import Programme
@@ -67,6 +67,13 @@ def delivery_id(subscription_id: uuid.UUID, position: int, event_type: str) -> u
     return uuid.uuid5(DELIVERY_NAMESPACE, f"{subscription_id}:{position}:{event_type}")
 
 
+@dataclass(frozen=True)
+class _ExperimentFacts:
+    municipality: str
+    rounds: bool
+    round_in_cycle: bool
+
+
 class OutboxRecorder(PostgresTrackingRecorder):
     """Writes deliveries and the outbox's tracking together (see `projections.view` for the
     two private helpers it shares with the read models)."""
@@ -98,20 +105,34 @@ class OutboxRecorder(PostgresTrackingRecorder):
             )
             if cursor.fetchone() is None:
                 return Enqueued()
-            made = Enqueued(deliveries=self._deliveries(cursor, event, tracking.notification_id))
-            if isinstance(event, Experiment.Started | Experiment.Decided):
-                made.reminders = queue_reminders(
-                    cursor,
-                    self.schema,
-                    experiment_id=event.originator_id,
-                    decision_type=event.decision_type,
-                    actor=event.actor,
-                    stage=event.stage,
-                    cycle=event.cycle,
-                    position=tracking.notification_id,
-                    happened=event.timestamp,
-                    payload=event.payload,
+            if isinstance(event, Programme.Created | Programme.Decided):
+                return Enqueued(
+                    deliveries=self._programme_deliveries(cursor, event, tracking.notification_id)
                 )
+            if not isinstance(event, Experiment.Started | Experiment.Decided):
+                return Enqueued()  # an erasure, say: nothing goes out
+            facts = self._experiment_facts(cursor, event)
+            if facts is None:
+                return Enqueued()
+            made = Enqueued(
+                deliveries=self._deliveries(cursor, event, tracking.notification_id, facts)
+            )
+            # Under rounds a revision puts the plan to residents only when it replaces an
+            # open round's; otherwise the round's opening does.
+            revision_asks = not facts.rounds or facts.round_in_cycle
+            made.reminders = queue_reminders(
+                cursor,
+                self.schema,
+                experiment_id=event.originator_id,
+                decision_type=event.decision_type,
+                actor=event.actor,
+                stage=event.stage,
+                cycle=event.cycle,
+                position=tracking.notification_id,
+                happened=event.timestamp,
+                payload=event.payload,
+                reminds=event.decision_type is not DecisionType.REVISE_PLAN or revision_asks,
+            )
         return made
 
     def _follow_rounds(
@@ -134,33 +155,46 @@ class OutboxRecorder(PostgresTrackingRecorder):
             )
         return before
 
-    def _deliveries(self, cursor: Cursor[Any], event: Any, position: int) -> list[uuid.UUID]:
-        if isinstance(event, Programme.Created | Programme.Decided):
-            return self._programme_deliveries(cursor, event, position)
-        if not isinstance(event, Experiment.Started | Experiment.Decided):
-            return []  # an erasure, say: nothing goes out
+    def _experiment_facts(self, cursor: Cursor[Any], event: Any) -> _ExperimentFacts | None:
+        """What the outbox keeps of an experiment, kept from its start: its municipality,
+        whether it runs under rounds, and whether a round was opened in its cycle before this
+        decision (which this decision then updates)."""
         experiment_id = event.originator_id
         if isinstance(event, Experiment.Started):
             cursor.execute(
                 sql.SQL(
-                    "INSERT INTO {} (experiment_id, municipality, title) VALUES (%s, %s, %s)"
-                    " ON CONFLICT DO NOTHING"
+                    "INSERT INTO {} (experiment_id, municipality, title, rounds)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
                 ).format(self._table("outbox_experiments")),
-                (experiment_id, event.payload["municipality"], event.payload.get("title")),
+                (
+                    experiment_id,
+                    event.payload["municipality"],
+                    event.payload.get("title"),
+                    event.payload.get("rules") == RULES_ROUNDS,
+                ),
             )
         found = cursor.execute(
-            sql.SQL("SELECT municipality, round_in_cycle FROM {} WHERE experiment_id = %s").format(
-                self._table("outbox_experiments")
-            ),
+            sql.SQL(
+                "SELECT municipality, round_in_cycle, rounds FROM {} WHERE experiment_id = %s"
+            ).format(self._table("outbox_experiments")),
             (experiment_id,),
         ).fetchone()
         if found is None:
             log.warning("outbox_unknown_experiment", experiment_id=str(experiment_id))
-            return []
-        municipality = found["municipality"]
-        round_in_cycle = self._follow_rounds(
-            cursor, experiment_id, event, bool(found["round_in_cycle"])
+            return None
+        return _ExperimentFacts(
+            municipality=found["municipality"],
+            rounds=bool(found["rounds"]),
+            round_in_cycle=self._follow_rounds(
+                cursor, experiment_id, event, bool(found["round_in_cycle"])
+            ),
         )
+
+    def _deliveries(
+        self, cursor: Cursor[Any], event: Any, position: int, facts: _ExperimentFacts
+    ) -> list[uuid.UUID]:
+        experiment_id = event.originator_id
+        municipality, round_in_cycle = facts.municipality, facts.round_in_cycle
         outbound = outbound_events(
             decision_type=event.decision_type,
             payload=event.payload,

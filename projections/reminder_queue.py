@@ -40,8 +40,11 @@ def queue_reminders(
     position: int,
     happened: datetime,
     payload: dict[str, Any] | None = None,
+    reminds: bool = True,
 ) -> list[uuid.UUID]:
-    """Write the reminders one decision makes; their ids."""
+    """Write the reminders one decision makes; their ids. With `reminds` false it makes
+    none (a revision under rounds that puts nothing to residents) but still counts its
+    taker as a follower and settles what it makes moot."""
 
     def table(name: str) -> sql.Identifier:
         return sql.Identifier(schema, name)
@@ -64,7 +67,7 @@ def queue_reminders(
             ).format(table("reminders")),
             (experiment_id, [kind.value for kind in moot]),
         )
-    kind = kind_of(decision_type)
+    kind = kind_of(decision_type) if reminds else None
     if kind is None or not is_news(happened, datetime.now(UTC)):
         return []
     followers = _followers(cursor, table, experiment_id)

@@ -279,7 +279,8 @@ async def test_residents_hear_of_a_round_and_those_who_did_not_vote_two_days_bef
         town.invite(resident, eid)
     town.people.forget(erased.id, "admin")
     experiments.decide(eid, decision("revise_plan", pm, **PLAN))
-    town.reminders_of(experiments, 3)  # the plan is written: the residents hear it
+    # Written, not yet put to residents: no one is asked (the round's opening asks them).
+    town.reminders_of(experiments, 0)
     closes_on = round_closing_on(10)
     experiments.decide(
         eid, decision("open_endorsement", pm, closes_on=closes_on, threshold={"count": 2})

@@ -4,3 +4,9 @@ CREATE TABLE IF NOT EXISTS {schema}.outbox_programmes (
     programme_id uuid PRIMARY KEY,
     municipality text NOT NULL
 );
+
+-- Whether an experiment runs under endorsement rounds (`rules` 2 at its start): then a plan
+-- is put to residents when a round opens, not each time it is revised, and only that
+-- reminds them.
+ALTER TABLE {schema}.outbox_experiments
+    ADD COLUMN IF NOT EXISTS rounds boolean NOT NULL DEFAULT false;
