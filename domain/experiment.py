@@ -40,6 +40,9 @@ class DecisionRecord:
     # Cycle and stage in which the decision was taken.
     cycle: int
     stage: str
+    # Where the decision was traced (a W3C `traceparent`), so the projector and the outbox
+    # continue its trace; None when nothing traced it, and absent from older events.
+    trace: dict[str, str] | None = None
 
     decision_type: ClassVar[DecisionType]
 
@@ -139,7 +142,12 @@ class Experiment(Aggregate):
 
     @classmethod
     def start(
-        cls, decision: Decision, *, experiment_id: uuid.UUID, at: datetime | None = None
+        cls,
+        decision: Decision,
+        *,
+        experiment_id: uuid.UUID,
+        at: datetime | None = None,
+        trace: dict[str, str] | None = None,
     ) -> Experiment:
         rules.check(None, decision)
         return cls._create(
@@ -153,9 +161,16 @@ class Experiment(Aggregate):
             payload=decision.payload,
             cycle=1,
             stage="plan",
+            trace=trace,
         )
 
-    def decide(self, decision: Decision, *, at: datetime | None = None) -> None:
+    def decide(
+        self,
+        decision: Decision,
+        *,
+        at: datetime | None = None,
+        trace: dict[str, str] | None = None,
+    ) -> None:
         """Record `decision` if the rules allow it now; raise `RuleViolation` otherwise."""
         rules.check(self.state, decision, at)
         self.trigger_event(
@@ -168,6 +183,7 @@ class Experiment(Aggregate):
             payload=decision.payload,
             cycle=self.state.cycle,
             stage=self.state.stage.value,
+            trace=trace,
         )
 
 

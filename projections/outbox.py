@@ -33,6 +33,7 @@ from domain.experiment import Experiment
 from domain.outbound import Outbound, message_body, outbound_events, programme_events
 from domain.programme_record import Programme
 from projections.reminder_queue import queue_reminders
+from services import tracing
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
@@ -88,8 +89,11 @@ class OutboxRecorder(PostgresTrackingRecorder):
     def position(self) -> int:
         return self.max_tracking_id(APPLICATION) or 0
 
-    def enqueue(self, event: Any, tracking: Tracking) -> Enqueued:
-        """Apply one event; what it made (nothing if it was applied before)."""
+    def enqueue(
+        self, event: Any, tracking: Tracking, trace: tracing.Carrier | None = None
+    ) -> Enqueued:
+        """Apply one event; what it made (nothing if it was applied before). `trace` goes
+        with its deliveries, which continue the decision's trace."""
         with self.datastore.transaction(commit=True) as cursor:
             # The tracking first: a position applied before moves nothing and answers no row,
             # and then nothing else is done (one statement, where a check and an insert were
@@ -115,7 +119,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
             if facts is None:
                 return Enqueued()
             made = Enqueued(
-                deliveries=self._deliveries(cursor, event, tracking.notification_id, facts)
+                deliveries=self._deliveries(cursor, event, tracking.notification_id, facts, trace)
             )
             # Under rounds a revision puts the plan to residents only when it replaces an
             # open round's; otherwise the round's opening does.
@@ -191,7 +195,12 @@ class OutboxRecorder(PostgresTrackingRecorder):
         )
 
     def _deliveries(
-        self, cursor: Cursor[Any], event: Any, position: int, facts: _ExperimentFacts
+        self,
+        cursor: Cursor[Any],
+        event: Any,
+        position: int,
+        facts: _ExperimentFacts,
+        trace: tracing.Carrier | None,
     ) -> list[uuid.UUID]:
         experiment_id = event.originator_id
         municipality, round_in_cycle = facts.municipality, facts.round_in_cycle
@@ -205,7 +214,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
             stage=event.stage,
             reopens_round=round_in_cycle and event.decision_type is DecisionType.REVISE_PLAN,
         )
-        return self._enqueue(cursor, municipality, outbound, event, position, experiment_id)
+        return self._enqueue(cursor, municipality, outbound, event, position, experiment_id, trace)
 
     def _programme_deliveries(
         self, cursor: Cursor[Any], event: Any, position: int
@@ -248,6 +257,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
         event: Any,
         position: int,
         experiment_id: uuid.UUID | None,
+        trace: tracing.Carrier | None = None,
     ) -> list[uuid.UUID]:
         """One delivery per outbound event and subscription that asks for it: of the
         municipality, for the type, made before, and for this experiment or for every one (a
@@ -269,7 +279,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
                 cursor.execute(
                     sql.SQL(
                         "INSERT INTO {} (id, webhook_id, subscription_id, event_type, position,"
-                        " experiment_id, body) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                        " experiment_id, body, trace) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                         " ON CONFLICT DO NOTHING"
                     ).format(self._table("deliveries")),
                     (
@@ -280,6 +290,7 @@ class OutboxRecorder(PostgresTrackingRecorder):
                         position,
                         experiment_id,
                         body.decode(),
+                        orjson.dumps(trace).decode() if trace else None,
                     ),
                 )
                 made.append(made_id)
@@ -315,7 +326,18 @@ class OutboxProjection(Projection[OutboxRecorder]):
     remind: Dispatch = staticmethod(_nothing)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        made = self.view.enqueue(domain_event, tracking)
+        carried = getattr(domain_event, "trace", None)
+        if carried:
+            # A traced decision: what goes out for it is a hop of the same trace.
+            with tracing.span(
+                "wijklab.outbox",
+                parent=carried,
+                experiment_id=str(domain_event.originator_id),
+                position=tracking.notification_id,
+            ):
+                made = self.view.enqueue(domain_event, tracking, tracing.carrier())
+        else:
+            made = self.view.enqueue(domain_event, tracking)
         if made.deliveries:
             type(self).dispatch(made.deliveries)
         if made.reminders:

@@ -17,6 +17,7 @@ from psycopg import Cursor, sql
 
 from projections import schema
 from projections.fold import Fold, Rows, load_states, people_in
+from services import tracing
 from services.stores.people import load_keyring
 
 APPLICATION = "Experiments"
@@ -119,4 +120,15 @@ class ReadModelProjection(Projection[ReadModelView]):
     name = PROJECTION
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply([(domain_event, tracking)])
+        carried = getattr(domain_event, "trace", None)
+        if not carried:
+            self.view.apply([(domain_event, tracking)])
+            return
+        # A traced decision: its projection is a hop of the same trace.
+        with tracing.span(
+            "wijklab.project",
+            parent=carried,
+            experiment_id=str(domain_event.originator_id),
+            position=tracking.notification_id,
+        ):
+            self.view.apply([(domain_event, tracking)])

@@ -38,6 +38,7 @@ from projections.outbox import run_outbox
 from projections.queries import ReadModels
 from projections.rebuild import RebuildReport, rebuild
 from projections.runner import run_projector
+from services import tracing
 from services.app.archiving import ExportReport, export_archive
 from services.app.decisions import DecisionService
 from services.app.evidence import Evidence
@@ -167,11 +168,13 @@ class Services:
 
 
 @contextlib.contextmanager
-def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
+def runtime(settings: Settings | None = None, process: str = "wijklab") -> Iterator[Runtime]:
     """Everything a wijklab process needs, closed on exit. The schema is migrated first, so
-    that processes start in any order against an empty database."""
+    that processes start in any order against an empty database. `process` names it in
+    traces (which are on when an OTLP endpoint is set)."""
     settings = settings or get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    tracing.configure(process)
     with open_database(settings) as database:
         migrate(database)
         experiments = Experiments.open(database)
@@ -179,6 +182,7 @@ def runtime(settings: Settings | None = None) -> Iterator[Runtime]:
             yield Runtime(settings=settings, database=database, experiments=experiments)
         finally:
             experiments.close()
+            tracing.disable()  # what is traced is sent before the process ends
 
 
 def migrate_schema(settings: Settings | None = None) -> tuple[list[Migration], int]:

@@ -1,7 +1,8 @@
 """Structured logs: pretty in a terminal, one JSON object per line everywhere else.
 
 Context such as `experiment_id`, `decision_id` and `workflow_id` is bound with
-`structlog.contextvars.bound_contextvars` and merged into every line below it.
+`structlog.contextvars.bound_contextvars` and merged into every line below it; while tracing
+is on, the current span's `trace_id` and `span_id` too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Literal
 
 import structlog
 
+from services import tracing
+
 
 def configure_logging(
     fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO"
@@ -19,6 +22,7 @@ def configure_logging(
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        tracing.log_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from services import tracing
 from services.api import docs, errors
 from services.api.middleware import LimitBody, RequestContext, SecurityHeaders
 from services.api.routers import (
@@ -71,6 +73,12 @@ def create_app(services: Callable[[], AbstractAsyncContextManager[Services]]) ->
     app.add_middleware(SecurityHeaders)
     app.add_middleware(LimitBody)
     app.add_middleware(RequestContext)
+    if tracing.enabled():
+        # The request's span is the root of a decision's trace (or continues a caller's
+        # `traceparent`); health and metrics scrapes are not traced.
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracing.provider(), excluded_urls="health,metrics,static"
+        )
     return app
 
 

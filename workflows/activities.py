@@ -16,6 +16,7 @@ from temporalio import activity
 
 from domain.decisions import Decision, DecisionType
 from domain.errors import DomainError, InvalidInput
+from services import tracing
 from services.infra.event_store import Experiments
 from workflows.errors import to_application_error
 from workflows.payloads import (
@@ -46,10 +47,22 @@ class ExperimentActivities:
             attempt=info.attempt,
         ):
             try:
-                if decision.type is DecisionType.START:
-                    result = self.experiments.start(decision, experiment_id=experiment_id, at=at)
-                else:
-                    result = self.experiments.decide(experiment_id, decision, at=at)
+                with tracing.span(
+                    "wijklab.append",
+                    experiment_id=request.experiment_id,
+                    decision_id=decision.decision_id,
+                ):
+                    # The event keeps where it was appended: the projector and the outbox
+                    # continue the decision's trace from there.
+                    trace = tracing.carrier()
+                    if decision.type is DecisionType.START:
+                        result = self.experiments.start(
+                            decision, experiment_id=experiment_id, at=at, trace=trace
+                        )
+                    else:
+                        result = self.experiments.decide(
+                            experiment_id, decision, at=at, trace=trace
+                        )
             except DomainError as error:
                 log.info("decision_refused_by_store", code=error.code)
                 raise to_application_error(error) from error

@@ -20,12 +20,14 @@ from uuid import UUID
 import httpx
 import orjson
 import structlog
+from opentelemetry.trace import SpanKind
 from structlog.contextvars import bound_contextvars
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from services import tracing
 from services.infra.destinations import Destinations
 from services.infra.outbound_http import send
 from services.stores.deliveries import CANCELLED, DELIVERED, FAILED, GONE, DeliveryLog
@@ -73,14 +75,23 @@ class DeliveryActivities:
                 self.deliveries.finish(delivery_id, CANCELLED)
                 log.info("delivery_cancelled")
                 return CANCELLED
-            sent = send(
-                self.client,
-                self.destinations,
-                target.url,
-                msg_id=delivery.webhook_id,
-                secrets=secrets,
-                body=orjson.dumps(delivery.body),
-            )
+            with tracing.span(
+                "wijklab.deliver",
+                parent=delivery.trace,
+                kind=SpanKind.CLIENT,
+                webhook_id=delivery.webhook_id,
+                attempt=request.attempt,
+            ) as span:
+                sent = send(
+                    self.client,
+                    self.destinations,
+                    target.url,
+                    msg_id=delivery.webhook_id,
+                    secrets=secrets,
+                    body=orjson.dumps(delivery.body),
+                )
+                if sent.status_code is not None:
+                    span.set_attribute("http.response.status_code", sent.status_code)
             ok = sent.status_code is not None and 200 <= sent.status_code < 300
             gone = sent.status_code == 410
             later = None

@@ -19,9 +19,11 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from services.infra import temporal_tracing
 from services.infra.event_store import Experiments
 from services.infra.programme_store import Programmes
 from workflows import search_attributes
@@ -89,11 +91,15 @@ def build_worker(
     if reminders is not None:
         workflows.append(ReminderWorkflow)
         functions.extend([reminders.send_reminder, reminders.send_digest])
+    # A client that traces brings its interceptor to the worker; one that does not (a test's)
+    # gets it here while tracing is on.
+    traced = any(isinstance(i, TracingInterceptor) for i in client.config()["interceptors"])
     return Worker(
         client,
         task_queue=task_queue,
         workflows=workflows,
         activities=functions,
+        interceptors=[] if traced else temporal_tracing.interceptors(),
         activity_executor=executor,
         max_concurrent_activities=threads,
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -191,7 +191,7 @@ def dev(
 @app.command()
 def worker() -> None:
     """Run workflows and activities (production: set DATABASE_URL and TEMPORAL_ADDRESS)."""
-    with runtime() as rt:
+    with runtime(process="wijklab-worker") as rt:
         try:
             asyncio.run(_serve(rt, api=False))
         except TemporalUnavailable as error:
@@ -202,7 +202,7 @@ def worker() -> None:
 @app.command()
 def api() -> None:
     """Serve the HTTP API and pages on WIJKLAB_HTTP_HOST:WIJKLAB_HTTP_PORT."""
-    with runtime() as rt:
+    with runtime(process="wijklab-api") as rt:
         try:
             asyncio.run(_serve(rt, worker=False))
         except TemporalUnavailable as error:
@@ -227,7 +227,7 @@ def _start_projector(rt: Runtime, stop: threading.Event) -> threading.Thread:
 def projector() -> None:
     """Keep the read models up to date (one active projector per database; others stand by)."""
     stop = threading.Event()
-    with runtime() as rt:
+    with runtime(process="wijklab-projector") as rt:
         if rt.settings.projector_metrics_port:
             start_http_server(rt.settings.projector_metrics_port, addr=rt.settings.http_host)
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -47,7 +47,12 @@ class Experiments(Application[UUID]):
     # --- commands -----------------------------------------------------------------------
 
     def start(
-        self, decision: Decision, *, experiment_id: UUID, at: datetime | None = None
+        self,
+        decision: Decision,
+        *,
+        experiment_id: UUID,
+        at: datetime | None = None,
+        trace: dict[str, str] | None = None,
     ) -> DecisionAnswer:
         """Start an experiment. Starting the same id again returns the first answer.
 
@@ -57,7 +62,7 @@ class Experiments(Application[UUID]):
         existing = self.find(experiment_id)
         if existing is not None:
             return self._repeat(existing, decision, version=1)
-        experiment = Experiment.start(decision, experiment_id=experiment_id, at=at)
+        experiment = Experiment.start(decision, experiment_id=experiment_id, at=at, trace=trace)
         try:
             recordings = self.save(experiment)
         except IntegrityError:
@@ -78,7 +83,12 @@ class Experiments(Application[UUID]):
         )
 
     def decide(
-        self, experiment_id: UUID, decision: Decision, *, at: datetime | None = None
+        self,
+        experiment_id: UUID,
+        decision: Decision,
+        *,
+        at: datetime | None = None,
+        trace: dict[str, str] | None = None,
     ) -> DecisionAnswer:
         """Take `decision`, or return the first answer if its id was already used here.
 
@@ -90,7 +100,7 @@ class Experiments(Application[UUID]):
             return self._repeat(
                 experiment, decision, experiment.decision_versions[decision.decision_id]
             )
-        experiment.decide(decision, at=at)
+        experiment.decide(decision, at=at, trace=trace)
         try:
             recordings = self.save(experiment)
         except IntegrityError:

@@ -17,6 +17,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
+from services.infra import temporal_tracing
 from services.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -54,7 +55,11 @@ async def connect(settings: Settings, *, address: str | None = None, wait: float
     deadline = time.monotonic() + wait
     while True:
         try:
-            return await Client.connect(target, namespace=settings.temporal_namespace)
+            return await Client.connect(
+                target,
+                namespace=settings.temporal_namespace,
+                interceptors=temporal_tracing.interceptors(),
+            )
         except RuntimeError as error:
             if time.monotonic() >= deadline:
                 raise TemporalUnavailable(f"cannot reach Temporal at {target}: {error}") from error

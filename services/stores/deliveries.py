@@ -39,6 +39,8 @@ class Delivery:
     next_attempt_at: datetime | None
     created_at: datetime
     finished_at: datetime | None
+    # Where its decision was traced, so each attempt continues that trace.
+    trace: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -209,4 +211,5 @@ def _delivery(row: dict[str, Any]) -> Delivery:
         next_attempt_at=row["next_attempt_at"],
         created_at=row["created_at"],
         finished_at=row["finished_at"],
+        trace=row.get("trace"),
     )

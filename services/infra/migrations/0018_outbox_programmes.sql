@@ -10,3 +10,7 @@ CREATE TABLE IF NOT EXISTS {schema}.outbox_programmes (
 -- reminds them.
 ALTER TABLE {schema}.outbox_experiments
     ADD COLUMN IF NOT EXISTS rounds boolean NOT NULL DEFAULT false;
+
+-- Where a delivery's decision was traced (a W3C `traceparent`), so the delivery continues
+-- its trace; null when tracing was off.
+ALTER TABLE {schema}.deliveries ADD COLUMN IF NOT EXISTS trace jsonb;
