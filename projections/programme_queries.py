@@ -130,7 +130,7 @@ class ProgrammeQueries(ReadModelsBase):
             [str(programme_id), year],
         )
         found["year"] = year
-        found["rounds_of_the_year"] = [_round_closed(r) for r in closed]
+        found["residents_say"] = _residents_say([_round_closed(r) for r in closed])
         found["neighbourhood_reports"] = _report_neighbourhoods(found, docs)
         found["divergences"] = [i for i in found["indicators"] if i["divergence"]]
         found["lessons_of_the_year"] = [
@@ -178,6 +178,33 @@ def _round_closed(record: dict[str, Any]) -> dict[str, Any]:
         "needed": payload.get("needed") if rounds else None,
         "at": record["at"].isoformat(),
     }
+
+
+def _residents_say(settled: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The year's plans put to residents, summed per neighbourhood: how many were settled,
+    reached, failed or endorsed on the residents' behalf, and the votes for and against (a
+    council reads a programme of two hundred experiments by its neighbourhoods)."""
+    by_place: dict[str, dict[str, Any]] = {}
+    for one in settled:
+        place = by_place.setdefault(
+            one["neighbourhood"],
+            {
+                "neighbourhood": one["neighbourhood"],
+                "settled": 0,
+                "reached": 0,
+                "failed": 0,
+                "endorsed": 0,
+                "endorsements": 0,
+                "objections": 0,
+                "last_at": one["at"],
+            },
+        )
+        place["settled"] += 1
+        place[one["outcome"]] += 1
+        place["endorsements"] += one["endorsements"] or 0
+        place["objections"] += one["objections"] or 0
+        place["last_at"] = max(place["last_at"], one["at"])
+    return sorted(by_place.values(), key=lambda p: str(p["neighbourhood"]))
 
 
 def _report_neighbourhoods(programme: dict[str, Any], docs: list[dict[str, Any]]) -> list[Any]:
