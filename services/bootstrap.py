@@ -441,6 +441,7 @@ async def worker_for(
         task_queue=rt.settings.temporal_task_queue,
         executor=executor,
         threads=rt.settings.worker_activity_threads,
+        cached_workflows=rt.settings.workflow_cache,
         deliveries=delivery_activities(rt, stores),
         reminders=reminder_activities(rt, stores),
     )

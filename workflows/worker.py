@@ -71,6 +71,7 @@ def build_worker(
     task_queue: str,
     executor: ThreadPoolExecutor,
     threads: int,
+    cached_workflows: int = 1000,
     activities: ExperimentActivities | None = None,
     deliveries: DeliveryActivities | None = None,
     reminders: ReminderActivities | None = None,
@@ -102,6 +103,7 @@ def build_worker(
         interceptors=[] if traced else temporal_tracing.interceptors(),
         activity_executor=executor,
         max_concurrent_activities=threads,
+        max_cached_workflows=cached_workflows,
         graceful_shutdown_timeout=timedelta(seconds=10),
     )
 

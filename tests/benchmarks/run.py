@@ -8,6 +8,7 @@ baseline taken here and now: this machine is shared and noisy.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -107,7 +108,7 @@ async def in_parallel(
 class Stack:
     """The embedded default and the three production processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra_env: dict[str, str] | None = None) -> None:
         self.root = root
         self.embedded = EmbeddedPostgres(root)
         self.params = self.embedded.start()
@@ -139,6 +140,7 @@ class Stack:
             "WIJKLAB_LOG_FORMAT": "json",
             # The delivery-lag receiver listens on this machine.
             "WIJKLAB_OUTBOUND_ALLOW_HOSTS": "127.0.0.1",
+            **(extra_env or {}),
         }
         wijklab = shutil.which("wijklab", path=str(Path(sys.executable).parent))
         assert wijklab
@@ -707,4 +709,16 @@ def print_report(results: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale",
+        choices=("default", "national"),
+        default="default",
+        help="default: the ten-minute run and its targets; national: 340 municipalities",
+    )
+    if parser.parse_args().scale == "national":
+        from tests.benchmarks import national
+
+        asyncio.run(national.main())
+    else:
+        asyncio.run(main())
