@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 import orjson
 import psycopg
 import structlog
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg import Cursor, sql
@@ -45,6 +46,8 @@ OUTBOX = "Outbox"
 LOCK_PURPOSE = "outbox"
 # How many left-over rows are handed over at a time when the outbox starts.
 HAND_OVER_PAGE = 500
+# Events read and applied per transaction while the outbox catches up with the record.
+CATCH_UP_PAGE = 500
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
 # Hands new deliveries (or reminders), by id, to whatever sends them; must tolerate repeats.
@@ -98,45 +101,73 @@ class OutboxRecorder(PostgresTrackingRecorder):
             # The tracking first: a position applied before moves nothing and answers no row,
             # and then nothing else is done (one statement, where a check and an insert were
             # two, on every event). That is the single-row tracking table's upsert.
-            assert self.datastore.single_row_tracking
-            cursor.execute(
-                self.insert_tracking_statement,
-                {
-                    "application_name": tracking.application_name,
-                    "notification_id": tracking.notification_id,
-                },
-                prepare=True,
-            )
-            if cursor.fetchone() is None:
+            if not self._track(cursor, tracking.notification_id):
                 return Enqueued()
-            if isinstance(event, Programme.Created | Programme.Decided):
-                return Enqueued(
-                    deliveries=self._programme_deliveries(cursor, event, tracking.notification_id)
-                )
-            if not isinstance(event, Experiment.Started | Experiment.Decided):
-                return Enqueued()  # an erasure, say: nothing goes out
-            facts = self._experiment_facts(cursor, event)
-            if facts is None:
-                return Enqueued()
-            made = Enqueued(
-                deliveries=self._deliveries(cursor, event, tracking.notification_id, facts, trace)
-            )
-            # Under rounds a revision puts the plan to residents only when it replaces an
-            # open round's; otherwise the round's opening does.
-            revision_asks = not facts.rounds or facts.round_in_cycle
-            made.reminders = queue_reminders(
-                cursor,
-                self.schema,
-                experiment_id=event.originator_id,
-                decision_type=event.decision_type,
-                actor=event.actor,
-                stage=event.stage,
-                cycle=event.cycle,
-                position=tracking.notification_id,
-                happened=event.timestamp,
-                payload=event.payload,
-                reminds=event.decision_type is not DecisionType.REVISE_PLAN or revision_asks,
-            )
+            return self._apply(cursor, event, tracking.notification_id, trace)
+
+    def enqueue_page(self, events: Sequence[tuple[Any, int]]) -> Enqueued:
+        """Apply a page of events (with their positions, in order) in one transaction: how
+        the outbox catches up with a long record. What was applied before is skipped; the
+        tracking moves once, to the page's last position."""
+        made = Enqueued()
+        if not events:
+            return made
+        with self.datastore.transaction(commit=True) as cursor:
+            done = cursor.execute(
+                sql.SQL(
+                    "SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE"
+                ).format(self._table(self.tracking_table_name)),
+                (APPLICATION,),
+            ).fetchone()
+            after = done["notification_id"] if done else 0
+            for event, position in events:
+                if position <= after:
+                    continue
+                one = self._apply(cursor, event, position, getattr(event, "trace", None))
+                made.deliveries += one.deliveries
+                made.reminders += one.reminders
+            if events[-1][1] > after:
+                self._track(cursor, events[-1][1])
+        return made
+
+    def _track(self, cursor: Cursor[Any], position: int) -> bool:
+        """Move the outbox's position to `position`; False if it was there already."""
+        assert self.datastore.single_row_tracking
+        cursor.execute(
+            self.insert_tracking_statement,
+            {"application_name": APPLICATION, "notification_id": position},
+            prepare=True,
+        )
+        return cursor.fetchone() is not None
+
+    def _apply(
+        self, cursor: Cursor[Any], event: Any, position: int, trace: tracing.Carrier | None
+    ) -> Enqueued:
+        """What one event makes, written with `cursor`."""
+        if isinstance(event, Programme.Created | Programme.Decided):
+            return Enqueued(deliveries=self._programme_deliveries(cursor, event, position))
+        if not isinstance(event, Experiment.Started | Experiment.Decided):
+            return Enqueued()  # an erasure, say: nothing goes out
+        facts = self._experiment_facts(cursor, event)
+        if facts is None:
+            return Enqueued()
+        made = Enqueued(deliveries=self._deliveries(cursor, event, position, facts, trace))
+        # Under rounds a revision puts the plan to residents only when it replaces an
+        # open round's; otherwise the round's opening does.
+        revision_asks = not facts.rounds or facts.round_in_cycle
+        made.reminders = queue_reminders(
+            cursor,
+            self.schema,
+            experiment_id=event.originator_id,
+            decision_type=event.decision_type,
+            actor=event.actor,
+            stage=event.stage,
+            cycle=event.cycle,
+            position=position,
+            happened=event.timestamp,
+            payload=event.payload,
+            reminds=event.decision_type is not DecisionType.REVISE_PLAN or revision_asks,
+        )
         return made
 
     def _follow_rounds(
@@ -420,6 +451,55 @@ def _hand_over(
         page = view.not_dispatched(table, before, after=page[-1])
 
 
+def catch_up(
+    database: Database,
+    projection: type[OutboxProjection],
+    stop: threading.Event,
+    page_size: int = CATCH_UP_PAGE,
+) -> int:
+    """Read what the record holds past the outbox's position a page per transaction, and
+    hand over what each page made; the events read.
+
+    Following event by event costs a transaction (and a wait for the disk) per event: a
+    million events behind, after an outage or on first start against a long record, took a
+    quarter of an hour and held the worker's interpreter all that while. A page per
+    transaction is the projector's way too; from the head on, the outbox follows.
+    """
+    env = ProjectionRunner._construct_env(name=OUTBOX, env=outbox_env(database))
+    with database.ddl_lock():  # the outbox's tracking table is made here if it is new
+        view = (
+            InfrastructureFactory[OutboxRecorder]
+            .construct(env=env)
+            .tracking_recorder(OutboxRecorder)
+        )
+    record = Experiments(env=outbox_env(database))
+    read, began = 0, time.monotonic()
+    try:
+        after = view.position()
+        while not stop.is_set():
+            page = record.recorder.select_notifications(after, page_size, inclusive_of_start=False)
+            if not page:
+                break
+            made = view.enqueue_page([(record.mapper.to_domain_event(n), n.id) for n in page])
+            if made.deliveries:
+                projection.dispatch(made.deliveries)
+            if made.reminders:
+                projection.remind(made.reminders)
+            read += len(page)
+            after = page[-1].id
+            if read % (page_size * 20) < page_size:
+                log.info("outbox_catching_up", position=after, events=read)
+            if len(page) < page_size:
+                break
+    finally:
+        record.close()
+        view.datastore.close()
+    if read:
+        seconds = max(time.monotonic() - began, 1e-9)
+        log.info("outbox_caught_up", events=read, rate=round(read / seconds))
+    return read
+
+
 def _follow(
     database: Database,
     projection: type[OutboxProjection],
@@ -431,6 +511,7 @@ def _follow(
         found = conn.execute("SELECT now()").fetchone()
     assert found is not None
     began: datetime = found[0]
+    catch_up(database, projection, stop)
     with database.ddl_lock():  # the outbox's own tracking table is made here
         runner = ProjectionRunner(
             application_class=Experiments,

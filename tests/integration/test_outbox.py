@@ -280,3 +280,50 @@ def test_a_restart_hands_over_every_left_over_page_once(
         time.sleep(0.5)
     assert len(again.handed) == 6, again.handed
     assert len(set(again.handed)) == 6
+
+
+def test_a_long_record_is_caught_up_a_page_at_a_time_each_event_once(
+    database: Database, experiments: Experiments, store: SubscriptionStore
+) -> None:
+    """Before following event by event, the outbox reads what it is behind a page per
+    transaction: every event once, a page read twice makes nothing, and following on from
+    there enqueues only what is new."""
+    from projections import outbox
+
+    subscribe(store, "utrecht", ("decision.recorded", "stage.changed"))
+    made = []
+    for _ in range(2):
+        eid = uuid.uuid4()
+        experiments.start(start(), experiment_id=eid)
+        for d in one_cycle():
+            experiments.decide(eid, d)
+        made.append(eid)
+    head = experiments.max_position()
+    collector = Collector()
+    bound = type("Bound", (outbox.OutboxProjection,), {"dispatch": staticmethod(collector)})
+    read = outbox.catch_up(database, bound, threading.Event(), page_size=3)
+    assert read == head
+    # Every decision a delivery, every advance a stage change too (four a cycle).
+    expected = head + 2 * 4
+    assert len(deliveries(database)) == expected
+    assert len(set(collector.handed)) == expected == len(collector.handed)
+    assert outbox.catch_up(database, bound, threading.Event(), page_size=3) == 0
+
+    # A page applied again (a crash after its commit, before the next was read) makes nothing.
+    env = outbox.ProjectionRunner._construct_env(
+        name=outbox.OUTBOX, env=outbox.outbox_env(database)
+    )
+    view = outbox.InfrastructureFactory[outbox.OutboxRecorder].construct(env=env)
+    recorder = view.tracking_recorder(outbox.OutboxRecorder)
+    try:
+        page = experiments.recorder.select_notifications(0, 3, inclusive_of_start=False)
+        again = recorder.enqueue_page([(experiments.mapper.to_domain_event(n), n.id) for n in page])
+        assert (again.deliveries, again.reminders) == ([], [])
+        assert recorder.position() == head
+    finally:
+        recorder.datastore.close()
+
+    experiments.decide(made[0], one_cycle()[0])
+    for _ in _running(database, collector):
+        found = wait_for(expected + 1, database)
+    assert len(found) == expected + 1, "the follower took over where the catching up ended"
