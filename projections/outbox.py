@@ -46,8 +46,10 @@ OUTBOX = "Outbox"
 LOCK_PURPOSE = "outbox"
 # How many left-over rows are handed over at a time when the outbox starts.
 HAND_OVER_PAGE = 500
-# Events read and applied per transaction while the outbox catches up with the record.
+# Events read and applied per transaction while the outbox catches up with the record, and
+# how far behind the record the follower may fall before it catches up that way again.
 CATCH_UP_PAGE = 500
+FAR_BEHIND = 5000
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
 # Hands new deliveries (or reminders), by id, to whatever sends them; must tolerate repeats.
@@ -505,23 +507,35 @@ def _follow(
     projection: type[OutboxProjection],
     stop: threading.Event,
 ) -> None:
-    # The runner starts following as it is made, so what was left over is what was committed
-    # before this moment (by the database's clock, which wrote `created_at`).
+    # What was left over is what was committed before this moment (by the database's clock,
+    # which wrote `created_at`): what this outbox writes from now on it hands over itself.
     with database.connect() as conn:
         found = conn.execute("SELECT now()").fetchone()
     assert found is not None
     began: datetime = found[0]
-    catch_up(database, projection, stop)
-    with database.ddl_lock():  # the outbox's own tracking table is made here
-        runner = ProjectionRunner(
-            application_class=Experiments,
-            projection_class=projection,
-            view_class=OutboxRecorder,
-            env=outbox_env(database),
-        )
-    with runner:
-        _hand_over(runner.view, "deliveries", began, projection.dispatch, stop)
-        _hand_over(runner.view, "reminders", began, projection.remind, stop)
-        log.info("outbox_following", position=runner.view.position())
-        while not stop.is_set() and not runner.is_interrupted.is_set():
-            runner.run_forever(timeout=0.5)
+    handed_over = False
+    while not stop.is_set():
+        catch_up(database, projection, stop)
+        with database.ddl_lock():  # the outbox's own tracking table is made here
+            runner = ProjectionRunner(
+                application_class=Experiments,
+                projection_class=projection,
+                view_class=OutboxRecorder,
+                env=outbox_env(database),
+            )
+        with runner:
+            if not handed_over:
+                _hand_over(runner.view, "deliveries", began, projection.dispatch, stop)
+                _hand_over(runner.view, "reminders", began, projection.remind, stop)
+                handed_over = True
+            log.info("outbox_following", position=runner.view.position())
+            while not stop.is_set() and not runner.is_interrupted.is_set():
+                runner.run_forever(timeout=0.5)
+                behind = runner.app.recorder.max_notification_id() or 0
+                if behind - runner.view.position() > FAR_BEHIND:
+                    # A burst of writes (an import, a replay) left it far behind: a page per
+                    # transaction again, then follow on.
+                    log.info("outbox_far_behind", events=behind - runner.view.position())
+                    break
+            else:
+                return

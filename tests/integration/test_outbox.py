@@ -327,3 +327,41 @@ def test_a_long_record_is_caught_up_a_page_at_a_time_each_event_once(
     for _ in _running(database, collector):
         found = wait_for(expected + 1, database)
     assert len(found) == expected + 1, "the follower took over where the catching up ended"
+
+
+def test_a_follower_that_falls_behind_catches_up_and_follows_on_each_event_once(
+    database: Database,
+    experiments: Experiments,
+    store: SubscriptionStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from projections import outbox
+
+    # Always "far behind": the follower stops after every half second, catches up a page at
+    # a time and follows on again; whatever the timing, every event is enqueued once.
+    monkeypatch.setattr(outbox, "FAR_BEHIND", -1)
+    monkeypatch.setattr(outbox, "CATCH_UP_PAGE", 3)
+    caught_up: list[int] = []
+    original = outbox.catch_up
+
+    def counted(*args: Any, **kwargs: Any) -> int:
+        caught_up.append(original(*args, **kwargs))
+        return caught_up[-1]
+
+    monkeypatch.setattr(outbox, "catch_up", counted)
+    subscribe(store, "utrecht", ("decision.recorded",))
+    collector = Collector()
+    for _ in _running(database, collector):
+        for _ in range(3):  # bursts while it follows
+            eid = uuid.uuid4()
+            experiments.start(start(), experiment_id=eid)
+            for d in one_cycle():
+                experiments.decide(eid, d)
+        head = experiments.max_position()
+        wait_for(head, database)
+        time.sleep(1.5)  # a few more rounds of following and catching up
+        found = deliveries(database)
+    assert len(found) == head, "every decision once"
+    assert sorted(set(collector.handed)) == sorted(collector.handed), "none handed over twice"
+    assert len(collector.handed) == head
+    assert len(caught_up) >= 2, "it caught up again while following"
