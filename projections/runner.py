@@ -38,6 +38,9 @@ log = structlog.get_logger(__name__)
 # What the projectors of one schema hold an advisory lock for (see `Database.lock_key`).
 LOCK_PURPOSE = "projector"
 
+# How far behind the record the live follower may fall before it catches up in batches.
+FAR_BEHIND = 5000
+
 
 def serving_pointer(
     database: Database, conn: psycopg.Connection[Any] | None = None
@@ -161,4 +164,11 @@ def _follow(
             if serving_physical(database, pointer_conn) != physical:
                 # A rebuild switched while no event came by to tell us; follow the new copy.
                 raise SchemaSwitched(f"{physical} is no longer served")
-            PROJECTOR_POSITION.set(runner.view.position())
+            position = runner.view.position()
+            PROJECTOR_POSITION.set(position)
+            behind = (runner.app.recorder.max_notification_id() or 0) - position
+            if behind > FAR_BEHIND:
+                # A burst of writes left it far behind: event by event is a transaction each;
+                # catch up in batches (`_project` follows again through `catch_up`).
+                log.info("projector_far_behind", events=behind)
+                return

@@ -365,6 +365,28 @@ def test_rebuild_while_serving_equals_the_incremental_build(
     assert written
 
 
+def test_a_projector_that_falls_behind_catches_up_in_batches_and_follows_on(
+    experiments: Experiments,
+    database: Database,
+    read_models: ReadModels,
+    projector: threading.Event,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Always "far behind": the follower stops after every half second and catches up in
+    batches; what it builds is what a rebuild builds."""
+    from projections import runner
+
+    monkeypatch.setattr(runner, "FAR_BEHIND", -1)
+    seed(experiments, 3, publish=True)
+    time.sleep(1.2)  # a round of catching up in between
+    seed(experiments, 3)
+    read_models.wait_for(experiments.max_position(), timeout=20)
+    time.sleep(1.2)
+    followed = dump(database)
+    rebuild(database, record_opener(database))
+    assert dump(database) == followed
+
+
 def _wijklab() -> str:
     found = shutil.which("wijklab", path=str(Path(sys.executable).parent))
     assert found
