@@ -40,6 +40,9 @@ DDL = [
 # its secondary indexes is several times faster.
 INDEXES = [
     "CREATE UNIQUE INDEX IF NOT EXISTS decisions_by_experiment ON {schema}.decisions (experiment_id, version)",
+    # A history is read in order of position, a page after a cursor's position: read along
+    # this index, a page deep in 100,000 decisions costs what the first page does.
+    "CREATE INDEX IF NOT EXISTS decisions_by_experiment_position ON {schema}.decisions (experiment_id, position)",
     "CREATE INDEX IF NOT EXISTS decisions_by_person ON {schema}.decisions USING gin (people)",
 ]
 
