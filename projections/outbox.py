@@ -468,15 +468,17 @@ def catch_up(
     transaction is the projector's way too; from the head on, the outbox follows.
     """
     env = ProjectionRunner._construct_env(name=OUTBOX, env=outbox_env(database))
-    with database.ddl_lock():  # the outbox's tracking table is made here if it is new
-        view = (
-            InfrastructureFactory[OutboxRecorder]
-            .construct(env=env)
-            .tracking_recorder(OutboxRecorder)
-        )
-    record = Experiments(env=outbox_env(database))
     read, began = 0, time.monotonic()
-    try:
+    with contextlib.ExitStack() as leaving:
+        with database.ddl_lock():  # the outbox's tracking table is made here if it is new
+            view = (
+                InfrastructureFactory[OutboxRecorder]
+                .construct(env=env)
+                .tracking_recorder(OutboxRecorder)
+            )
+        leaving.callback(view.datastore.close)
+        record = Experiments(env=outbox_env(database))
+        leaving.callback(record.close)
         after = view.position()
         while not stop.is_set():
             page = record.recorder.select_notifications(after, page_size, inclusive_of_start=False)
@@ -493,9 +495,6 @@ def catch_up(
                 log.info("outbox_catching_up", position=after, events=read)
             if len(page) < page_size:
                 break
-    finally:
-        record.close()
-        view.datastore.close()
     if read:
         seconds = max(time.monotonic() - began, 1e-9)
         log.info("outbox_caught_up", events=read, rate=round(read / seconds))
@@ -516,14 +515,18 @@ def _follow(
     handed_over = False
     while not stop.is_set():
         catch_up(database, projection, stop)
-        with database.ddl_lock():  # the outbox's own tracking table is made here
-            runner = ProjectionRunner(
-                application_class=Experiments,
-                projection_class=projection,
-                view_class=OutboxRecorder,
-                env=outbox_env(database),
-            )
-        with runner:
+        with contextlib.ExitStack() as leaving:
+            with database.ddl_lock():  # the outbox's own tracking table is made here
+                runner = ProjectionRunner(
+                    application_class=Experiments,
+                    projection_class=projection,
+                    view_class=OutboxRecorder,
+                    env=outbox_env(database),
+                )
+            # The runner closes its record, not its view; following again after a burst makes
+            # a new one, so each is closed once its runner has stopped.
+            leaving.callback(runner.view.datastore.close)
+            leaving.enter_context(runner)
             if not handed_over:
                 _hand_over(runner.view, "deliveries", began, projection.dispatch, stop)
                 _hand_over(runner.view, "reminders", began, projection.remind, stop)

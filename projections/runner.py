@@ -140,35 +140,46 @@ def _follow(
     batch_size: int,
 ) -> None:
     view = open_view(database, physical)
-    # The tables exist by now (created under the DDL lock above); the runner only opens them.
-    env: dict[str, Any] = {**view_env(database, physical), "CREATE_TABLE": "n"}
-    experiments = open_record()
+    # Views and runners each hold a pool; a projector that follows again after a burst makes
+    # new ones, so these are closed as they are left, not when the process ends.
     try:
-        catch_up(
-            view, experiments, role="serving", batch_size=batch_size, progress=progress, stop=stop
-        )
+        # The tables exist by now (created under the DDL lock above); the runner only opens them.
+        env: dict[str, Any] = {**view_env(database, physical), "CREATE_TABLE": "n"}
+        experiments = open_record()
+        try:
+            catch_up(
+                view,
+                experiments,
+                role="serving",
+                batch_size=batch_size,
+                progress=progress,
+                stop=stop,
+            )
+        finally:
+            experiments.close()
+        log.info("projector_following", schema=physical, position=view.position())
+        with contextlib.ExitStack() as leaving:
+            runner = ProjectionRunner(
+                application_class=Experiments,
+                projection_class=ReadModelProjection,
+                view_class=ReadModelView,
+                env=env,
+            )
+            leaving.callback(runner.view.datastore.close)  # after the runner has stopped
+            leaving.enter_context(runner)
+            pointer_conn = leaving.enter_context(database.connect(autocommit=True))
+            while not stop.is_set() and not runner.is_interrupted.is_set():
+                runner.run_forever(timeout=0.5)
+                if serving_physical(database, pointer_conn) != physical:
+                    # A rebuild switched while no event came by to tell us; follow the new copy.
+                    raise SchemaSwitched(f"{physical} is no longer served")
+                position = runner.view.position()
+                PROJECTOR_POSITION.set(position)
+                behind = (runner.app.recorder.max_notification_id() or 0) - position
+                if behind > FAR_BEHIND:
+                    # A burst of writes left it far behind: event by event is a transaction each;
+                    # catch up in batches (`_project` follows again through `catch_up`).
+                    log.info("projector_far_behind", events=behind)
+                    return
     finally:
-        experiments.close()
-    log.info("projector_following", schema=physical, position=view.position())
-    with (
-        ProjectionRunner(
-            application_class=Experiments,
-            projection_class=ReadModelProjection,
-            view_class=ReadModelView,
-            env=env,
-        ) as runner,
-        database.connect(autocommit=True) as pointer_conn,
-    ):
-        while not stop.is_set() and not runner.is_interrupted.is_set():
-            runner.run_forever(timeout=0.5)
-            if serving_physical(database, pointer_conn) != physical:
-                # A rebuild switched while no event came by to tell us; follow the new copy.
-                raise SchemaSwitched(f"{physical} is no longer served")
-            position = runner.view.position()
-            PROJECTOR_POSITION.set(position)
-            behind = (runner.app.recorder.max_notification_id() or 0) - position
-            if behind > FAR_BEHIND:
-                # A burst of writes left it far behind: event by event is a transaction each;
-                # catch up in batches (`_project` follows again through `catch_up`).
-                log.info("projector_far_behind", events=behind)
-                return
+        view.datastore.close()

@@ -71,7 +71,7 @@ def build_worker(
     task_queue: str,
     executor: ThreadPoolExecutor,
     threads: int,
-    cached_workflows: int = 1000,
+    cached_workflows: int = 500,
     activities: ExperimentActivities | None = None,
     deliveries: DeliveryActivities | None = None,
     reminders: ReminderActivities | None = None,
