@@ -10,8 +10,6 @@ others, so that what a payload may hold is read in one place.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -30,10 +28,10 @@ from domain.values import (
     Indicator,
     Neighbourhood,
     Outcome,
-    Role,
     Stage,
     check_visible,
     enum_value,
+    fingerprint_of,
     number,
     text,
     themes,
@@ -418,8 +416,7 @@ class Decision:
         payload = self.payload
         if self.type is DecisionType.START and "rules" in payload:
             payload = {k: v for k, v in payload.items() if k != "rules"}
-        content = json.dumps([self.type.value, payload], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(content.encode()).hexdigest()
+        return fingerprint_of(self.type.value, payload)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -438,7 +435,7 @@ class Decision:
         return cls(
             decision_id=data["decision_id"],
             type=DecisionType(data["type"]),
-            actor=Actor(id=actor["id"], role=Role(actor["role"]), name=actor.get("name", "")),
+            actor=Actor.from_dict(actor),
             rationale=data["rationale"],
             source=data["source"],
             payload=data.get("payload", {}),

@@ -9,8 +9,6 @@ event. Each year of its period ends with `report_due`, which the workflow record
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,6 +26,7 @@ from domain.values import (
     BudgetLine,
     Role,
     enum_value,
+    fingerprint_of,
     text,
 )
 
@@ -208,8 +207,7 @@ class ProgrammeDecision:
         return check_new_decision_id(value)
 
     def fingerprint(self) -> str:
-        content = json.dumps([self.type.value, self.payload], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(content.encode()).hexdigest()
+        return fingerprint_of(self.type.value, self.payload)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -226,7 +224,7 @@ class ProgrammeDecision:
         return cls(
             decision_id=data["decision_id"],
             type=ProgrammeDecisionType(data["type"]),
-            actor=Actor(actor["id"], Role(actor["role"]), actor.get("name", "")),
+            actor=Actor.from_dict(actor),
             rationale=data["rationale"],
             payload=data.get("payload", {}),
         )

@@ -9,6 +9,8 @@ its own check), not one that has grown.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -197,6 +199,13 @@ class Direction(StrEnum):
 
     INCREASE = "increase"
     DECREASE = "decrease"
+
+
+def fingerprint_of(kind: str, payload: dict[str, Any]) -> str:
+    """What a decision asks for, as a hash: the same decision sent again has the same one, so a
+    reused decision id can be told from a repeat (experiments' and programmes' alike)."""
+    content = json.dumps([kind, payload], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def number(value: Any, field: str) -> float:
@@ -409,6 +418,11 @@ class Actor:
 
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "role": self.role.value, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Actor:
+        """Trusting constructor for an actor already checked once (stored or in flight)."""
+        return cls(id=data["id"], role=Role(data["role"]), name=data.get("name", ""))
 
 
 TIMER_ACTOR = Actor(id="timer", role=Role.SYSTEM, name="wijklab timer")

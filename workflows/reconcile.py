@@ -9,12 +9,16 @@ when all are there.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from uuid import UUID
 
 import structlog
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.programme import ProgrammeState
 from services.infra.event_store import Experiments
 from services.infra.programme_store import Programmes
 from workflows.client import ExperimentWorkflows
@@ -43,42 +47,56 @@ async def _is_running(client: Client, workflow: str) -> bool:
     return described.status is WorkflowExecutionStatus.RUNNING
 
 
-async def reconcile(workflows: ExperimentWorkflows, experiments: Experiments) -> ReconcileReport:
+async def _bring_back(
+    client: Client,
+    records: Iterable[tuple[str, bool, Callable[[], Awaitable[None]]]],
+) -> ReconcileReport:
+    """For each (workflow id, closed, restart) of the record: count it, and restart the
+    workflow of an active one that is not running."""
     report = ReconcileReport()
-    for experiment_id in experiments.experiment_ids():
-        experiment = experiments.find(experiment_id)
-        if experiment is None:  # pragma: no cover - listed ids exist
-            continue
-        if experiment.state.is_closed:
+    for workflow, closed, restart in records:
+        if closed:
             report.closed += 1
             continue
         report.active += 1
-        if await _is_running(workflows.client, workflow_id(str(experiment_id))):
+        if await _is_running(client, workflow):
             report.running += 1
             continue
-        await workflows.restart_from_record(experiment)
+        await restart()
         report.restarted += 1
-        log.info("workflow_restarted", experiment_id=str(experiment_id))
+        log.info("workflow_restarted", workflow_id=workflow)
     return report
+
+
+async def reconcile(workflows: ExperimentWorkflows, experiments: Experiments) -> ReconcileReport:
+    def records() -> Iterator[tuple[str, bool, Callable[[], Awaitable[None]]]]:
+        for experiment_id in experiments.experiment_ids():
+            found = experiments.find(experiment_id)
+            if found is not None:
+                yield (
+                    workflow_id(str(experiment_id)),
+                    found.state.is_closed,
+                    functools.partial(workflows.restart_from_record, found),
+                )
+
+    return await _bring_back(workflows.client, records())
 
 
 async def reconcile_programmes(
     workflows: ProgrammeWorkflows, programmes: Programmes
 ) -> ReconcileReport:
     """The same for programmes: each active one back under its workflow."""
-    report = ReconcileReport()
-    for programme_id in programmes.programme_ids():
-        state = programmes.state_of(programme_id)
-        if state is None:  # pragma: no cover - listed ids exist
-            continue
-        if state.closed:
-            report.closed += 1
-            continue
-        report.active += 1
-        if await _is_running(workflows.client, programme_workflow_id(str(programme_id))):
-            report.running += 1
-            continue
-        await workflows.restart(programme_id, state, programmes.recent_ids_of(programme_id))
-        report.restarted += 1
-        log.info("programme_workflow_restarted", programme_id=str(programme_id))
-    return report
+
+    def records() -> Iterator[tuple[str, bool, Callable[[], Awaitable[None]]]]:
+        for programme_id in programmes.programme_ids():
+            state = programmes.state_of(programme_id)
+            if state is None:
+                continue
+
+            async def restart(pid: UUID = programme_id, begun: ProgrammeState = state) -> None:
+                # Its recent decision ids are read only if it is restarted.
+                await workflows.restart(pid, begun, programmes.recent_ids_of(pid))
+
+            yield programme_workflow_id(str(programme_id)), state.closed, restart
+
+    return await _bring_back(workflows.client, records())

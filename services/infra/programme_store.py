@@ -22,7 +22,7 @@ from domain.programme import (
     check_repeat,
 )
 from domain.programme_record import Programme
-from domain.values import Actor, Role
+from domain.values import Actor
 from services.infra.event_store import Experiments
 
 log = structlog.get_logger(__name__)
@@ -133,7 +133,7 @@ class Programmes:
         first = ProgrammeDecision(
             fields["decision_id"],
             kind,
-            Actor(actor["id"], Role(actor["role"]), actor.get("name", "")),
+            Actor.from_dict(actor),
             fields["rationale"],
             fields["payload"],
         )

@@ -40,6 +40,7 @@ from tests.benchmarks.run import (
     Results,
     Stack,
     caught_up,
+    history_page_p95,
     outbox_catch_up,
     percentile,
     progress,
@@ -242,34 +243,6 @@ async def steady_decisions(
     return timings, failed
 
 
-async def history_pages(http: httpx.AsyncClient, experiment_id: uuid.UUID) -> float:
-    """p95 of reading a page of 100 decisions at random along the whole history."""
-    cursors: list[str | None] = [None]
-    page = (
-        await http.get(f"/v1/experiments/{experiment_id}/decisions", params={"limit": 100})
-    ).json()
-    while page["next_cursor"]:
-        cursors.append(page["next_cursor"])
-        page = (
-            await http.get(
-                f"/v1/experiments/{experiment_id}/decisions",
-                params={"limit": 100, "cursor": page["next_cursor"]},
-            )
-        ).json()
-    timings = []
-    for n in range(200):
-        params: dict[str, Any] = {"limit": 100}
-        cursor = random.choice(cursors)
-        if cursor:
-            params["cursor"] = cursor
-        began = time.perf_counter()
-        answer = await http.get(f"/v1/experiments/{experiment_id}/decisions", params=params)
-        timings.append((time.perf_counter() - began) * 1000)
-        assert answer.status_code == 200
-        progress(f"history pages ({len(cursors)} pages)", n + 1, 200)
-    return percentile(timings, 95)
-
-
 async def overview_page(stack: Stack) -> float:
     """p95 of the overview page (`/experiments`) of the municipality with 1,000 experiments,
     as its programme manager sees it after signing in."""
@@ -358,7 +331,7 @@ async def main() -> None:
                 say("6. history pages at 1k, 10k and 100k decisions in one experiment")
                 await caught_up(http, stack.experiments.max_position(), "the decisions")
                 for size, label in zip(HISTORIES, ("1k", "10k", "100k"), strict=True):
-                    results[f"history_{label}_page_p95_ms"] = await history_pages(
+                    results[f"history_{label}_page_p95_ms"] = await history_page_p95(
                         http, longest[size]
                     )
                 results["history_flatness"] = (
