@@ -123,3 +123,10 @@ def test_a_manager_runs_a_programme_and_takes_the_report_to_the_council(
          str(SCREENSHOTS / "report-first-page")],
         check=True,
     )  # fmt: skip
+
+    # The same report as a page: what a council member opens from a link.
+    manager.get_by_role("button", name="Rapportage tonen").click()
+    expect(manager.get_by_role("heading", name="De stem van bewoners in 2026")).to_be_visible()
+    expect(manager.get_by_role("main")).to_contain_text("Steun gehaald")
+    check_accessible(manager, "council report")
+    manager.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
