@@ -65,7 +65,12 @@ def test_stateful_sequences_never_break_anything(live_service: LiveService) -> N
     attempted: set[str] = set()
     tokens = [live_service.tokens["pm"], live_service.tokens["resident"]]
 
-    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+    # Sequences along the links a start answers with: the experiments' operations only. Over
+    # the whole API (programmes, commons, people, …) a run of 15 sequences could by chance
+    # never pick a start; every other operation is fuzzed on its own in this module.
+    experiments = schema.include(path_regex=r"^/v1/experiments")
+
+    class Sequences(experiments.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
             token = tokens[len(case.formatted_path) % len(tokens)]
             return {"headers": {"Authorization": f"Bearer {token}"}, "timeout": 60}
