@@ -442,6 +442,7 @@ async def worker_for(
         executor=executor,
         threads=rt.settings.worker_activity_threads,
         cached_workflows=rt.settings.workflow_cache,
+        sandboxed=rt.settings.workflow_sandbox,
         deliveries=delivery_activities(rt, stores),
         reminders=reminder_activities(rt, stores),
     )
