@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
 from services.infra import temporal_tracing
+from services.infra.temporal_payloads import DATA_CONVERTER
 from services.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -59,6 +60,7 @@ async def connect(settings: Settings, *, address: str | None = None, wait: float
                 target,
                 namespace=settings.temporal_namespace,
                 interceptors=temporal_tracing.interceptors(),
+                data_converter=DATA_CONVERTER,
             )
         except RuntimeError as error:
             if time.monotonic() >= deadline:
