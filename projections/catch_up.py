@@ -7,17 +7,20 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
 from eventsourcing.utils import Environment
+from psycopg import Cursor
 
 from projections.collector import collector_paused
 from projections.fold import Fold, FoldedState, Rows, load_states, people_in
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
+from services.infra.bulk_decoding import BulkDecoder
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from services.settings import DEFAULT_BATCH_SIZE
@@ -120,24 +123,36 @@ def _rows(
     writer: BatchWriter,
 ) -> Rows:
     """The rows of a page of events, decoded and folded."""
-    events = [experiments.mapper.to_domain_event(n) for n in notifications]
-    fold = _fold(view, events, [n.id for n in notifications], states, writer)
+    decode = BulkDecoder(experiments.mapper).to_domain_event
+    events = [decode(n) for n in notifications]
+    fold = fold_page(
+        lambda: view.datastore.transaction(commit=False),
+        view.schema,
+        events,
+        [n.id for n in notifications],
+        states,
+        writer.drain,
+    )
     return fold.rows()
 
 
-def _fold(
-    view: ReadModelView,
+def fold_page(
+    reading: Callable[[], AbstractContextManager[Cursor[Any]]],
+    physical: str,
     events: list[Any],
     positions: list[int],
     states: dict[UUID, FoldedState],
-    writer: BatchWriter,
+    drain: Callable[[], None],
 ) -> Fold:
-    with view.datastore.transaction(commit=False) as cursor:
-        fold = Fold(load_keyring(cursor, base_of(view.schema), people_in(events)), states)
+    """Fold a page of events onto `states`, reading keys and missing states from the view
+    in `physical` through a cursor from `reading`; `drain` first commits what came before
+    (the view holds those states only then)."""
+    with reading() as cursor:
+        fold = Fold(load_keyring(cursor, base_of(physical), people_in(events)), states)
         missing = sorted(fold.needs(events))
         if missing:
-            writer.drain()  # the view holds these states only once what came before is in
-            fold.load(load_states(cursor, view.schema, missing))
+            drain()
+            fold.load(load_states(cursor, physical, missing))
     for event, position in zip(events, positions, strict=True):
         fold.add(event, position)
     return fold

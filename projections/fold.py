@@ -234,6 +234,10 @@ class Rows:
     programme_decisions: str | None = None
 
     def write(self, cursor: Cursor[Any], schema: str) -> None:
+        self.write_rows(cursor, schema)
+        self.forget_erased(cursor, schema)
+
+    def write_rows(self, cursor: Cursor[Any], schema: str) -> None:
         name = sql.Identifier(schema)
         if self.experiments:
             cursor.execute(sql.SQL(experiments.UPSERT).format(schema=name), (self.experiments,))
@@ -248,8 +252,29 @@ class Rows:
         if self.programme_decisions:
             with cursor.copy(sql.SQL(programmes.COPY).format(schema=name)) as out:
                 out.write(self.programme_decisions)
+
+    def forget_erased(self, cursor: Cursor[Any], schema: str) -> None:
         for person_id in self.erasures:
             forget(cursor, schema, person_id)
+
+
+@dataclass(frozen=True)
+class PartitionedRows:
+    """The rows that several processes folded from one page of events, each from the
+    streams of its partition (`projections.partitioned`): every part's rows, then every
+    part's erasures, so that an erasure blanks what any partition wrote."""
+
+    parts: tuple[Rows, ...]
+
+    @property
+    def events(self) -> int:
+        return sum(part.events for part in self.parts)
+
+    def write(self, cursor: Cursor[Any], schema: str) -> None:
+        for part in self.parts:
+            part.write_rows(cursor, schema)
+        for part in self.parts:
+            part.forget_erased(cursor, schema)
 
 
 def forget(cursor: Cursor[Any], schema: str, person_id: str) -> None:

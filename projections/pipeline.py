@@ -15,7 +15,7 @@ from types import TracebackType
 
 from eventsourcing.persistence import Tracking
 
-from projections.fold import Rows
+from projections.fold import PartitionedRows, Rows
 from projections.metrics import PROJECTOR_APPLIED, PROJECTOR_POSITION
 from projections.view import ReadModelView, Role
 
@@ -31,7 +31,9 @@ class BatchWriter:
         self.view = view
         self.role = role
         self.applied = 0
-        self._queue: queue.Queue[tuple[Rows, int, Tracking, int] | None] = queue.Queue(DEPTH)
+        self._queue: queue.Queue[tuple[Rows | PartitionedRows, int, Tracking, int] | None] = (
+            queue.Queue(DEPTH)
+        )
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="read-model-writer", daemon=True)
 
@@ -50,7 +52,9 @@ class BatchWriter:
         if kind is None:
             self._raise()
 
-    def submit(self, rows: Rows, *, after: int, last: Tracking, events: int) -> None:
+    def submit(
+        self, rows: Rows | PartitionedRows, *, after: int, last: Tracking, events: int
+    ) -> None:
         """Queue the rows of the `events` after position `after`, up to `last`."""
         self._raise()
         self._queue.put((rows, after, last, events))

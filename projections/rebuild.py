@@ -7,6 +7,8 @@ to the new copy in the same transaction. An interrupted rebuild resumes where it
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from dataclasses import dataclass
 
@@ -16,10 +18,16 @@ from psycopg.rows import dict_row
 
 from projections import schema
 from projections.catch_up import BATCH_SIZE, OpenRecord, ProgressCallback, catch_up, open_view
-from projections.view import APPLICATION
+from projections.partitioned import FoldProcesses
+from projections.view import APPLICATION, ReadModelView
+from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
+
+# Below this many events a rebuild folds in its own process: starting others takes longer.
+PARTITIONED_FROM = 20_000
+MAX_FOLD_PROCESSES = 4
 
 
 @dataclass(frozen=True)
@@ -34,51 +42,77 @@ class RebuildReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+def fold_processes(events: int) -> int:
+    """How many processes fold a rebuild of `events`: one per core (at most four), once
+    there are enough events to be worth starting them (about a second)."""
+    if events < PARTITIONED_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_FOLD_PROCESSES))
+
+
 def rebuild(
     database: Database,
     open_record: OpenRecord,
     *,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
+    processes: int | None = None,
 ) -> RebuildReport:
+    """Build every read model afresh in a new schema and serve it; `processes` fold (by
+    default as `fold_processes` says)."""
     began = time.monotonic()
-    with database.connect() as conn, conn.cursor(row_factory=dict_row) as cursor:
-        schema.ensure_pointer(cursor, database.schema)
-        physical = schema.begin_building(cursor, database.schema)
-        conn.commit()
-    log.info("rebuild_started", schema=physical)
-    view = open_view(database, physical)
+    experiments = open_record()
     try:
-        experiments = open_record()
-    except BaseException:
-        view.datastore.close()  # the next attempt builds again; leave no connection behind
-        raise
-    try:
-        applied = catch_up(
-            view, experiments, role="building", batch_size=batch_size, progress=progress
-        )
-        with view.datastore.transaction(commit=True) as cursor:
-            schema.pointer(cursor, database.schema, lock="update")
-            while True:  # the last events, while no one else can write to the read models
-                notifications = experiments.recorder.select_notifications(
-                    view.position_in(cursor), batch_size, inclusive_of_start=False
+        count = fold_processes(experiments.max_position()) if processes is None else processes
+        with contextlib.ExitStack() as stack:
+            # Started first: they start while the new schema is made.
+            folders = stack.enter_context(FoldProcesses(database, count)) if count > 1 else None
+            with database.connect() as conn, conn.cursor(row_factory=dict_row) as cursor:
+                schema.ensure_pointer(cursor, database.schema)
+                physical = schema.begin_building(cursor, database.schema)
+                conn.commit()
+            log.info("rebuild_started", schema=physical, processes=count)
+            view = open_view(database, physical)
+            stack.callback(view.datastore.close)
+            if folders is not None:
+                applied = folders.catch_up(
+                    view, experiments, batch_size=batch_size, progress=progress
                 )
-                if not notifications:
-                    break
-                applied += view.apply_in(
-                    cursor,
-                    [
-                        (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
-                        for n in notifications
-                    ],
+            else:
+                applied = catch_up(
+                    view, experiments, role="building", batch_size=batch_size, progress=progress
                 )
-            replaced = schema.switch(cursor, database.schema, physical)
+            last, replaced = _finish(view, experiments, database, physical, batch_size)
+            applied += last
         if replaced:
             with database.connect(autocommit=True) as conn, conn.cursor() as cursor:
                 schema.drop(cursor, replaced)
     finally:
         experiments.close()
-        view.datastore.close()
     report = RebuildReport(physical, applied, time.monotonic() - began, replaced)
     log.info("rebuild_finished", schema=physical, events=applied, rate=round(report.rate))
     return report
+
+
+def _finish(
+    view: ReadModelView, experiments: Experiments, database: Database, physical: str, batch: int
+) -> tuple[int, str | None]:
+    """Apply the last events while no one else can write to the read models, and switch the
+    serving views to the new copy in the same transaction: how many, and the copy replaced."""
+    applied = 0
+    with view.datastore.transaction(commit=True) as cursor:
+        schema.pointer(cursor, database.schema, lock="update")
+        while True:
+            notifications = experiments.recorder.select_notifications(
+                view.position_in(cursor), batch, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            applied += view.apply_in(
+                cursor,
+                [
+                    (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
+                    for n in notifications
+                ],
+            )
+        return applied, schema.switch(cursor, database.schema, physical)

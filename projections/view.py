@@ -16,7 +16,7 @@ from eventsourcing.projection import Projection
 from psycopg import Cursor, sql
 
 from projections import schema
-from projections.fold import Fold, Rows, load_states, people_in
+from projections.fold import Fold, PartitionedRows, Rows, load_states, people_in
 from services import tracing
 from services.stores.people import load_keyring
 
@@ -63,7 +63,9 @@ class ReadModelView(PostgresTrackingRecorder):
             self._check_role(cursor, role)
             return self.apply_in(cursor, pairs)
 
-    def apply_rows(self, rows: Rows, *, after: int, last: Tracking, role: Role) -> bool:
+    def apply_rows(
+        self, rows: Rows | PartitionedRows, *, after: int, last: Tracking, role: Role
+    ) -> bool:
         """Write rows folded elsewhere from the events after `after` up to `last`, in one
         transaction with their tracking; False if they were all applied already."""
         with self.datastore.transaction(commit=True) as cursor:

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -37,6 +38,7 @@ from services.bootstrap import read_models_for
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from services.infra.programme_store import Programmes
+from services.stores.people import new_person_id
 from tests.builders import PLAN, RESIDENT, decision, one_cycle, record_opener, start
 
 
@@ -529,3 +531,39 @@ def test_projectors_of_other_schemas_in_one_database_do_not_wait_for_each_other(
         stop.set()
         same.join(timeout=10)
     assert outcomes["theirs again"] is False
+
+
+def test_a_rebuild_folded_in_processes_equals_one_folded_in_one(
+    experiments: Experiments, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each process folds the streams of its partition; every page is written whole, with
+    its tracking position. Small pages and a memory of two states make processes read states
+    back from the rows already written (committed first, at their request)."""
+    from projections import rebuild as rebuilding
+    from projections.partitioned import FoldProcesses
+
+    seed(experiments, 6, publish=True)
+    seed_programme(experiments)
+    experiments.record_erasure(new_person_id(), "utrecht", {"id": "admin-1"})
+    seed(experiments, 4, cycles=2)
+    alone = rebuild(database, record_opener(database), processes=1)
+    built_alone = dump(database)
+
+    monkeypatch.setattr(rebuilding, "FoldProcesses", partial(FoldProcesses, max_states=2))
+    spread = rebuild(database, record_opener(database), processes=2, batch_size=7)
+    assert spread.events == alone.events == experiments.max_position()
+    assert dump(database) == built_alone
+    assert len(built_alone["programmes"]) == 1
+    assert len(built_alone["commons"]) == 6
+
+
+def test_a_fold_process_that_fails_fails_the_rebuild_and_says_why(database: Database) -> None:
+    from projections.partitioned import FoldProcesses
+
+    elsewhere = Database(params={**database.params, "dbname": "no_such_database"}, schema="x")
+    with (
+        FoldProcesses(elsewhere, 2) as folders,
+        pytest.raises(RuntimeError, match="fold process 0 failed") as failed,
+    ):
+        folders._collect(0, BatchWriter.__new__(BatchWriter))
+    assert "no_such_database" in str(failed.value)

@@ -1,0 +1,60 @@
+"""The bulk decoder builds from a stored event exactly what the event store's mapper builds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from eventsourcing.persistence import Notification
+
+from services.infra.bulk_decoding import BulkDecoder
+from services.infra.event_store import Experiments
+from services.stores.people import new_person_id
+from tests.integration.test_projections import seed, seed_programme
+
+
+def test_every_kind_of_stored_event_decodes_as_the_mapper_decodes_it(
+    experiments: Experiments,
+) -> None:
+    seed(experiments, 2, publish=True)
+    seed_programme(experiments)
+    experiments.record_erasure(new_person_id(), "utrecht", {"id": "admin-1"})
+    stored = experiments.recorder.select_notifications(0, 10_000)
+    decoder = BulkDecoder(experiments.mapper)
+    kinds = set()
+    for notification in stored:
+        ours, theirs = (
+            decoder.to_domain_event(notification),
+            experiments.mapper.to_domain_event(notification),
+        )
+        assert type(ours) is type(theirs)
+        assert vars(ours) == vars(theirs)
+        kinds.add(type(ours).__qualname__)
+    assert {"Experiment.Started", "Programme.Created", "Erasure.Recorded"} <= kinds
+    assert len(kinds) > 8
+
+
+def _altered(notification: Notification, old: bytes, new: bytes) -> Notification:
+    assert old in notification.state
+    return replace(notification, state=notification.state.replace(old, new, 1))
+
+
+def test_what_it_is_not_sure_of_goes_through_the_mapper(experiments: Experiments) -> None:
+    seed(experiments, 1)
+    first = experiments.recorder.select_notifications(0, 1)[0]
+    decoder = BulkDecoder(experiments.mapper)
+    an_id = uuid.uuid4()
+    unusual = [
+        # Another wrapped value: the mapper unwraps it, into a UUID.
+        _altered(
+            first,
+            b'"payload":{',
+            b'"payload":{"ref":{"_type_":"uuid_hex","_data_":"%s"},' % an_id.hex.encode(),
+        ),
+        # An integer beyond 64 bits, which orjson refuses.
+        _altered(first, b'"payload":{', b'"payload":{"big":123456789012345678901234567890,'),
+    ]
+    for notification in unusual:
+        ours = decoder.to_domain_event(notification)
+        assert vars(ours) == vars(experiments.mapper.to_domain_event(notification))
+    assert vars(decoder.to_domain_event(unusual[0]))["payload"]["ref"] == an_id
