@@ -90,6 +90,7 @@ def run_projector(
     *,
     progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
+    rebuild_processes: int | None = None,
 ) -> None:
     """Keep the read models up to date until `stop` is set.
 
@@ -102,7 +103,14 @@ def run_projector(
             with active_projector_lock(database, stop) as active:
                 if not active:
                     return
-                _project(database, open_record, stop, progress=progress, batch_size=batch_size)
+                _project(
+                    database,
+                    open_record,
+                    stop,
+                    progress=progress,
+                    batch_size=batch_size,
+                    rebuild_processes=rebuild_processes,
+                )
         except Exception:
             log.exception("projector_failed_retrying")
         stop.wait(1.0)
@@ -115,6 +123,7 @@ def _project(
     *,
     progress: ProgressCallback | None,
     batch_size: int,
+    rebuild_processes: int | None,
 ) -> None:
     while not stop.is_set():
         served = serving_pointer(database)
@@ -122,7 +131,13 @@ def _project(
         if physical is None or served["shape"] != schema.SHAPE:
             if physical is not None:
                 log.info("read_model_shape_changed_rebuilding", schema=physical)
-            rebuild(database, open_record, progress=progress, batch_size=batch_size)
+            rebuild(
+                database,
+                open_record,
+                progress=progress,
+                batch_size=batch_size,
+                processes=rebuild_processes,
+            )
             continue
         try:
             _follow(database, open_record, physical, stop, progress=progress, batch_size=batch_size)

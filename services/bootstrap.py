@@ -489,6 +489,7 @@ def run_read_models(
         stop,
         progress=progress,
         batch_size=rt.settings.projector_batch_size,
+        rebuild_processes=rt.settings.rebuild_processes,
     )
 
 
@@ -498,6 +499,7 @@ def rebuild_read_models(rt: Runtime, progress: ProgressCallback | None = None) -
         lambda: Experiments.open(rt.database),
         progress=progress,
         batch_size=rt.settings.projector_batch_size,
+        processes=rt.settings.rebuild_processes,
     )
 
 

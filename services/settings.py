@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     projector_batch_size: int = Field(
         default=DEFAULT_BATCH_SIZE, ge=1, le=100_000, alias="WIJKLAB_PROJECTOR_BATCH_SIZE"
     )
+    # Processes that fold a rebuild of 20,000 events or more, each the streams of one
+    # partition; unset: one per core but one, at most four (`projections.rebuild`).
+    rebuild_processes: int | None = Field(
+        default=None, ge=1, le=64, alias="WIJKLAB_REBUILD_PROCESSES"
+    )
     # Where `wijklab projector` serves its Prometheus metrics (position, events applied);
     # unset: not served (the API's /metrics has the lag either way).
     projector_metrics_port: int | None = Field(

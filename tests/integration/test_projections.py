@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -549,8 +548,18 @@ def test_a_rebuild_folded_in_processes_equals_one_folded_in_one(
     alone = rebuild(database, record_opener(database), processes=1)
     built_alone = dump(database)
 
-    monkeypatch.setattr(rebuilding, "FoldProcesses", partial(FoldProcesses, max_states=2))
+    assert rebuilding.fold_processes(19_999, 2) == 1  # too few to be worth it, as these
+
+    started: list[int] = []
+
+    def remembered(database: Database, count: int) -> FoldProcesses:
+        started.append(count)
+        return FoldProcesses(database, count, max_states=2)
+
+    monkeypatch.setattr(rebuilding, "FoldProcesses", remembered)
+    monkeypatch.setattr(rebuilding, "PARTITIONED_FROM", 0)
     spread = rebuild(database, record_opener(database), processes=2, batch_size=7)
+    assert started == [2]
     assert spread.events == alone.events == experiments.max_position()
     assert dump(database) == built_alone
     assert len(built_alone["programmes"]) == 1
