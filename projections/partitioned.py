@@ -48,6 +48,8 @@ from services.infra.postgres import Database
 # Pages handed to the processes ahead of the one being collected: each has the next at hand
 # when it finishes one.
 AHEAD = 2
+# How long the processes have to stop once the rebuild is done with them.
+STOP_SECONDS = 10.0
 _DRAIN = "drain"
 _DRAINED = "drained"
 
@@ -57,6 +59,10 @@ class _Page:
     physical: str
     after: int
     upto: int
+
+
+class _Stopped(Exception):
+    """Told to stop while waiting for the rebuild's writer."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class FoldProcesses:
         context = multiprocessing.get_context("spawn")
         self.connections: list[Connection] = []
         self.processes: list[BaseProcess] = []
+        self._theirs: list[Connection] = []
         for partition in range(count):
             ours, theirs = context.Pipe()
             process = context.Process(
@@ -85,11 +92,18 @@ class FoldProcesses:
                 daemon=True,
             )
             self.connections.append(ours)
+            self._theirs.append(theirs)
             self.processes.append(process)
 
     def __enter__(self) -> FoldProcesses:
-        for process in self.processes:
-            process.start()
+        try:
+            for process, theirs in zip(self.processes, self._theirs, strict=True):
+                process.start()
+                # Only the process holds its end now: when it dies, reading here ends.
+                theirs.close()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
@@ -101,11 +115,17 @@ class FoldProcesses:
         for connection in self.connections:
             with contextlib.suppress(BrokenPipeError, OSError):
                 connection.send(None)
+        # One deadline for all: a process that does not stop by then (one busy sending rows
+        # no one reads any more) is killed.
+        deadline = time.monotonic() + STOP_SECONDS
         for process in self.processes:
-            process.join(timeout=10)
+            if process.pid is None:
+                continue  # never started
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
-        for connection in self.connections:
+                process.join()
+        for connection in (*self.connections, *self._theirs):
             connection.close()
 
     def catch_up(
@@ -128,7 +148,9 @@ class FoldProcesses:
             upto = min(after + batch_size, head)
             page = _Page(view.schema, after, upto)
             for connection in self.connections:
-                connection.send(page)
+                # A process that is gone says why (or that it ended) when collected.
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    connection.send(page)
             handed.append(page)
             return upto
 
@@ -138,10 +160,10 @@ class FoldProcesses:
                 while following < head and len(handed) < AHEAD:
                     following = hand_over(following, head)
                 if not handed:
-                    # Written meanwhile: follow while it is more than a page, and leave the
-                    # rest to the rebuild's last pass.
+                    # Written meanwhile: follow it, and leave to the rebuild's last pass (under
+                    # the lock that holds writers off) only what comes after.
                     head = experiments.max_position()
-                    if head - following < batch_size:
+                    if head <= following:
                         break
                     continue
                 page = handed.popleft()
@@ -167,7 +189,11 @@ class FoldProcesses:
             try:
                 answer = connection.recv()
             except (EOFError, ConnectionError):
-                raise RuntimeError(f"fold process {partition} ended unexpectedly") from None
+                process = self.processes[partition]
+                process.join(timeout=STOP_SECONDS)
+                raise RuntimeError(
+                    f"fold process {partition} ended unexpectedly (exit code {process.exitcode})"
+                ) from None
             if answer == _DRAIN:
                 writer.drain()
                 # A process that failed meanwhile has said why: the next answer.
@@ -196,8 +222,11 @@ def _fold_partition(
             _fold_pages(database, experiments, partition, count, max_states, connection)
         finally:
             experiments.close()
+    except _Stopped:
+        pass
     except BaseException:
-        connection.send(_Failed(partition, traceback.format_exc()))
+        with contextlib.suppress(BrokenPipeError, OSError):
+            connection.send(_Failed(partition, traceback.format_exc()))
     finally:
         connection.close()
 
@@ -229,6 +258,8 @@ def _fold_pages(
     def drain() -> None:
         connection.send(_DRAIN)
         while (answer := connection.recv()) != _DRAINED:
+            if answer is None:
+                raise _Stopped  # the rebuild ended meanwhile (another process failed)
             early.append(answer)
 
     def next_page() -> _Page | None:

@@ -9,14 +9,19 @@ experiment's document checked one by one against `dict[str, Any]`.
 
 The payloads stay what the default converter writes — `json/plain`, sorted keys, readable by
 any Temporal SDK and by the histories already stored — and the default converter reads these.
-A value `orjson` cannot encode (an integer beyond 64 bits, a set) and a type this module does
-not know how to check quickly go the default converter's way.
+Whatever `orjson` would not treat as the default does goes the default converter's way: a
+value it cannot encode (an integer beyond 64 bits, a set), a float that is not finite (which
+it would write as `null`), data it cannot read (`NaN`, a lone surrogate) or would read
+differently (an integer of nineteen digits or more, which it reads as a float), and a type
+this module does not know how to check quickly.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import re
 import types
 import typing
 from typing import Any
@@ -35,6 +40,7 @@ from temporalio.converter import (
 )
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 _ENCODING = b"json/plain"
 
 
@@ -46,14 +52,36 @@ class FastJSONPayloadConverter(JSONPlainPayloadConverter):
             data = orjson.dumps(value, option=_OPTIONS)
         except TypeError:  # orjson.JSONEncodeError is one
             return super().to_payload(value)
+        if b"null" in data and not _finite(value):
+            return super().to_payload(value)
         return Payload(metadata={"encoding": _ENCODING}, data=data)
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        if _LONG_NUMBER.search(payload.data):
+            return super().from_payload(payload, type_hint)
         try:
             value = orjson.loads(payload.data)
-        except orjson.JSONDecodeError as error:
-            raise RuntimeError("Failed parsing") from error
+        except orjson.JSONDecodeError:
+            return super().from_payload(payload, type_hint)
         return typed(type_hint, value) if type_hint else value
+
+
+def _finite(value: Any) -> bool:
+    """Whether every float in `value` is finite (orjson writes the others as `null`)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is float:
+            if not math.isfinite(item):
+                return False
+        elif kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif dataclasses.is_dataclass(item):
+            pending.extend(vars(item).values())
+    return True
 
 
 def typed(hint: Any, value: Any) -> Any:

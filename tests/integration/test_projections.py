@@ -576,3 +576,13 @@ def test_a_fold_process_that_fails_fails_the_rebuild_and_says_why(database: Data
     ):
         folders._collect(0, BatchWriter.__new__(BatchWriter))
     assert "no_such_database" in str(failed.value)
+
+
+@pytest.mark.timeout(60)
+def test_a_fold_process_that_dies_without_a_word_ends_the_rebuild(database: Database) -> None:
+    from projections.partitioned import FoldProcesses
+
+    with FoldProcesses(database, 2) as folders:
+        folders.processes[0].kill()
+        with pytest.raises(RuntimeError, match="fold process 0 ended unexpectedly"):
+            folders._collect(0, BatchWriter.__new__(BatchWriter))
