@@ -20,13 +20,16 @@ from projections.collector import collector_paused
 from projections.fold import Fold, FoldedState, Rows, load_states, people_in
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
-from services.infra.bulk_decoding import BulkDecoder
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from services.settings import DEFAULT_BATCH_SIZE
 from services.stores.people import load_keyring
 
 BATCH_SIZE = DEFAULT_BATCH_SIZE
+# How far behind the record a live follower (the projector, the outbox) may fall before it
+# catches up a page per transaction again: event by event, a burst (an import, a replay)
+# costs a transaction per event.
+FAR_BEHIND = 5000
 # States a catch-up keeps between batches (a few kilobytes each) before it starts afresh.
 MAX_STATES_IN_MEMORY = 50_000
 
@@ -123,8 +126,7 @@ def _rows(
     writer: BatchWriter,
 ) -> Rows:
     """The rows of a page of events, decoded and folded."""
-    decode = BulkDecoder(experiments.mapper).to_domain_event
-    events = [decode(n) for n in notifications]
+    events = [experiments.bulk.to_domain_event(n) for n in notifications]
     fold = fold_page(
         lambda: view.datastore.transaction(commit=False),
         view.schema,

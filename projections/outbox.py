@@ -33,6 +33,7 @@ from domain.decisions import RULES_ROUNDS, DecisionType
 from domain.experiment import Experiment
 from domain.outbound import Outbound, message_body, outbound_events, programme_events
 from domain.programme_record import Programme
+from projections.catch_up import FAR_BEHIND
 from projections.reminder_queue import queue_reminders
 from services import tracing
 from services.infra.event_store import Experiments
@@ -46,10 +47,8 @@ OUTBOX = "Outbox"
 LOCK_PURPOSE = "outbox"
 # How many left-over rows are handed over at a time when the outbox starts.
 HAND_OVER_PAGE = 500
-# Events read and applied per transaction while the outbox catches up with the record, and
-# how far behind the record the follower may fall before it catches up that way again.
+# Events read and applied per transaction while the outbox catches up with the record.
 CATCH_UP_PAGE = 500
-FAR_BEHIND = 5000
 DELIVERY_NAMESPACE = uuid.UUID("2c5b8a51-9d0e-4f63-8a7b-5e1f0c3d9a24")
 
 # Hands new deliveries (or reminders), by id, to whatever sends them; must tolerate repeats.
@@ -484,7 +483,7 @@ def catch_up(
             page = record.recorder.select_notifications(after, page_size, inclusive_of_start=False)
             if not page:
                 break
-            made = view.enqueue_page([(record.mapper.to_domain_event(n), n.id) for n in page])
+            made = view.enqueue_page([(record.bulk.to_domain_event(n), n.id) for n in page])
             if made.deliveries:
                 projection.dispatch(made.deliveries)
             if made.reminders:

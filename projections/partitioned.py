@@ -41,7 +41,6 @@ from projections.collector import collector_paused
 from projections.fold import FoldedState, PartitionedRows, Rows
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, ReadModelView
-from services.infra.bulk_decoding import BulkDecoder
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
@@ -250,7 +249,6 @@ def _fold_pages(
         " ORDER BY notification_id"
     ).format(sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name))
     states: dict[UUID, FoldedState] = {}
-    decoder = BulkDecoder(experiments.mapper)
 
     # Pages handed over while this process waited for its writes to be committed.
     early: deque[_Page | None] = deque()
@@ -275,7 +273,7 @@ def _fold_pages(
                 states.clear()
             with collector_paused():
                 events = [
-                    decoder.to_domain_event(
+                    experiments.bulk.to_domain_event(
                         Notification(
                             id=row["notification_id"],
                             originator_id=row["originator_id"],

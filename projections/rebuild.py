@@ -121,7 +121,7 @@ def _finish(
             applied += view.apply_in(
                 cursor,
                 [
-                    (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
+                    (experiments.bulk.to_domain_event(n), Tracking(APPLICATION, n.id))
                     for n in notifications
                 ],
             )

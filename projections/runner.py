@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from projections import schema
 from projections.catch_up import (
     BATCH_SIZE,
+    FAR_BEHIND,
     OpenRecord,
     ProgressCallback,
     catch_up,
@@ -37,9 +38,6 @@ log = structlog.get_logger(__name__)
 
 # What the projectors of one schema hold an advisory lock for (see `Database.lock_key`).
 LOCK_PURPOSE = "projector"
-
-# How far behind the record the live follower may fall before it catches up in batches.
-FAR_BEHIND = 5000
 
 
 def serving_pointer(

@@ -12,20 +12,21 @@ surrogate), a mapper that decrypts or decompresses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable
 from datetime import datetime
 from typing import Any, cast
 
-import orjson
 from eventsourcing.persistence import Mapper, StoredEvent, find_id_convertor
 from eventsourcing.utils import resolve_topic
 
+from services.infra import json_reading
+
 _WRAPPED = b'"_type_"'
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 class BulkDecoder:
+    """A mapper's decoding for reading many events at once; see the module's docstring."""
+
     def __init__(self, mapper: Mapper[Any]) -> None:
         self.mapper = mapper
         self.plain = mapper.cipher is None and mapper.compressor is None
@@ -34,15 +35,14 @@ class BulkDecoder:
     def to_domain_event(self, stored: StoredEvent) -> Any:
         """What `mapper.to_domain_event(stored)` returns."""
         state = stored.state
-        if not self.plain or state.count(_WRAPPED) != 1 or _LONG_NUMBER.search(state):
+        if not self.plain or state.count(_WRAPPED) != 1:
+            return self.mapper.to_domain_event(stored)
+        fields = json_reading.read(state)
+        if fields is json_reading.UNSURE:
             return self.mapper.to_domain_event(stored)
         cls = self.classes.get(stored.topic)
         if cls is None:
             cls = self.classes[stored.topic] = resolve_topic(stored.topic)
-        try:
-            fields = orjson.loads(state)
-        except orjson.JSONDecodeError:
-            return self.mapper.to_domain_event(stored)
         timestamp = fields.get("timestamp")
         if (
             type(timestamp) is not dict

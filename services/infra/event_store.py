@@ -11,6 +11,7 @@ commands and queries share its repository, recorder and mapper.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -30,6 +31,7 @@ from domain.errors import ConcurrentDecision, ExperimentNotFound
 from domain.experiment import Experiment
 from domain.people import Erasure, erasure_id
 from domain.state import ExperimentState
+from services.infra.bulk_decoding import BulkDecoder
 from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
@@ -37,6 +39,11 @@ log = structlog.get_logger(__name__)
 
 class Experiments(Application[UUID]):
     name = "Experiments"
+
+    @functools.cached_property
+    def bulk(self) -> BulkDecoder:
+        """The mapper's decoding for reading many events at once (a rebuild, a catch-up)."""
+        return BulkDecoder(self.mapper)
 
     @classmethod
     def open(cls, database: Database) -> Experiments:

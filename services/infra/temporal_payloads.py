@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import re
 import types
 import typing
 from typing import Any
@@ -39,8 +38,9 @@ from temporalio.converter import (
     value_to_type,
 )
 
+from services.infra import json_reading
+
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 _ENCODING = b"json/plain"
 
 
@@ -57,11 +57,8 @@ class FastJSONPayloadConverter(JSONPlainPayloadConverter):
         return Payload(metadata={"encoding": _ENCODING}, data=data)
 
     def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
-        if _LONG_NUMBER.search(payload.data):
-            return super().from_payload(payload, type_hint)
-        try:
-            value = orjson.loads(payload.data)
-        except orjson.JSONDecodeError:
+        value = json_reading.read(payload.data)
+        if value is json_reading.UNSURE:
             return super().from_payload(payload, type_hint)
         return typed(type_hint, value) if type_hint else value
 
