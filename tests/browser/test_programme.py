@@ -128,5 +128,7 @@ def test_a_manager_runs_a_programme_and_takes_the_report_to_the_council(
     manager.get_by_role("button", name="Rapportage tonen").click()
     expect(manager.get_by_role("heading", name="De stem van bewoners in 2026")).to_be_visible()
     expect(manager.get_by_role("main")).to_contain_text("Steun gehaald")
+    # A neighbourhood the register does not name is called by its code, once.
+    expect(manager.get_by_role("heading", name="BU03440701", exact=True)).to_be_visible()
     check_accessible(manager, "council report")
     manager.screenshot(path=SCREENSHOTS / "report.png", full_page=True)
