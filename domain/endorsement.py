@@ -297,7 +297,7 @@ class Round:
             "closes_on": self.closes_on,
             "closes_at": self.closes_at.isoformat(),
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "threshold": self.threshold,
+            "threshold": dict(self.threshold),
             "electorate": self.electorate,
             "needed": self.needed,
             "endorsements": self.endorsements,

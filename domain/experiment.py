@@ -134,6 +134,21 @@ class Experiment(Aggregate):
         # Decision id -> the version it was recorded at: which ids were already used.
         self.decision_versions: dict[str, int] = {}
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Experiment:
+        """The copy the event store's cache hands to each command, so that a command that
+        fails leaves the cached experiment as it was.
+
+        The state is an immutable value (a decision makes a new one), so the copy shares it;
+        only what a decision changes in place is the copy's own: the ids of the decisions
+        taken and the events not yet saved. `copy.deepcopy` walked every decision id each
+        time, a cost that grew with the experiment's history.
+        """
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        copied.decision_versions = dict(self.decision_versions)
+        copied._pending_events = list(self._pending_events)
+        return copied
+
     def recent_decision_ids(self, limit: int) -> list[str]:
         """The ids of the last `limit` decisions, oldest first: what a workflow restarted
         from the record is given to tell repeats by itself."""

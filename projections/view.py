@@ -17,6 +17,7 @@ from psycopg import Cursor, sql
 
 from projections import schema
 from projections.fold import Fold, PartitionedRows, Rows, load_states, people_in
+from projections.recent_states import RecentStates
 from services import tracing
 from services.stores.people import load_keyring
 
@@ -57,11 +58,28 @@ class ReadModelView(PostgresTrackingRecorder):
         """The view's position as seen in the transaction of `cursor`."""
         return self._max_tracking_id(APPLICATION, cursor) or 0
 
-    def apply(self, pairs: Sequence[tuple[Any, Tracking]], *, role: Role = "serving") -> int:
-        """Apply events in one transaction; return how many were new to this view."""
+    def apply(
+        self,
+        pairs: Sequence[tuple[Any, Tracking]],
+        *,
+        role: Role = "serving",
+        recent: RecentStates | None = None,
+    ) -> int:
+        """Apply events in one transaction; return how many were new to this view.
+
+        With `recent`, the states of experiments folded lately are taken from it rather than
+        read back, and it learns the states this transaction leaves, once committed.
+        """
         with self.datastore.transaction(commit=True) as cursor:
             self._check_role(cursor, role)
-            return self.apply_in(cursor, pairs)
+            applied, fold = self._fold_in(cursor, pairs, recent)
+        if recent is not None:
+            if applied < len(pairs):
+                # Some were applied by another writer: what it folded is not in `recent`.
+                recent.forget()
+            elif fold is not None:
+                recent.keep(fold.states)
+        return applied
 
     def apply_rows(
         self, rows: Rows | PartitionedRows, *, after: int, last: Tracking, role: Role
@@ -90,17 +108,29 @@ class ReadModelView(PostgresTrackingRecorder):
             cursor.execute("SET LOCAL synchronous_commit = off")
 
     def apply_in(self, cursor: Cursor[Any], pairs: Sequence[tuple[Any, Tracking]]) -> int:
+        """Apply events in the caller's transaction; return how many were new to this view."""
+        return self._fold_in(cursor, pairs, None)[0]
+
+    def _fold_in(
+        self,
+        cursor: Cursor[Any],
+        pairs: Sequence[tuple[Any, Tracking]],
+        recent: RecentStates | None,
+    ) -> tuple[int, Fold | None]:
         done = self.position_in(cursor)
         todo = [(event, tracking) for event, tracking in pairs if tracking.notification_id > done]
         if not todo:
-            return 0
-        fold = Fold(load_keyring(cursor, base_of(self.schema), people_in(e for e, _ in todo)))
-        fold.load(load_states(cursor, self.schema, sorted(fold.needs(e for e, _ in todo))))
+            return 0, None
+        events = [event for event, _ in todo]
+        # A copy: the fold evolves it, and `recent` may learn the result only once committed.
+        known = recent.known(events) if recent is not None else None
+        fold = Fold(load_keyring(cursor, base_of(self.schema), people_in(events)), known)
+        fold.load(load_states(cursor, self.schema, sorted(fold.needs(events))))
         for event, tracking in todo:
             fold.add(event, tracking.notification_id)
         fold.write(cursor, self.schema)
         self._insert_tracking(cursor, todo[-1][1])
-        return len(todo)
+        return len(todo), fold
 
     def create_position_view(self, cursor: Cursor[Any]) -> None:
         cursor.execute(
@@ -117,14 +147,23 @@ class ReadModelView(PostgresTrackingRecorder):
 
 
 class ReadModelProjection(Projection[ReadModelView]):
-    """The live path: one event per transaction, for the lowest lag."""
+    """The live path: one event per transaction, for the lowest lag.
+
+    It keeps the states it folded last, so that a decision on an experiment decided on lately
+    need not read the experiment's state back. A projection lives as long as its runner: a
+    failure, a switch of schema or a standby taking over starts a new one, with none.
+    """
 
     name = PROJECTION
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self.recent = RecentStates()
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         carried = getattr(domain_event, "trace", None)
         if not carried:
-            self.view.apply([(domain_event, tracking)])
+            self.view.apply([(domain_event, tracking)], recent=self.recent)
             return
         # A traced decision: its projection is a hop of the same trace.
         with tracing.span(
@@ -133,4 +172,4 @@ class ReadModelProjection(Projection[ReadModelView]):
             experiment_id=str(domain_event.originator_id),
             position=tracking.notification_id,
         ):
-            self.view.apply([(domain_event, tracking)])
+            self.view.apply([(domain_event, tracking)], recent=self.recent)

@@ -31,6 +31,7 @@ from projections.fold import Fold
 from projections.pipeline import BatchWriter
 from projections.queries import ProjectionLagging, ReadModels
 from projections.rebuild import rebuild
+from projections.recent_states import RecentStates
 from projections.runner import active_projector_lock, run_projector, serving_physical
 from projections.view import APPLICATION, Overtaken, SchemaSwitched
 from services.bootstrap import read_models_for
@@ -276,6 +277,40 @@ def test_the_same_events_twice_change_nothing(experiments: Experiments, database
     assert view.apply(pairs[:5]) == 0
     assert dump(database) == before
     view.datastore.close()
+
+
+def test_the_live_path_folds_onto_the_states_it_kept_and_forgets_them_when_another_wrote(
+    experiments: Experiments, database: Database
+) -> None:
+    rebuild(database, record_opener(database))  # nothing yet: an empty copy, served
+    experiment_id = uuid.uuid4()
+    experiments.start(start(), experiment_id=experiment_id)
+    for d in one_cycle():
+        experiments.decide(experiment_id, d)
+    pairs = [
+        (experiments.mapper.to_domain_event(n), Tracking(APPLICATION, n.id))
+        for n in experiments.recorder.select_notifications(None, 1000)
+    ]
+    physical = serving_physical(database)
+    assert physical is not None
+    view = open_view(database, physical)
+    recent = RecentStates()
+    for pair in pairs[:3]:
+        assert view.apply([pair], recent=recent) == 1
+    assert len(recent) == 1
+    # Another writer applies two; the live path, offered them again, must not fold the next
+    # onto the state it kept from before them.
+    assert view.apply(pairs[3:5]) == 2
+    assert view.apply([pairs[3]], recent=recent) == 0
+    assert len(recent) == 0
+    for pair in pairs[5:]:
+        assert view.apply([pair], recent=recent) == 1
+    view.datastore.close()
+    live = dump(database)
+    assert live["experiments"][0][0] == experiment_id
+
+    rebuild(database, record_opener(database))
+    assert dump(database) == live
 
 
 def test_live_projection_and_read_your_writes(
