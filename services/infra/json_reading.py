@@ -8,13 +8,16 @@ caller reads with its usual reader instead.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final
 
 import orjson
 
-# Nineteen digits may be more than 64 bits: left to `json`, even where inside a string.
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# Nineteen digits may be more than 64 bits: left to `json`, even where inside a string. Found
+# by mapping every digit to one letter and everything else to a space, then looking for
+# nineteen of that letter: a regular expression took six times as long, trying a match at
+# every digit of every timestamp.
+_DIGITS_MARKED = bytes(0x64 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_NUMBER = b"d" * 19
 
 
 class _Unsure:
@@ -26,7 +29,7 @@ UNSURE: Final = _Unsure()
 
 def read(data: bytes) -> Any:
     """`data` decoded by orjson, or `UNSURE` where that might differ from `json`."""
-    if _LONG_NUMBER.search(data):
+    if _LONG_NUMBER in data.translate(_DIGITS_MARKED):
         return UNSURE
     try:
         return orjson.loads(data)

@@ -134,8 +134,13 @@ def test_a_float_that_is_not_finite_is_written_as_the_default_writes_it(number: 
 
 @pytest.mark.parametrize(
     "data",
-    [b'{"n":123456789012345678901234567890}', b'{"x":NaN}', b'{"s":"\\ud800"}'],
-    ids=["long integer", "NaN", "lone surrogate"],
+    [
+        b'{"n":123456789012345678901234567890}',
+        b'{"n":-9999999999999999999,"at":"2026-12-05T05:41:02.142798+00:00"}',
+        b'{"x":NaN}',
+        b'{"s":"\\ud800"}',
+    ],
+    ids=["long integer", "nineteen digits", "NaN", "lone surrogate"],
 )
 def test_what_orjson_reads_otherwise_is_read_as_the_default_reads_it(data: bytes) -> None:
     payload = Payload(metadata={"encoding": b"json/plain"}, data=data)
