@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InfrastructureFactory, Notification, Tracking
+from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.utils import Environment
 from psycopg import Cursor
 
@@ -20,6 +20,7 @@ from projections.collector import collector_paused
 from projections.fold import Fold, FoldedState, Rows, load_states, people_in
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
+from services.infra.bulk_decoding import StoredRow
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from services.settings import DEFAULT_BATCH_SIZE
@@ -82,10 +83,8 @@ def catch_up(
     start = view.position()
     states: dict[UUID, FoldedState] = {}
 
-    def page(after: int) -> Sequence[Notification]:
-        return experiments.recorder.select_notifications(
-            after, batch_size, inclusive_of_start=False
-        )
+    def page(after: int) -> list[StoredRow]:
+        return experiments.stored_page(after, batch_size)
 
     with (
         BatchWriter(view, role) as writer,
@@ -93,18 +92,18 @@ def catch_up(
     ):
         ahead = reader.submit(page, start)
         while not (stop and stop.is_set()):
-            notifications = ahead.result()
-            if not notifications:
+            stored = ahead.result()
+            if not stored:
                 break
-            last, full = notifications[-1].id, len(notifications) == batch_size
+            last, full = stored[-1][0], len(stored) == batch_size
             if full:
                 ahead = reader.submit(page, last)
             if len(states) > MAX_STATES_IN_MEMORY:
                 writer.drain()
                 states.clear()
             with collector_paused():
-                rows = _rows(view, experiments, notifications, states, writer)
-            del notifications
+                rows = _rows(view, experiments, stored, states, writer)
+            del stored
             writer.submit(rows, after=start, last=Tracking(APPLICATION, last), events=rows.events)
             submitted += rows.events
             start = last
@@ -121,17 +120,17 @@ def catch_up(
 def _rows(
     view: ReadModelView,
     experiments: Experiments,
-    notifications: Sequence[Notification],
+    stored: list[StoredRow],
     states: dict[UUID, FoldedState],
     writer: BatchWriter,
 ) -> Rows:
     """The rows of a page of events, decoded and folded."""
-    events = [experiments.bulk.to_domain_event(n) for n in notifications]
+    events = [experiments.bulk.decode(row) for row in stored]
     fold = fold_page(
         lambda: view.datastore.transaction(commit=False),
         view.schema,
         events,
-        [n.id for n in notifications],
+        [row[0] for row in stored],
         states,
         writer.drain,
     )

@@ -480,16 +480,16 @@ def catch_up(
         leaving.callback(record.close)
         after = view.position()
         while not stop.is_set():
-            page = record.recorder.select_notifications(after, page_size, inclusive_of_start=False)
+            page = record.stored_page(after, page_size)
             if not page:
                 break
-            made = view.enqueue_page([(record.bulk.to_domain_event(n), n.id) for n in page])
+            made = view.enqueue_page([(record.bulk.decode(row), row[0]) for row in page])
             if made.deliveries:
                 projection.dispatch(made.deliveries)
             if made.reminders:
                 projection.remind(made.reminders)
             read += len(page)
-            after = page[-1].id
+            after = page[-1][0]
             if read % (page_size * 20) < page_size:
                 log.info("outbox_catching_up", position=after, events=read)
             if len(page) < page_size:

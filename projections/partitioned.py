@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from projections.catch_up import (
     BATCH_SIZE,
@@ -41,6 +41,7 @@ from projections.collector import collector_paused
 from projections.fold import FoldedState, PartitionedRows, Rows
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, ReadModelView
+from services.infra.bulk_decoding import StoredRow
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
@@ -266,29 +267,18 @@ def _fold_pages(
     with database.connect(autocommit=True, row_factory=dict_row) as conn:
         while (page := next_page()) is not None:
             assert isinstance(page, _Page)
-            with conn.cursor() as cursor:
+            with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
                 cursor.execute(query, (page.after, page.upto, count, partition))
-                rows = cursor.fetchall()
+                rows = cast(list[StoredRow], cursor.fetchall())
             if len(states) > max_states // count:
                 states.clear()
             with collector_paused():
-                events = [
-                    experiments.bulk.to_domain_event(
-                        Notification(
-                            id=row["notification_id"],
-                            originator_id=row["originator_id"],
-                            originator_version=row["originator_version"],
-                            topic=row["topic"],
-                            state=bytes(row["state"]),
-                        )
-                    )
-                    for row in rows
-                ]
+                events = [experiments.bulk.decode(row) for row in rows]
                 fold = fold_page(
                     conn.cursor,
                     page.physical,
                     events,
-                    [row["notification_id"] for row in rows],
+                    [row[0] for row in rows],
                     states,
                     drain,
                 )

@@ -113,16 +113,11 @@ def _finish(
     with view.datastore.transaction(commit=True) as cursor:
         schema.pointer(cursor, database.schema, lock="update")
         while True:
-            notifications = experiments.recorder.select_notifications(
-                view.position_in(cursor), batch, inclusive_of_start=False
-            )
-            if not notifications:
+            stored = experiments.stored_page(view.position_in(cursor), batch)
+            if not stored:
                 break
             applied += view.apply_in(
                 cursor,
-                [
-                    (experiments.bulk.to_domain_event(n), Tracking(APPLICATION, n.id))
-                    for n in notifications
-                ],
+                [(experiments.bulk.decode(row), Tracking(APPLICATION, row[0])) for row in stored],
             )
         return applied, schema.switch(cursor, database.schema, physical)

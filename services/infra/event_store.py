@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from domain import rules
 from domain.answers import DecisionAnswer, check_repeat
@@ -31,7 +32,7 @@ from domain.errors import ConcurrentDecision, ExperimentNotFound
 from domain.experiment import Experiment
 from domain.people import Erasure, erasure_id
 from domain.state import ExperimentState
-from services.infra.bulk_decoding import BulkDecoder
+from services.infra.bulk_decoding import BulkDecoder, StoredRow
 from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
@@ -235,6 +236,27 @@ class Experiments(Application[UUID]):
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def stored_page(self, after: int, limit: int) -> list[StoredRow]:
+        """Up to `limit` stored events after position `after`, oldest first, as plain rows
+        for `bulk.decode`: how a rebuild and a catch-up read the record."""
+        recorder = cast(PostgresApplicationRecorder, self.recorder)
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row, binary=True) as cursor,
+        ):
+            cursor.execute(self._page_query, (after, limit), prepare=True)
+            return cast(list[StoredRow], cursor.fetchall())
+
+    @functools.cached_property
+    def _page_query(self) -> sql.Composed:
+        recorder = cast(PostgresApplicationRecorder, self.recorder)
+        return sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
+            " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        ).format(
+            sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+        )
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -33,6 +33,17 @@ def test_every_kind_of_stored_event_decodes_as_the_mapper_decodes_it(
     assert {"Experiment.Started", "Programme.Created", "Erasure.Recorded"} <= kinds
     assert len(kinds) > 8
 
+    # Read as the bulk reads read them: the same positions, the same events.
+    rows = experiments.stored_page(0, 10_000)
+    assert [row[0] for row in rows] == [n.id for n in stored]
+    for row, notification in zip(rows, stored, strict=True):
+        ours, theirs = decoder.decode(row), experiments.mapper.to_domain_event(notification)
+        assert type(ours) is type(theirs)
+        assert vars(ours) == vars(theirs)
+    assert [row[0] for row in experiments.stored_page(stored[2].id, 3)] == [
+        n.id for n in stored[3:6]
+    ]
+
 
 def _altered(notification: Notification, old: bytes, new: bytes) -> Notification:
     assert old in notification.state
@@ -56,5 +67,14 @@ def test_what_it_is_not_sure_of_goes_through_the_mapper(experiments: Experiments
     ]
     for notification in unusual:
         ours = decoder.to_domain_event(notification)
-        assert vars(ours) == vars(experiments.mapper.to_domain_event(notification))
+        theirs = vars(experiments.mapper.to_domain_event(notification))
+        assert vars(ours) == theirs
+        row = (
+            notification.id,
+            notification.originator_id,
+            notification.originator_version,
+            notification.topic,
+            notification.state,
+        )
+        assert vars(decoder.decode(row)) == theirs
     assert vars(decoder.to_domain_event(unusual[0]))["payload"]["ref"] == an_id
