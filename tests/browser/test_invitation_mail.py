@@ -78,6 +78,10 @@ def test_a_resident_follows_the_mailed_link_and_endorses(
         },
     )
     assert opened.status_code == 200, opened.text
+    # The mail is read later than this: the page it opens shows the round once projected.
+    api.get(
+        f"/v1/experiments/{eid}", headers=pm, params={"min_position": opened.json()["position"]}
+    ).raise_for_status()
 
     resident = browser.new_context(base_url=live_service.base_url, locale="nl-NL").new_page()
     resident.goto(link)
