@@ -40,27 +40,29 @@ class BulkDecoder:
 
     def to_domain_event(self, stored: StoredEvent) -> Any:
         """What `mapper.to_domain_event(stored)` returns."""
-        return self._decode(
-            stored.originator_id, stored.originator_version, stored.topic, stored.state, stored
+        event = self._decoded(
+            stored.originator_id, stored.originator_version, stored.topic, stored.state
         )
+        return self.mapper.to_domain_event(stored) if event is None else event
 
     def decode(self, row: StoredRow) -> Any:
         """What the mapper returns for the stored event of `row`."""
-        return self._decode(row[1], row[2], row[3], row[4], None)
+        _, originator_id, originator_version, topic, state = row
+        event = self._decoded(originator_id, originator_version, topic, state)
+        if event is None:
+            stored = StoredEvent(originator_id, originator_version, topic, state)
+            return self.mapper.to_domain_event(stored)
+        return event
 
-    def _decode(
-        self,
-        originator_id: UUID | str,
-        originator_version: int,
-        topic: str,
-        state: bytes,
-        stored: StoredEvent | None,
-    ) -> Any:
+    def _decoded(
+        self, originator_id: UUID | str, originator_version: int, topic: str, state: bytes
+    ) -> Any | None:
+        """The event, or None where the mapper should decode it (see the module)."""
         if not self.plain or state.count(_WRAPPED) != 1:
-            return self._by_mapper(originator_id, originator_version, topic, state, stored)
+            return None
         fields = json_reading.read(state)
         if fields is json_reading.UNSURE:
-            return self._by_mapper(originator_id, originator_version, topic, state, stored)
+            return None
         cls = self.classes.get(topic)
         if cls is None:
             cls = self.classes[topic] = resolve_topic(topic)
@@ -72,7 +74,7 @@ class BulkDecoder:
             or "class_version" in fields
             or getattr(cls, "class_version", 1) != 1
         ):
-            return self._by_mapper(originator_id, originator_version, topic, state, stored)
+            return None
         fields["timestamp"] = datetime.fromisoformat(timestamp["_data_"])
         convert = find_id_convertor(cls, cast(Hashable, type(originator_id)))
         fields["originator_id"] = convert(originator_id)
@@ -80,15 +82,3 @@ class BulkDecoder:
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", fields)
         return event
-
-    def _by_mapper(
-        self,
-        originator_id: UUID | str,
-        originator_version: int,
-        topic: str,
-        state: bytes,
-        stored: StoredEvent | None,
-    ) -> Any:
-        if stored is None:
-            stored = StoredEvent(originator_id, originator_version, topic, state)
-        return self.mapper.to_domain_event(stored)
