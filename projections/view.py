@@ -73,12 +73,8 @@ class ReadModelView(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             self._check_role(cursor, role)
             applied, fold = self._fold_in(cursor, pairs, recent)
-        if recent is not None:
-            if applied < len(pairs):
-                # Some were applied by another writer: what it folded is not in `recent`.
-                recent.forget()
-            elif fold is not None:
-                recent.keep(fold.states)
+        if recent is not None and fold is not None:
+            recent.keep(fold.states)
         return applied
 
     def apply_rows(
@@ -119,6 +115,9 @@ class ReadModelView(PostgresTrackingRecorder):
     ) -> tuple[int, Fold | None]:
         done = self.position_in(cursor)
         todo = [(event, tracking) for event, tracking in pairs if tracking.notification_id > done]
+        if recent is not None and len(todo) < len(pairs):
+            # Another writer applied some: the states kept from before them are behind.
+            recent.forget()
         if not todo:
             return 0, None
         events = [event for event, _ in todo]
