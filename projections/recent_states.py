@@ -22,7 +22,7 @@ RECENT_STATES = 2000
 
 class RecentStates:
     """The latest committed states of the streams folded lately, the least recent dropped
-    first. Used by one thread: the live projection's."""
+    first. Used by one thread: the live projector's."""
 
     def __init__(self, size: int = RECENT_STATES) -> None:
         self.size = size

@@ -1,9 +1,10 @@
 """The projector: catch up in batches, then follow new events as they are committed.
 
-New events arrive through eventsourcing's PostgreSQL subscription (LISTEN/NOTIFY), never by
-polling. After a pause, the backlog is applied in batches of many events per transaction;
-then `ProjectionRunner` takes over with one event per transaction for low latency. One
-projector is active at a time (a PostgreSQL advisory lock); others wait as standbys.
+New events are announced by PostgreSQL (LISTEN/NOTIFY), never found by polling. After a
+pause, the backlog is applied in batches of many events per transaction; then
+`projections.live` applies each new event as it is committed, with whatever else was
+committed meanwhile. One projector is active at a time (a PostgreSQL advisory lock); others
+wait as standbys.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 
 import psycopg
 import structlog
-from eventsourcing.projection import ProjectionRunner
 from psycopg.rows import dict_row
 
 from projections import schema
@@ -26,12 +26,11 @@ from projections.catch_up import (
     ProgressCallback,
     catch_up,
     open_view,
-    view_env,
 )
+from projections.live import follow_live
 from projections.metrics import PROJECTOR_POSITION
 from projections.rebuild import rebuild
-from projections.view import ReadModelProjection, ReadModelView, SchemaSwitched
-from services.infra.event_store import Experiments
+from projections.view import SchemaSwitched
 from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
@@ -153,46 +152,39 @@ def _follow(
     batch_size: int,
 ) -> None:
     view = open_view(database, physical)
-    # Views and runners each hold a pool; a projector that follows again after a burst makes
-    # new ones, so these are closed as they are left, not when the process ends.
+    experiments = open_record()
+    # The view and the record each hold a pool; a projector that follows again after a burst
+    # makes new ones, so these are closed as they are left, not when the process ends.
     try:
-        # The tables exist by now (created under the DDL lock above); the runner only opens them.
-        env: dict[str, Any] = {**view_env(database, physical), "CREATE_TABLE": "n"}
-        experiments = open_record()
-        try:
-            catch_up(
-                view,
-                experiments,
-                role="serving",
-                batch_size=batch_size,
-                progress=progress,
-                stop=stop,
-            )
-        finally:
-            experiments.close()
+        catch_up(
+            view,
+            experiments,
+            role="serving",
+            batch_size=batch_size,
+            progress=progress,
+            stop=stop,
+        )
         log.info("projector_following", schema=physical, position=view.position())
-        with contextlib.ExitStack() as leaving:
-            runner = ProjectionRunner(
-                application_class=Experiments,
-                projection_class=ReadModelProjection,
-                view_class=ReadModelView,
-                env=env,
-            )
-            leaving.callback(runner.view.datastore.close)  # after the runner has stopped
-            leaving.enter_context(runner)
-            pointer_conn = leaving.enter_context(database.connect(autocommit=True))
-            while not stop.is_set() and not runner.is_interrupted.is_set():
-                runner.run_forever(timeout=0.5)
+        with database.connect(autocommit=True) as pointer_conn:
+
+            def look_around(position: int) -> bool:
                 if serving_physical(database, pointer_conn) != physical:
-                    # A rebuild switched while no event came by to tell us; follow the new copy.
+                    # A rebuild switched while no event came by to tell us; follow the new
+                    # copy.
                     raise SchemaSwitched(f"{physical} is no longer served")
-                position = runner.view.position()
                 PROJECTOR_POSITION.set(position)
-                behind = (runner.app.recorder.max_notification_id() or 0) - position
+                behind = experiments.max_position() - position
                 if behind > FAR_BEHIND:
-                    # A burst of writes left it far behind: event by event is a transaction each;
-                    # catch up in batches (`_project` follows again through `catch_up`).
+                    # A burst of writes left it far behind: catch up with reading, folding and
+                    # writing in threads of their own (`_project` follows again through
+                    # `catch_up`).
                     log.info("projector_far_behind", events=behind)
-                    return
+                    return False
+                return True
+
+            follow_live(
+                database, view, experiments, stop, batch_size=batch_size, look_around=look_around
+            )
     finally:
+        experiments.close()
         view.datastore.close()

@@ -1,4 +1,4 @@
-"""The read models' tracking recorder and projection, on eventsourcing's machinery.
+"""The read models' tracking recorder, on eventsourcing's machinery.
 
 `ReadModelView` is a `PostgresTrackingRecorder` whose every write puts the view rows and the
 tracking position in one transaction: an event is applied exactly once, and a projector that
@@ -12,13 +12,11 @@ from typing import Any, Literal
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.projection import Projection
 from psycopg import Cursor, sql
 
 from projections import schema
 from projections.fold import Fold, PartitionedRows, Rows, load_states, people_in
 from projections.recent_states import RecentStates
-from services import tracing
 from services.stores.people import load_keyring
 
 APPLICATION = "Experiments"
@@ -143,32 +141,3 @@ class ReadModelView(PostgresTrackingRecorder):
                 sql.Literal(APPLICATION),
             )
         )
-
-
-class ReadModelProjection(Projection[ReadModelView]):
-    """The live path: one event per transaction, for the lowest lag.
-
-    It keeps the states it folded last, so that a decision on an experiment decided on lately
-    need not read the experiment's state back. A projection lives as long as its runner: a
-    failure, a switch of schema or a standby taking over starts a new one, with none.
-    """
-
-    name = PROJECTION
-
-    def __init__(self, view: ReadModelView) -> None:
-        super().__init__(view)
-        self.recent = RecentStates()
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        carried = getattr(domain_event, "trace", None)
-        if not carried:
-            self.view.apply([(domain_event, tracking)], recent=self.recent)
-            return
-        # A traced decision: its projection is a hop of the same trace.
-        with tracing.span(
-            "wijklab.project",
-            parent=carried,
-            experiment_id=str(domain_event.originator_id),
-            position=tracking.notification_id,
-        ):
-            self.view.apply([(domain_event, tracking)], recent=self.recent)

@@ -28,6 +28,7 @@ from domain.values import Actor, Role
 from projections import schema
 from projections.catch_up import open_view
 from projections.fold import Fold
+from projections.live import follow_live
 from projections.pipeline import BatchWriter
 from projections.queries import ProjectionLagging, ReadModels
 from projections.rebuild import rebuild
@@ -308,6 +309,37 @@ def test_the_live_path_folds_onto_the_states_it_kept_and_forgets_them_when_anoth
     live = dump(database)
     assert live["experiments"][0][0] == experiment_id
 
+    rebuild(database, record_opener(database))
+    assert dump(database) == live
+
+
+def test_the_live_path_applies_what_was_committed_meanwhile_in_one_transaction(
+    experiments: Experiments, database: Database
+) -> None:
+    rebuild(database, record_opener(database))  # nothing yet: an empty copy, served
+    seed(experiments, 3)
+    physical = serving_physical(database)
+    assert physical is not None
+    view = open_view(database, physical)
+    transactions: list[int] = []
+    apply = view.apply
+
+    def counted(pairs: Any, **options: Any) -> int:
+        transactions.append(len(pairs))
+        return apply(pairs, **options)
+
+    view.apply = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+
+    def look_around(position: int) -> bool:
+        if position >= experiments.max_position():
+            stop.set()
+        return True
+
+    follow_live(database, view, experiments, stop, batch_size=1000, look_around=look_around)
+    view.datastore.close()
+    assert transactions == [experiments.max_position()]
+    live = dump(database)
     rebuild(database, record_opener(database))
     assert dump(database) == live
 
