@@ -57,8 +57,7 @@ def follow_live(
                 pairs = [
                     (experiments.bulk.decode(row), Tracking(APPLICATION, row[0])) for row in stored
                 ]
-                apply_traced(view, pairs, recent)
-                PROJECTOR_APPLIED.inc(len(pairs))
+                PROJECTOR_APPLIED.inc(apply_traced(view, pairs, recent))
                 position = stored[-1][0]
             else:
                 for _ in listening.notifies(timeout=LOOK_EVERY, stop_after=1):

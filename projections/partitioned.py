@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import sql
-from psycopg.rows import dict_row, tuple_row
+from psycopg.rows import dict_row
 
 from projections.catch_up import (
     BATCH_SIZE,
@@ -41,7 +39,6 @@ from projections.collector import collector_paused
 from projections.fold import FoldedState, PartitionedRows, Rows
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, ReadModelView
-from services.infra.bulk_decoding import StoredRow
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 
@@ -239,16 +236,6 @@ def _fold_pages(
     max_states: int,
     connection: Connection,
 ) -> None:
-    recorder = experiments.recorder
-    assert isinstance(recorder, PostgresApplicationRecorder)
-    # The streams of this partition: by the last byte of their originator id (random in
-    # version 4 and version 5 ids alike).
-    query = sql.SQL(
-        "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
-        " WHERE notification_id > %s AND notification_id <= %s"
-        " AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
-        " ORDER BY notification_id"
-    ).format(sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name))
     states: dict[UUID, FoldedState] = {}
 
     # Pages handed over while this process waited for its writes to be committed.
@@ -267,9 +254,7 @@ def _fold_pages(
     with database.connect(autocommit=True, row_factory=dict_row) as conn:
         while (page := next_page()) is not None:
             assert isinstance(page, _Page)
-            with conn.cursor(row_factory=tuple_row, binary=True) as cursor:
-                cursor.execute(query, (page.after, page.upto, count, partition))
-                rows = cast(list[StoredRow], cursor.fetchall())
+            rows = experiments.stored_partition(page.after, page.upto, partition, count)
             if len(states) > max_states // count:
                 states.clear()
             with collector_paused():

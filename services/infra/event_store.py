@@ -37,6 +37,13 @@ from services.infra.postgres import Database
 
 log = structlog.get_logger(__name__)
 
+# The rest of a bulk read (`Experiments.stored_page`, `Experiments.stored_partition`).
+_PAGE = sql.SQL("ORDER BY notification_id LIMIT %s")
+_PARTITION = sql.SQL(
+    "AND notification_id <= %s AND get_byte(uuid_send(originator_id), 15) %% %s = %s"
+    " ORDER BY notification_id"
+)
+
 
 class Experiments(Application[UUID]):
     name = "Experiments"
@@ -240,20 +247,32 @@ class Experiments(Application[UUID]):
     def stored_page(self, after: int, limit: int) -> list[StoredRow]:
         """Up to `limit` stored events after position `after`, oldest first, as plain rows
         for `bulk.decode`: how a rebuild and a catch-up read the record."""
+        return self._stored(self._stored_after + _PAGE, after, limit)
+
+    def stored_partition(
+        self, after: int, upto: int, partition: int, partitions: int
+    ) -> list[StoredRow]:
+        """The stored events after position `after` up to `upto` of the streams in
+        `partition` of `partitions`, oldest first, as `stored_page` reads them. A stream's
+        partition is the last byte of its originator id (random in version 4 and version 5
+        ids alike), modulo `partitions`: all of one stream's events fall in one."""
+        return self._stored(self._stored_after + _PARTITION, after, upto, partitions, partition)
+
+    def _stored(self, query: sql.Composed, *params: int) -> list[StoredRow]:
         recorder = cast(PostgresApplicationRecorder, self.recorder)
         with (
             recorder.datastore.get_connection() as conn,
             conn.cursor(row_factory=tuple_row, binary=True) as cursor,
         ):
-            cursor.execute(self._page_query, (after, limit), prepare=True)
+            cursor.execute(query, params, prepare=True)
             return cast(list[StoredRow], cursor.fetchall())
 
     @functools.cached_property
-    def _page_query(self) -> sql.Composed:
+    def _stored_after(self) -> sql.Composed:
         recorder = cast(PostgresApplicationRecorder, self.recorder)
         return sql.SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{}"
-            " WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            " WHERE notification_id > %s "
         ).format(
             sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
         )

@@ -78,3 +78,18 @@ def test_what_it_is_not_sure_of_goes_through_the_mapper(experiments: Experiments
         )
         assert vars(decoder.decode(row)) == theirs
     assert vars(decoder.to_domain_event(unusual[0]))["payload"]["ref"] == an_id
+
+
+def test_the_partitions_of_a_range_together_are_its_page_each_stream_in_one(
+    experiments: Experiments,
+) -> None:
+    seed(experiments, 6)
+    seed_programme(experiments)
+    head = experiments.max_position()
+    after = 3
+    parts = [experiments.stored_partition(after, head, p, 3) for p in range(3)]
+    assert sorted(row for part in parts for row in part) == experiments.stored_page(after, head)
+    assert all(part == sorted(part) for part in parts)
+    owners = [{row[1] for row in part} for part in parts]
+    assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1 :])
+    assert sum(1 for part in parts if part) > 1
