@@ -17,7 +17,7 @@ from eventsourcing.utils import Environment
 from psycopg import Cursor
 
 from projections.collector import collector_paused
-from projections.fold import Fold, FoldedState, Rows, load_states, people_in
+from projections.fold import Fold, FoldedState, Rows, load_states, survey
 from projections.pipeline import BatchWriter
 from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
 from services.infra.bulk_decoding import StoredRow
@@ -149,11 +149,11 @@ def fold_page(
     in `physical` through a cursor from `reading`; `drain` first commits what came before
     (the view holds those states only then)."""
     with reading() as cursor:
-        fold = Fold(load_keyring(cursor, base_of(physical), people_in(events)), states)
-        missing = sorted(fold.needs(events))
-        if missing:
+        needs = survey(events, states)
+        fold = Fold(load_keyring(cursor, base_of(physical), needs.people), states)
+        if needs.missing:
             drain()
-            fold.load(load_states(cursor, physical, missing))
+            fold.load(load_states(cursor, physical, needs.missing))
     for event, position in zip(events, positions, strict=True):
         fold.add(event, position)
     return fold

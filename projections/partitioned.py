@@ -9,18 +9,24 @@ on its own and keeps its streams' states from page to page. This process writes 
 partitions' rows of a page in one transaction with the page's tracking position, in log
 order, exactly as a catch-up in one process does: an interrupted rebuild resumes from the
 last committed page, and what it builds equals what one process builds.
+
+The processes are started as plain interpreters that import this module alone, not by
+`multiprocessing`'s spawn, which imports the parent's main module in each child first: the
+command line's, or a benchmark's, took a second and a half per process before the first
+event was read.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import socket
+import subprocess
+import sys
 import time
 import traceback
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 from uuid import UUID
@@ -49,6 +55,15 @@ AHEAD = 2
 STOP_SECONDS = 10.0
 _DRAIN = "drain"
 _DRAINED = "drained"
+# What a fold process runs: it takes the parent's import path, then serves its socket.
+_BOOT = (
+    "import sys\n"
+    "from multiprocessing.connection import Connection\n"
+    "connection = Connection(int(sys.argv[1]))\n"
+    "sys.path[:] = connection.recv()\n"
+    "from projections.partitioned import serve\n"
+    "serve(connection)\n"
+)
 
 
 @dataclass(frozen=True)
@@ -76,28 +91,28 @@ class FoldProcesses:
         self, database: Database, count: int, *, max_states: int = MAX_STATES_IN_MEMORY
     ) -> None:
         self.count = count
-        context = multiprocessing.get_context("spawn")
         self.connections: list[Connection] = []
-        self.processes: list[BaseProcess] = []
-        self._theirs: list[Connection] = []
-        for partition in range(count):
-            ours, theirs = context.Pipe()
-            process = context.Process(
-                target=_fold_partition,
-                args=(dict(database.params), database.schema, partition, count, max_states, theirs),
-                name=f"read-model-fold-{partition}",
-                daemon=True,
-            )
-            self.connections.append(ours)
-            self._theirs.append(theirs)
-            self.processes.append(process)
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._arguments = [
+            (dict(database.params), database.schema, partition, count, max_states)
+            for partition in range(count)
+        ]
 
     def __enter__(self) -> FoldProcesses:
         try:
-            for process, theirs in zip(self.processes, self._theirs, strict=True):
-                process.start()
-                # Only the process holds its end now: when it dies, reading here ends.
-                theirs.close()
+            for arguments in self._arguments:
+                ours, theirs = socket.socketpair()
+                with ours, theirs:
+                    process = subprocess.Popen(  # noqa: S603 - this interpreter, our code
+                        [sys.executable, "-c", _BOOT, str(theirs.fileno())],
+                        pass_fds=(theirs.fileno(),),
+                    )
+                    # Only the process holds its end now: when it dies, reading here ends.
+                    connection = Connection(ours.detach())
+                self.processes.append(process)
+                self.connections.append(connection)
+                connection.send(sys.path)
+                connection.send(arguments)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -116,13 +131,12 @@ class FoldProcesses:
         # no one reads any more) is killed.
         deadline = time.monotonic() + STOP_SECONDS
         for process in self.processes:
-            if process.pid is None:
-                continue  # never started
-            process.join(timeout=max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join()
-        for connection in (*self.connections, *self._theirs):
+                process.wait()
+        for connection in self.connections:
             connection.close()
 
     def catch_up(
@@ -187,9 +201,10 @@ class FoldProcesses:
                 answer = connection.recv()
             except (EOFError, ConnectionError):
                 process = self.processes[partition]
-                process.join(timeout=STOP_SECONDS)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=STOP_SECONDS)
                 raise RuntimeError(
-                    f"fold process {partition} ended unexpectedly (exit code {process.exitcode})"
+                    f"fold process {partition} ended unexpectedly (exit code {process.returncode})"
                 ) from None
             if answer == _DRAIN:
                 writer.drain()
@@ -203,6 +218,16 @@ class FoldProcesses:
                 return answer
 
 
+def serve(connection: Connection) -> None:
+    """A fold process: its arguments, then pages in and its partition's rows out, until told
+    to stop."""
+    try:
+        params, schema, partition, count, max_states = connection.recv()
+    except (EOFError, ConnectionError):
+        return  # the rebuild ended before this process started
+    _fold_partition(params, schema, partition, count, max_states, connection)
+
+
 def _fold_partition(
     params: dict[str, Any],
     schema: str,
@@ -211,7 +236,6 @@ def _fold_partition(
     max_states: int,
     connection: Connection,
 ) -> None:
-    """A fold process: pages in, its partition's rows out, until told to stop."""
     try:
         database = Database(params=params, schema=schema)
         experiments = Experiments.open(database)

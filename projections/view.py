@@ -15,7 +15,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg import Cursor, sql
 
 from projections import schema
-from projections.fold import Fold, PartitionedRows, Rows, load_states, people_in
+from projections.fold import Fold, PartitionedRows, Rows, load_states, survey
 from projections.recent_states import RecentStates
 from services.stores.people import load_keyring
 
@@ -121,8 +121,9 @@ class ReadModelView(PostgresTrackingRecorder):
         events = [event for event, _ in todo]
         # A copy: the fold evolves it, and `recent` may learn the result only once committed.
         known = recent.known(events) if recent is not None else None
-        fold = Fold(load_keyring(cursor, base_of(self.schema), people_in(events)), known)
-        fold.load(load_states(cursor, self.schema, sorted(fold.needs(events))))
+        needs = survey(events, known or {})
+        fold = Fold(load_keyring(cursor, base_of(self.schema), needs.people), known)
+        fold.load(load_states(cursor, self.schema, needs.missing))
         for event, tracking in todo:
             fold.add(event, tracking.notification_id)
         fold.write(cursor, self.schema)

@@ -615,6 +615,7 @@ def test_a_rebuild_folded_in_processes_equals_one_folded_in_one(
     built_alone = dump(database)
 
     assert rebuilding.fold_processes(19_999, 2) == 1  # too few to be worth it, as these
+    assert [rebuilding.fold_processes(20_000, cores=n) for n in (1, 2, 3, 4, 8)] == [1, 2, 2, 3, 4]
 
     started: list[int] = []
 
@@ -652,3 +653,25 @@ def test_a_fold_process_that_dies_without_a_word_ends_the_rebuild(database: Data
         folders.processes[0].kill()
         with pytest.raises(RuntimeError, match="fold process 0 ended unexpectedly"):
             folders._collect(0, BatchWriter.__new__(BatchWriter))
+
+
+@pytest.mark.timeout(60)
+def test_a_fold_process_does_not_import_the_main_module(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line's main module took a second and a half to import in each process
+    that `multiprocessing` spawned, before it folded anything."""
+    import types
+
+    from projections.partitioned import FoldProcesses
+
+    imported = tmp_path / "imported"
+    script = tmp_path / "heavy_main.py"
+    script.write_text(f"open({str(imported)!r}, 'w').close()\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    with FoldProcesses(database, 1) as folders:
+        folders.connections[0].send(None)
+        assert folders.processes[0].wait(timeout=30) == 0
+    assert not imported.exists()
