@@ -7,24 +7,21 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking
 from eventsourcing.utils import Environment
-from psycopg import Cursor
 
 from projections.collector import collector_paused
-from projections.fold import Fold, FoldedState, Rows, load_states, survey
+from projections.fold import FoldedState, Rows
+from projections.page_fold import fold_page
 from projections.pipeline import BatchWriter
-from projections.view import APPLICATION, PROJECTION, ReadModelView, Role, base_of
+from projections.view import APPLICATION, PROJECTION, ReadModelView, Role
 from services.infra.bulk_decoding import StoredRow
 from services.infra.event_store import Experiments
 from services.infra.postgres import Database
 from services.settings import DEFAULT_BATCH_SIZE
-from services.stores.people import load_keyring
 
 BATCH_SIZE = DEFAULT_BATCH_SIZE
 # How far behind the record a live follower (the projector, the outbox) may fall before it
@@ -135,25 +132,3 @@ def _rows(
         writer.drain,
     )
     return fold.rows()
-
-
-def fold_page(
-    reading: Callable[[], AbstractContextManager[Cursor[Any]]],
-    physical: str,
-    events: list[Any],
-    positions: list[int],
-    states: dict[UUID, FoldedState],
-    drain: Callable[[], None],
-) -> Fold:
-    """Fold a page of events onto `states`, reading keys and missing states from the view
-    in `physical` through a cursor from `reading`; `drain` first commits what came before
-    (the view holds those states only then)."""
-    with reading() as cursor:
-        needs = survey(events, states)
-        fold = Fold(load_keyring(cursor, base_of(physical), needs.people), states)
-        if needs.missing:
-            drain()
-            fold.load(load_states(cursor, physical, needs.missing))
-    for event, position in zip(events, positions, strict=True):
-        fold.add(event, position)
-    return fold

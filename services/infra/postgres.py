@@ -8,14 +8,16 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from services.infra.embedded_postgres import EmbeddedPostgres
-from services.settings import Settings
+
+if TYPE_CHECKING:  # the settings' module loads pydantic: a fold process needs neither
+    from services.settings import Settings
 
 # Held while creating tables: `CREATE TABLE IF NOT EXISTS` is not safe when two sessions
 # create the same table at once (both pass the check, one fails on the catalogue's unique
