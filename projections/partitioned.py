@@ -10,10 +10,10 @@ partitions' rows of a page in one transaction with the page's tracking position,
 order, exactly as a catch-up in one process does: an interrupted rebuild resumes from the
 last committed page, and what it builds equals what one process builds.
 
-The processes are started as plain interpreters that import this module alone, not by
-`multiprocessing`'s spawn, which imports the parent's main module in each child first: the
-command line's, or a benchmark's, took a second and a half per process before the first
-event was read.
+The processes are started as plain interpreters that import `projections.fold_process`
+alone, not by `multiprocessing`'s spawn, which imports the parent's main module in each
+child first: the command line's, or a benchmark's, took a second and a half per process
+before the first event was read.
 """
 
 from __future__ import annotations
