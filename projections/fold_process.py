@@ -15,6 +15,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg.rows import dict_row
 
 from projections.collector import collector_paused
@@ -70,11 +71,14 @@ def _fold_partition(
 ) -> None:
     try:
         database = Database(params=params, schema=schema)
-        experiments = Experiments.open(database)
-        try:
-            _fold_pages(database, experiments, partition, count, max_states, connection)
-        finally:
-            experiments.close()
+        # Connected first: a server that refuses says why at once, where the event store's
+        # pool would only say, after a while, that it got no connection.
+        with database.connect(autocommit=True, row_factory=dict_row) as conn:
+            experiments = Experiments.reader(database)
+            try:
+                _fold_pages(conn, experiments, partition, count, max_states, connection)
+            finally:
+                experiments.close()
     except _Stopped:
         pass
     except BaseException:
@@ -85,7 +89,7 @@ def _fold_partition(
 
 
 def _fold_pages(
-    database: Database,
+    conn: psycopg.Connection[dict[str, Any]],
     experiments: Experiments,
     partition: int,
     count: int,
@@ -107,22 +111,21 @@ def _fold_pages(
     def next_page() -> Page | None:
         return early.popleft() if early else connection.recv()
 
-    with database.connect(autocommit=True, row_factory=dict_row) as conn:
-        while (page := next_page()) is not None:
-            assert isinstance(page, Page)
-            rows = experiments.stored_partition(page.after, page.upto, partition, count)
-            if len(states) > max_states // count:
-                states.clear()
-            with collector_paused():
-                events = [experiments.bulk.decode(row) for row in rows]
-                fold = fold_page(
-                    conn.cursor,
-                    page.physical,
-                    events,
-                    [row[0] for row in rows],
-                    states,
-                    drain,
-                )
-                folded = fold.rows()
-            del rows, events, fold
-            connection.send(folded)
+    while (page := next_page()) is not None:
+        assert isinstance(page, Page)
+        rows = experiments.stored_partition(page.after, page.upto, partition, count)
+        if len(states) > max_states // count:
+            states.clear()
+        with collector_paused():
+            events = [experiments.bulk.decode(row) for row in rows]
+            fold = fold_page(
+                conn.cursor,
+                page.physical,
+                events,
+                [row[0] for row in rows],
+                states,
+                drain,
+            )
+            folded = fold.rows()
+        del rows, events, fold
+        connection.send(folded)

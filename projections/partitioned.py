@@ -99,6 +99,10 @@ class FoldProcesses:
         error: BaseException | None,
         traceback_: TracebackType | None,
     ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Tell the processes to stop and wait until they have (again: nothing)."""
         for connection in self.connections:
             with contextlib.suppress(BrokenPipeError, OSError):
                 connection.send(None)

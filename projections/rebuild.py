@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import structlog
@@ -31,8 +29,6 @@ log = structlog.get_logger(__name__)
 # Above it, see `fold_processes`.
 PARTITIONED_FROM = 20_000
 MAX_FOLD_PROCESSES = 4
-# Connections that build the new copy's indexes at once.
-INDEX_BUILDERS = 2
 
 
 @dataclass(frozen=True)
@@ -97,11 +93,12 @@ def rebuild(
                 applied = folders.catch_up(
                     view, experiments, batch_size=batch_size, progress=progress
                 )
+                folders.stop()  # and give their connections back
             else:
                 applied = catch_up(
                     view, experiments, role="building", batch_size=batch_size, progress=progress
                 )
-            _build_indexes(database, physical)
+            _build_indexes(view, physical)
             last, replaced = _finish(view, experiments, database, physical, batch_size)
             applied += last
         if replaced:
@@ -114,28 +111,14 @@ def rebuild(
     return report
 
 
-def _build_indexes(database: Database, physical: str) -> None:
-    """The new copy's secondary indexes, built before the lock is taken and on two
-    connections at once. Under the lock, as before, they held the live projector off for
-    0.2 s at 100,000 events (longer as the record grows); two at once took 0.14 to 0.16 s
-    against 0.17 to 0.19 one after the other. The switch makes any still missing (none)."""
-    statements = deque(schema.index_statements(physical))
-
-    def build() -> None:
-        # One transaction each, not waiting for its commit to reach the disk: a rebuild
-        # interrupted before the switch builds them again.
-        with database.connect() as conn, conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit = off")
-            while statements:
-                try:
-                    statement = statements.popleft()
-                except IndexError:  # taken by the other builder meanwhile
-                    return
-                conn.execute(statement)
-
-    with ThreadPoolExecutor(INDEX_BUILDERS, thread_name_prefix="read-model-index") as pool:
-        for built in [pool.submit(build) for _ in range(INDEX_BUILDERS)]:
-            built.result()
+def _build_indexes(view: ReadModelView, physical: str) -> None:
+    """The new copy's secondary indexes, built before the lock is taken: under it they held
+    the live projector off for 0.2 s at 100,000 events, and longer as the record grows. The
+    switch makes any still missing (none)."""
+    with view.datastore.transaction(commit=True) as cursor:
+        # A rebuild interrupted before the switch builds them again.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        schema.create_indexes(cursor, physical)
 
 
 def _finish(

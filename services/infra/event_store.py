@@ -59,6 +59,15 @@ class Experiments(Application[UUID]):
         with database.ddl_lock():
             return cls(env=database.eventsourcing_env())
 
+    @classmethod
+    def reader(cls, database: Database) -> Experiments:
+        """The event store on `database` for reading alone, on one connection, its tables
+        taken as made: a rebuild's fold processes, which run beside everything else's pools
+        (by default five connections each, opened at once)."""
+        env = database.eventsourcing_env()
+        env.update(POSTGRES_POOL_SIZE="1", POSTGRES_MAX_OVERFLOW="0", CREATE_TABLE="n")
+        return cls(env=env)
+
     # --- commands -----------------------------------------------------------------------
 
     def start(

@@ -9,6 +9,7 @@ from eventsourcing.persistence import Notification
 
 from services.infra.bulk_decoding import BulkDecoder
 from services.infra.event_store import Experiments
+from services.infra.postgres import Database
 from services.stores.people import new_person_id
 from tests.integration.test_projections import seed, seed_programme
 
@@ -93,3 +94,18 @@ def test_the_partitions_of_a_range_together_are_its_page_each_stream_in_one(
     owners = [{row[1] for row in part} for part in parts]
     assert all(not (a & b) for i, a in enumerate(owners) for b in owners[i + 1 :])
     assert sum(1 for part in parts if part) > 1
+
+
+def test_a_reader_reads_what_the_event_store_wrote_on_one_connection(
+    experiments: Experiments, database: Database
+) -> None:
+    """A rebuild's fold processes read beside every other process's pools; with the event
+    store's five connections each, a rebuild in `make bench` ran out of the server's."""
+    seed(experiments, 2)
+    reader = Experiments.reader(database)
+    try:
+        head = experiments.max_position()
+        assert reader.stored_partition(0, head, 0, 1) == experiments.stored_page(0, head)
+        assert reader.recorder.datastore.pool.get_stats()["pool_max"] == 1
+    finally:
+        reader.close()
