@@ -1,8 +1,8 @@
 """A fold process of a rebuild (`projections.partitioned`): it selects, decodes and folds
 its partition's events of each page it is handed and sends the rows back.
 
-Its own module, so that the process imports what folding needs and nothing of the rebuild
-around it (the writer, the settings): it starts before the first page can be folded.
+Its own module, so that a process imports what folding needs and nothing of the rebuild
+around it (the writer, the settings): no page is folded until it has.
 """
 
 from __future__ import annotations
