@@ -58,6 +58,11 @@ class Database:
             "POSTGRES_SCHEMA": self.schema,
             "POSTGRES_CONNECT_TIMEOUT": str(int(POOL_WAIT_SECONDS)),
             "POSTGRES_PRE_PING": "y",
+            # One connection at first, up to fifteen under load (eventsourcing's default opens
+            # five at once and keeps them): every process holds a record and the projector
+            # three, and idle they held half of a server's hundred connections.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "14",
             "CREATE_TABLE": "y",
             # Each experiment has one writer (its workflow), so a cached aggregate stays valid;
             # fast-forward reads only the events recorded since it was cached.
