@@ -108,19 +108,11 @@ def begin_building(cursor: Cursor[Any], base: str) -> str:
     return physical
 
 
-def index_statements(physical: str) -> list[sql.Composed]:
-    """The statements that make the secondary indexes, the largest table's first."""
-    return [
-        sql.SQL(statement).format(schema=sql.Identifier(physical))
-        for module in (decisions, *(m for m in MODULES if m is not decisions))
-        for statement in module.INDEXES
-    ]
-
-
 def create_indexes(cursor: Cursor[Any], physical: str) -> None:
     """The secondary indexes, once the bulk of a rebuild is loaded (idempotent)."""
-    for statement in index_statements(physical):
-        cursor.execute(statement)
+    for module in MODULES:
+        for statement in module.INDEXES:
+            cursor.execute(sql.SQL(statement).format(schema=sql.Identifier(physical)))
 
 
 def switch(cursor: Cursor[Any], base: str, physical: str) -> str | None:

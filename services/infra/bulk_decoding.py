@@ -38,13 +38,6 @@ class BulkDecoder:
         self.plain = mapper.cipher is None and mapper.compressor is None
         self.classes: dict[str, type] = {}
 
-    def to_domain_event(self, stored: StoredEvent) -> Any:
-        """What `mapper.to_domain_event(stored)` returns."""
-        event = self._decoded(
-            stored.originator_id, stored.originator_version, stored.topic, stored.state
-        )
-        return self.mapper.to_domain_event(stored) if event is None else event
-
     def decode(self, row: StoredRow) -> Any:
         """What the mapper returns for the stored event of `row`."""
         _, originator_id, originator_version, topic, state = row
@@ -55,7 +48,7 @@ class BulkDecoder:
         return event
 
     def _decoded(
-        self, originator_id: UUID | str, originator_version: int, topic: str, state: bytes
+        self, originator_id: UUID, originator_version: int, topic: str, state: bytes
     ) -> Any | None:
         """The event, or None where the mapper should decode it (see the module)."""
         if not self.plain or state.count(_WRAPPED) != 1:

@@ -61,9 +61,9 @@ class Experiments(Application[UUID]):
 
     @classmethod
     def reader(cls, database: Database) -> Experiments:
-        """The event store on `database` for reading alone, on one connection, its tables
-        taken as made: a rebuild's fold processes, which run beside everything else's pools
-        (by default five connections each, opened at once)."""
+        """The event store on `database` for reading alone, its tables taken as made, on one
+        connection where a pool may grow to fifteen: a rebuild's fold processes, which read
+        a page at a time beside every other process's pools."""
         env = database.eventsourcing_env()
         env.update(POSTGRES_POOL_SIZE="1", POSTGRES_MAX_OVERFLOW="0", CREATE_TABLE="n")
         return cls(env=env)
